@@ -1,0 +1,1 @@
+//! tripline-otlp (under construction).

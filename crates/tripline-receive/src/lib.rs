@@ -1,0 +1,1 @@
+//! tripline-receive (under construction).

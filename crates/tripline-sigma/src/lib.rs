@@ -1,0 +1,1 @@
+//! tripline-sigma (under construction).

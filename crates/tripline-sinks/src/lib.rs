@@ -1,0 +1,1 @@
+//! tripline-sinks (under construction).

@@ -1,0 +1,1 @@
+//! tripline-store (under construction).

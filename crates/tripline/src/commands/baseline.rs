@@ -1,0 +1,11 @@
+//! `tripline baseline` (not built yet).
+
+use std::process::ExitCode;
+
+/// Not built yet.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`tripline baseline` is not built yet")
+}

@@ -1,0 +1,11 @@
+//! One module per subcommand.
+
+pub mod baseline;
+pub mod config;
+pub mod lists;
+pub mod query;
+pub mod replay;
+pub mod retention;
+pub mod rules;
+pub mod serve;
+pub mod validate;
