@@ -1,1 +1,5 @@
-//! tripline-otlp (under construction).
+//! Decode OTLP (protobuf and JSON) and flatten it into canonical [`tripline_event::Event`]s.
+
+pub mod signal;
+
+pub use signal::{Encoding, OtlpSignal};
