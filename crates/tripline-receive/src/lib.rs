@@ -1,1 +1,40 @@
-//! tripline-receive (under construction).
+//! OTLP receivers, transport only.
+//!
+//! [`bind_http`] serves OTLP/HTTP (`POST /v1/{logs,metrics,traces}`, protobuf or JSON, gzip or
+//! zstd) and [`bind_grpc`] serves OTLP/gRPC (`.../{Logs,Metrics,Trace}Service/Export`). Both
+//! enforce a decompressed size limit, then hand the raw export message to an [`Ingest`] and
+//! turn its [`Ack`] or [`IngestError`] into the answer the OTLP specification prescribes.
+//! They know nothing about decoding, rules or storage.
+
+mod auth;
+mod config;
+mod decompress;
+mod export_response;
+pub mod grpc;
+pub mod http;
+mod ingest;
+pub mod rpc_status;
+
+pub use auth::{check_exposure, Auth, AuthError, Token, UnprotectedBind};
+pub use config::{GrpcConfig, HttpConfig, HttpPaths, DEFAULT_MAX_BODY_BYTES};
+pub use grpc::{bind_grpc, GrpcServer};
+pub use http::{bind_http, HttpServer, Readiness};
+pub use ingest::{retry_after_secs, Ack, Ingest, IngestError, Request, Transport};
+pub use tripline_otlp::{Encoding, OtlpSignal};
+
+/// Errors from binding a listener.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Io {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// `Result` with a [`BindError`].
+pub type Result<T, E = BindError> = std::result::Result<T, E>;

@@ -1,1 +1,35 @@
-//! tripline-sigma (under construction).
+//! tripline's streaming Sigma engine (no I/O).
+//!
+//! * [`Engine::compile`] parses and compiles Sigma v2.1 rule files (detections,
+//!   correlations, filters, plus tripline's `first_seen` and `suppress` extensions);
+//! * [`Engine::process`] runs one [`tripline_event::Event`] through them and returns
+//!   [`Output`]s carrying [`tripline_event::Alert`]s;
+//! * [`Engine::snapshot`] / [`Engine::restore`] persist the streaming state.
+//!
+//! Semantics and every decision on the spec's open points: `docs/sigma.md`.
+
+pub mod alert;
+pub mod condition;
+pub mod correlation;
+pub mod detection;
+pub mod engine;
+pub mod error;
+pub mod first_seen;
+pub mod lists;
+pub mod mapping;
+pub mod matcher;
+pub mod modifiers;
+pub mod pattern;
+pub mod rule;
+pub mod source;
+pub mod suppress;
+pub mod time;
+pub mod yaml;
+
+pub use alert::{Output, OutputKind};
+pub use engine::{Engine, EngineOptions, RuleInfo, RuleSource};
+pub use error::CompileError;
+pub use first_seen::BaselineEntry;
+pub use lists::Lists;
+pub use mapping::FieldMapping;
+pub use source::FieldSource;

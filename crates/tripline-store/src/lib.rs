@@ -1,1 +1,37 @@
-//! tripline-store (under construction).
+//! tripline's embedded store: one SQLite database per data directory.
+//!
+//! * [`Store`] (`DIR/tripline.db`): redacted events, alerts (latest revision per id), the
+//!   inventory of observed surfaces, and engine state snapshots. One transaction per
+//!   [`WriteBatch`]; WAL mode with `synchronous = FULL` by default, so a batch is durable
+//!   when [`Store::write_batch`] returns and the receiver may acknowledge it.
+//! * The raw tier ([`RawStore`], `DIR/raw/raw.db`, off by default): verbatim OTLP bodies,
+//!   append-only for the receiver and readable only with an [`AdminScope`].
+//! * Retention ([`Store::run_retention`], [`RetentionPolicy`]): per-tier TTLs counted from
+//!   ingest time, deleting in chunks and giving the space back to the filesystem.
+//! * [`query`]: read-only SQL for `tripline query`.
+//!
+//! Everything handed to the main store must already be redacted. `docs/storage.md`
+//! documents every table and column.
+
+mod connection;
+pub mod duration;
+mod error;
+mod fsperm;
+mod options;
+pub mod query;
+mod raw;
+mod retention;
+mod schema;
+mod store;
+mod write;
+
+pub use error::StoreError;
+pub use options::{StoreOptions, Synchronous};
+pub use raw::{
+    raw_db_path, AdminScope, RawPayload, RawReader, RawStore, RawWriter, StoredRawPayload,
+    RAW_DB_FILE, RAW_DIR,
+};
+pub use retention::{format_ms, parse_rfc3339_ms, RetentionPolicy, RetentionReport, SpaceReport};
+pub use schema::SCHEMA_VERSION;
+pub use store::{Store, MAIN_DB_FILE};
+pub use write::{WriteBatch, WriteStats};

@@ -5,8 +5,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod builtin;
 mod commands;
+mod config;
 mod exit;
+mod logging;
+mod pipeline;
+mod retention_task;
 
 /// Detection engineering for the OpenTelemetry that AI coding agents emit.
 ///

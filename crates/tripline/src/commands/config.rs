@@ -1,13 +1,44 @@
-//! `tripline config` (not built yet).
+//! `tripline config`: print the annotated defaults, or check a config file.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::config::{Config, Overrides, DEFAULT_TOML};
+
+/// Inspect the configuration.
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Not built yet.
-    Todo,
+    /// Print the default configuration as annotated TOML: every field, what it does and its
+    /// TRIPLINE_<SECTION>_<FIELD> environment variable. A good start for a config file.
+    Default,
+    /// Validate a config file together with the TRIPLINE_* environment variables, and print
+    /// the effective configuration. Exits 2 on any error.
+    Check(CheckArgs),
 }
 
-pub fn run(_cmd: Command) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`tripline config` is not built yet")
+/// Arguments of `tripline config check`.
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// The config file (TOML). Without it, only defaults and environment are checked.
+    #[arg(long, short = 'c', value_name = "FILE", env = "TRIPLINE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// Run a `tripline config` subcommand.
+pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::Default => {
+            print!("{DEFAULT_TOML}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(args) => {
+            let config = Config::load(
+                args.config.as_deref(),
+                &|k| std::env::var(k).ok(),
+                &Overrides::default(),
+            )?;
+            print!("{}", config.to_toml()?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -1,13 +1,29 @@
-//! `tripline rules` (not built yet).
+//! `tripline rules lint|test|eval`: check, test and run Sigma rules (I/O around the
+//! `tripline-sigma` engine).
+
+mod eval;
+mod files;
+mod lint;
+mod test;
 
 use std::process::ExitCode;
 
+/// `tripline rules ...`
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Not built yet.
-    Todo,
+    /// Report every problem in rule files as `file:line: reason`; exit 1 when any.
+    Lint(lint::Args),
+    /// Run the test events stored beside each rule (`foo.tests.yml` next to `foo.yml`).
+    Test(test::Args),
+    /// Run rules over a JSON Lines event file and print matches and alerts as JSON Lines.
+    Eval(eval::Args),
 }
 
-pub fn run(_cmd: Command) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`tripline rules` is not built yet")
+/// Dispatch a `rules` subcommand.
+pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::Lint(a) => lint::run(a),
+        Command::Test(a) => test::run(a),
+        Command::Eval(a) => eval::run(a),
+    }
 }

@@ -1,11 +1,148 @@
-//! `tripline serve` (not built yet).
+//! `tripline serve`: receive OTLP over HTTP and gRPC, detect, redact, store.
 
+use std::fs;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-/// Not built yet.
+use anyhow::Context;
+use tokio::sync::watch;
+use tripline_receive::{bind_grpc, bind_http, GrpcConfig, HttpConfig, Ingest};
+
+use crate::config::{Config, Overrides};
+use crate::pipeline::ingest::PipelineIngest;
+use crate::pipeline::setup::{self, Extra};
+
+/// Receive OTLP from coding agents and run detections on it.
+///
+/// Listens for OTLP/HTTP (protobuf and JSON, /v1/logs, /v1/metrics, /v1/traces) and
+/// OTLP/gRPC, runs the built-in rule pack plus any --rules, redacts, and stores events and
+/// alerts in SQLite under the data dir. Each request is acknowledged only after it is
+/// stored. SIGTERM or Ctrl-C drains in-flight requests and exits 0.
+///
+/// Settings come from (strongest first) these flags, TRIPLINE_* environment variables,
+/// the --config file, and built-in defaults: see `tripline config default`.
+///
+/// Example:
+///   tripline serve --http 0.0.0.0:4318 --config /etc/tripline/tripline.toml
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// OTLP/HTTP listen address; port 0 picks a free port [default: 127.0.0.1:4318]
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// OTLP/gRPC listen address; port 0 picks a free port [default: 127.0.0.1:4317]
+    #[arg(long, value_name = "ADDR")]
+    grpc: Option<SocketAddr>,
+    /// Data directory for the store [default: ./tripline-data]
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// TOML config file
+    #[arg(long, value_name = "FILE", env = "TRIPLINE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Extra rule files or directories, on top of the built-in pack (repeatable)
+    #[arg(long, value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Extra list files or directories (YAML `name: [values]`), for `%name%` placeholders
+    #[arg(long, value_name = "PATH")]
+    lists: Vec<PathBuf>,
+    /// Once listening, write {"http": ADDR, "grpc": ADDR} to this file (for scripts)
+    #[arg(long, value_name = "FILE")]
+    ready_file: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`tripline serve` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    crate::logging::init();
+    let overrides = Overrides { http: args.http, grpc: args.grpc, data: args.data.clone() };
+    let cfg = Config::load(args.config.as_deref(), &|k| std::env::var(k).ok(), &overrides)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(cfg, args))?;
+    Ok(crate::exit::ok())
+}
+
+async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
+    let extra = Extra { rules: args.rules.clone(), lists: args.lists.clone(), time_field: None };
+    let data_dir = cfg.server.data_dir.clone();
+    let pipeline = {
+        let (cfg, extra, dir) = (cfg.clone(), extra.clone(), data_dir.clone());
+        tokio::task::spawn_blocking(move || setup::pipeline(&cfg, &extra, Some(dir))).await??
+    };
+    let pipeline = Arc::new(pipeline);
+    let limits = tripline_otlp::Limits {
+        max_depth: cfg.limits.max_depth as usize,
+        max_attributes: cfg.limits.max_attributes as usize,
+        max_string_len: cfg.limits.max_string_len as usize,
+        ..tripline_otlp::Limits::default()
+    };
+    let ingest = PipelineIngest::new(
+        Arc::clone(&pipeline),
+        limits,
+        cfg.pipeline.max_inflight_batches as usize,
+        cfg.pipeline.retry_after.get(),
+    );
+    let ingest: Arc<dyn Ingest> = Arc::new(ingest);
+    let max_body = cfg.limits.max_body_bytes as usize;
+    let http = bind_http(
+        &HttpConfig { addr: cfg.server.http_addr, max_body_bytes: max_body, ..HttpConfig::default() },
+        Arc::clone(&ingest),
+    )
+    .await
+    .with_context(|| format!("binding OTLP/HTTP on {}", cfg.server.http_addr))?;
+    let grpc = bind_grpc(
+        &GrpcConfig { addr: cfg.server.grpc_addr, max_message_bytes: max_body, ..GrpcConfig::default() },
+        Arc::clone(&ingest),
+    )
+    .await
+    .with_context(|| format!("binding OTLP/gRPC on {}", cfg.server.grpc_addr))?;
+    let (http_addr, grpc_addr) = (http.local_addr(), grpc.local_addr());
+    http.readiness().set_ready(true);
+    tracing::info!(%http_addr, %grpc_addr, data_dir = %data_dir.display(), "tripline listening: OTLP/HTTP on {http_addr}, OTLP/gRPC on {grpc_addr}");
+    if let Some(path) = &args.ready_file {
+        write_ready_file(path, http_addr, grpc_addr)?;
+    }
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let retention = tokio::spawn(crate::retention_task::run(
+        data_dir.clone(),
+        cfg.retention.clone(),
+        stopped(stop_rx.clone()),
+    ));
+    let http_task = tokio::spawn(http.serve(stopped(stop_rx.clone())));
+    let grpc_task = tokio::spawn(grpc.serve(stopped(stop_rx.clone())));
+
+    shutdown_signal().await;
+    tracing::info!("shutting down: draining in-flight requests");
+    let _ = stop_tx.send(true);
+    http_task.await.context("HTTP server task")?.context("OTLP/HTTP server")?;
+    grpc_task.await.context("gRPC server task")?.context("OTLP/gRPC server")?;
+    let _ = retention.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Wait for SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("installing a SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("installing a SIGINT handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
+/// Write the bound addresses atomically (temp file, then rename).
+fn write_ready_file(path: &Path, http: SocketAddr, grpc: SocketAddr) -> anyhow::Result<()> {
+    let body = serde_json::json!({ "http": http.to_string(), "grpc": grpc.to_string() });
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, body.to_string()).with_context(|| format!("writing {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
 }

@@ -1,11 +1,88 @@
-//! `tripline validate` (not built yet).
+//! `tripline validate`: check captured telemetry against the agents' known schema.
 
+mod render;
+mod survey;
+
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Not built yet.
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::Context;
+use tripline_otlp::known_schema::KnownSchema;
+use tripline_otlp::OtlpSignal;
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`tripline validate` is not built yet")
+use super::replay::{input, parse_signal};
+use crate::exit;
+
+/// Validate field names against your raw events.
+///
+/// Reads the same inputs as `tripline replay` and reports, per agent, service, originator
+/// and version: every event name with its count, attribute keys and first/last time;
+/// whether prompts arrive unredacted; event names the known schema does not list; expected
+/// events that never arrived; and keys that changed versus the known schema (log events).
+///
+/// Exit codes: 0 everything matches; 1 differences or unredacted prompts found; 2 bad input.
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// List every span and metric name instead of summarizing them.
+    #[arg(long)]
+    pub all: bool,
+    /// Signal of protobuf bodies whose file name and sidecar do not tell it.
+    #[arg(long, value_parser = parse_signal)]
+    pub signal: Option<OtlpSignal>,
+    /// A known-schema TOML file to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// Report skipped files on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Files or directories to read.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let schema = match &args.schema {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| p.display().to_string())?;
+            KnownSchema::from_toml(&text).with_context(|| p.display().to_string())?
+        }
+        None => KnownSchema::builtin().context("built-in known schema")?,
+    };
+    let opts = input::Options {
+        signal: args.signal,
+        verbose: args.verbose,
+    };
+    let mut survey = survey::Survey::default();
+    input::for_each_event(&args.paths, &opts, &mut |e| {
+        survey.add(&e, &schema);
+        Ok(())
+    })?;
+
+    let reports: Vec<render::GroupReport> = survey
+        .groups
+        .iter()
+        .map(|(k, g)| render::GroupReport::new(k, g, survey::compare(k, g, &schema)))
+        .collect();
+    let findings = reports
+        .iter()
+        .any(|r| !r.findings.is_empty() || r.prompts_unredacted > 0);
+    let text = if args.json {
+        let mut t = serde_json::to_string_pretty(&serde_json::json!({ "groups": reports }))?;
+        t.push('\n');
+        t
+    } else {
+        render::table(&reports, args.all)
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    Ok(if findings { exit::findings() } else { exit::ok() })
 }

@@ -1,0 +1,39 @@
+//! Errors that reject a whole OTLP request (HTTP 400 / gRPC `InvalidArgument`).
+
+use crate::signal::{Encoding, OtlpSignal};
+
+/// Why a request body could not be decoded at all. The message names the place: the byte
+/// offset for protobuf and UTF-8 problems, line and column for JSON.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The protobuf bytes are not a valid `Export*ServiceRequest`.
+    #[error("invalid OTLP {signal} protobuf ({len} bytes){at}: {detail}")]
+    Protobuf {
+        signal: OtlpSignal,
+        len: usize,
+        /// ` at byte N` when the first malformed top-level field could be located, else empty.
+        at: String,
+        detail: String,
+    },
+    /// The body is not valid UTF-8 (JSON only).
+    #[error("invalid UTF-8 in OTLP {signal} JSON at byte {offset}")]
+    Utf8 { signal: OtlpSignal, offset: usize },
+    /// The JSON is malformed or does not have the OTLP/JSON shape.
+    #[error("invalid OTLP {signal} JSON at line {line} column {column}: {detail}")]
+    Json {
+        signal: OtlpSignal,
+        line: usize,
+        column: usize,
+        detail: String,
+    },
+}
+
+impl DecodeError {
+    /// The encoding the failing body was decoded as.
+    pub fn encoding(&self) -> Encoding {
+        match self {
+            DecodeError::Protobuf { .. } => Encoding::Protobuf,
+            DecodeError::Utf8 { .. } | DecodeError::Json { .. } => Encoding::Json,
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Assembles one event's fields with tripline's precedence rules:
+//! intrinsic fields, then record attributes, then resource attributes, then scope
+//! attributes. See `docs/fields.md` ("Attribute names and collisions").
+
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
+
+use tripline_event::names::{self, canonical};
+use tripline_event::{Event, Value};
+
+use super::coerce::coerce;
+use super::values::Attr;
+
+/// Prefix under which a record attribute is kept when an intrinsic field has its name.
+pub const ATTRIBUTE_PREFIX: &str = "attr.";
+
+/// Fields of the event being built.
+#[derive(Default)]
+pub(crate) struct Builder {
+    fields: BTreeMap<String, Value>,
+}
+
+impl Builder {
+    /// Set an intrinsic field (identity, time, span or metric field).
+    pub(crate) fn set(&mut self, key: &str, v: impl Into<Value>) {
+        self.fields.insert(key.to_owned(), v.into());
+    }
+
+    /// Set an intrinsic field when there is a value.
+    pub(crate) fn set_opt(&mut self, key: &str, v: Option<impl Into<Value>>) {
+        if let Some(v) = v {
+            self.set(key, v);
+        }
+    }
+
+    /// Add the record's own attributes under canonical names, with numbers-as-strings
+    /// coerced. A name already taken by an intrinsic field keeps the intrinsic value; the
+    /// attribute goes to `attr.<name>` unless it holds the same value. When two raw keys
+    /// share a canonical name (`a.b` and `a_b`), the one already spelled canonically (else
+    /// the first) takes it and the other keeps its raw key.
+    pub(crate) fn record_attributes(&mut self, attrs: Vec<Attr>) {
+        let mut own: BTreeMap<String, (String, Value)> = BTreeMap::new();
+        for (raw, v) in attrs {
+            let canon = canonical(&raw);
+            let v = coerce(&canon, &v).unwrap_or(v);
+            match own.entry(canon) {
+                Entry::Vacant(e) => {
+                    e.insert((raw, v));
+                }
+                Entry::Occupied(mut e) => {
+                    // The key already spelled canonically takes the canonical name; the
+                    // other keeps its raw key.
+                    if e.key() == &raw {
+                        let (old_raw, old_v) = e.insert((raw, v));
+                        own.insert(old_raw.clone(), (old_raw, old_v));
+                    } else {
+                        own.insert(raw.clone(), (raw, v));
+                    }
+                }
+            }
+        }
+        for (k, (_, v)) in own {
+            match self.fields.entry(k) {
+                Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                Entry::Occupied(e) => {
+                    if e.get() != &v {
+                        let key = format!("{ATTRIBUTE_PREFIX}{}", e.key());
+                        self.fields.insert(key, v);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Add resource attributes under canonical names; a name already taken (by a record
+    /// attribute or an intrinsic field) keeps its value and the resource value goes to
+    /// `resource.<canonical name>`.
+    pub(crate) fn resource_attributes(&mut self, attrs: &[Attr]) {
+        for (raw, v) in attrs {
+            let canon = canonical(raw);
+            match self.fields.entry(canon) {
+                Entry::Vacant(e) => {
+                    e.insert(v.clone());
+                }
+                Entry::Occupied(e) => {
+                    let key = format!("{}{}", names::RESOURCE_PREFIX, e.key());
+                    self.fields.insert(key, v.clone());
+                }
+            }
+        }
+    }
+
+    /// Add instrumentation-scope attributes as `scope.<canonical name>`.
+    pub(crate) fn scope_attributes(&mut self, attrs: &[Attr]) {
+        for (raw, v) in attrs {
+            let key = format!("{}{}", names::SCOPE_PREFIX, canonical(raw));
+            self.fields.insert(key, v.clone());
+        }
+    }
+
+    pub(crate) fn finish(self) -> Event {
+        Event::from_fields(self.fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_intrinsic_record_resource_scope() {
+        let mut b = Builder::default();
+        b.set("event_name", "codex.user_prompt");
+        b.set("signal", "log");
+        b.record_attributes(vec![
+            ("event.name".into(), Value::from("codex.user_prompt")),
+            ("signal".into(), Value::from("smoke")),
+            ("service.name".into(), Value::from("record-svc")),
+            ("duration_ms".into(), Value::from("15")),
+        ]);
+        b.resource_attributes(&[
+            ("service.name".into(), Value::from("codex_exec")),
+            ("host.name".into(), Value::from("vm")),
+        ]);
+        b.scope_attributes(&[("x.y".into(), Value::Int(1))]);
+        let e = b.finish();
+        assert_eq!(e.get_str("event_name"), Some("codex.user_prompt"));
+        assert!(e.get("attr.event_name").is_none());
+        assert_eq!(e.get_str("signal"), Some("log"));
+        assert_eq!(e.get_str("attr.signal"), Some("smoke"));
+        assert_eq!(e.get_str("service_name"), Some("record-svc"));
+        assert_eq!(e.get_str("resource.service_name"), Some("codex_exec"));
+        assert_eq!(e.get_str("host_name"), Some("vm"));
+        assert_eq!(e.get("duration_ms"), Some(&Value::Int(15)));
+        assert_eq!(e.get("scope.x_y"), Some(&Value::Int(1)));
+        assert_eq!(e.lookup("host.name"), Some(&Value::from("vm")));
+    }
+
+    #[test]
+    fn canonical_collision_keeps_raw_key() {
+        let mut b = Builder::default();
+        b.record_attributes(vec![
+            ("a.b".into(), Value::Int(1)),
+            ("a_b".into(), Value::Int(2)),
+        ]);
+        let e = b.finish();
+        assert_eq!(e.get("a_b"), Some(&Value::Int(2)));
+        assert_eq!(e.get("a.b"), Some(&Value::Int(1)));
+        assert_eq!(e.len(), 2);
+    }
+}

@@ -1,0 +1,84 @@
+//! Flattening of decoded OTLP requests into canonical events. One code path for every
+//! encoding: it works on prost messages only. `docs/fields.md` is the reference for the
+//! fields produced here.
+
+mod agent;
+mod builder;
+pub mod coerce;
+mod context;
+mod id;
+mod logs;
+mod metrics;
+mod time;
+mod traces;
+mod values;
+
+use std::fmt;
+
+use tripline_event::Event;
+
+pub use builder::ATTRIBUTE_PREFIX;
+
+use crate::limits::Limits;
+use crate::request::Request;
+use crate::Decoded;
+use id::IdAllocator;
+use values::LimitError;
+
+/// State while flattening one request.
+pub(crate) struct Batch<'a> {
+    limits: &'a Limits,
+    events: Vec<Event>,
+    rejected: u64,
+    first_reject: Option<String>,
+    ids: IdAllocator,
+}
+
+impl<'a> Batch<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Self {
+            limits,
+            events: Vec::new(),
+            rejected: 0,
+            first_reject: None,
+            ids: IdAllocator::default(),
+        }
+    }
+
+    /// Count `count` records as rejected; remember the first reason for the message.
+    fn reject(&mut self, what: fmt::Arguments, err: &LimitError, count: u64) {
+        if count == 0 {
+            return;
+        }
+        self.rejected += count;
+        if self.first_reject.is_none() {
+            self.first_reject = Some(format!("{what}: {err}"));
+        }
+    }
+
+    fn finish(self) -> Decoded {
+        let reject_message = self.first_reject.map(|first| {
+            if self.rejected > 1 {
+                format!("{} records rejected; first: {first}", self.rejected)
+            } else {
+                format!("1 record rejected: {first}")
+            }
+        });
+        Decoded {
+            events: self.events,
+            rejected: self.rejected,
+            reject_message,
+        }
+    }
+}
+
+/// Flatten a decoded request into events.
+pub(crate) fn normalize(req: &Request, limits: &Limits) -> Decoded {
+    let mut batch = Batch::new(limits);
+    match req {
+        Request::Logs(r) => logs::normalize(r, &mut batch),
+        Request::Metrics(r) => metrics::normalize(r, &mut batch),
+        Request::Traces(r) => traces::normalize(r, &mut batch),
+    }
+    batch.finish()
+}

@@ -1,0 +1,178 @@
+//! Spans → events (`signal = span`) and their span events (`signal = span_event`).
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::trace::v1::{span, Span};
+use prost::Message;
+use tripline_event::{names, Event, Signal};
+
+use super::agent;
+use super::builder::Builder;
+use super::context::{add_shared, attr_str, hex_id, ResourceCtx, ScopeCtx};
+use super::time;
+use super::values::{self, check_str, LimitError};
+use super::Batch;
+
+pub(crate) fn normalize(req: &ExportTraceServiceRequest, batch: &mut Batch) {
+    for (ri, rs) in req.resource_spans.iter().enumerate() {
+        let count = || rs.scope_spans.iter().map(|s| s.spans.len() as u64).sum();
+        let res = match ResourceCtx::new(rs.resource.as_ref(), batch.limits) {
+            Ok(r) => r,
+            Err(e) => {
+                batch.reject(format_args!("resource #{ri}"), &e, count());
+                continue;
+            }
+        };
+        for (si, ss) in rs.scope_spans.iter().enumerate() {
+            let scope = match ScopeCtx::new(ss.scope.as_ref(), batch.limits) {
+                Ok(s) => s,
+                Err(e) => {
+                    let n = ss.spans.len() as u64;
+                    batch.reject(format_args!("scope #{si} of resource #{ri}"), &e, n);
+                    continue;
+                }
+            };
+            for (pi, sp) in ss.spans.iter().enumerate() {
+                match span_events(sp, &res, &scope, batch) {
+                    Ok(evs) => batch.events.extend(evs),
+                    Err(e) => batch.reject(
+                        format_args!("span #{pi} (resource #{ri}, scope #{si})"),
+                        &e,
+                        1,
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// The span's own event followed by one event per span event. The span is rejected as a
+/// whole when it or any of its events is over a limit.
+fn span_events(
+    sp: &Span,
+    res: &ResourceCtx,
+    scope: &ScopeCtx,
+    batch: &mut Batch,
+) -> Result<Vec<Event>, LimitError> {
+    let limits = batch.limits;
+    check_str("span name", &sp.name, limits)?;
+    check_str("status message", &sp.status.as_ref().map_or("", |s| &s.message), limits)?;
+    if sp.events.len() > limits.max_array_len {
+        return Err(LimitError::ArrayTooLong {
+            key: "span events".into(),
+            len: sp.events.len(),
+            limit: limits.max_array_len,
+        });
+    }
+    let attrs = values::attributes(&sp.attributes, limits)?;
+    let mut converted = Vec::with_capacity(sp.events.len());
+    for ev in &sp.events {
+        check_str("span event name", &ev.name, limits)?;
+        converted.push(values::attributes(&ev.attributes, limits)?);
+    }
+
+    let trace_id = hex_id(&sp.trace_id);
+    let span_id = hex_id(&sp.span_id);
+    let agent = agent::infer(Some(&sp.name), &scope.name, res.service_name.as_deref());
+    let start = time::from_unix_nanos(sp.start_time_unix_nano);
+    let id = batch
+        .ids
+        .id(&[b"span", &res.digest, &scope.digest, &sp.encode_to_vec()]);
+
+    let mut b = Builder::default();
+    b.set(names::SIGNAL, Signal::Span.as_str());
+    b.set(names::AGENT, agent.as_str());
+    b.set(names::ID, id);
+    b.set_opt(names::TIME, start.clone());
+    b.set_opt(names::START_TIME, start);
+    b.set_opt(names::END_TIME, time::from_unix_nanos(sp.end_time_unix_nano));
+    if sp.start_time_unix_nano != 0 && sp.end_time_unix_nano >= sp.start_time_unix_nano {
+        let nanos = sp.end_time_unix_nano - sp.start_time_unix_nano;
+        b.set(names::DURATION_MS, nanos as f64 / 1e6);
+    }
+    b.set(names::EVENT_NAME, sp.name.as_str());
+    b.set(names::SPAN_NAME, sp.name.as_str());
+    b.set(names::SPAN_KIND, kind_name(sp.kind));
+    let (code, message) = match &sp.status {
+        Some(s) => (s.code, s.message.as_str()),
+        None => (0, ""),
+    };
+    b.set(names::STATUS_CODE, status_name(code));
+    if !message.is_empty() {
+        b.set(names::STATUS_MESSAGE, message);
+    }
+    b.set_opt(names::TRACE_ID, trace_id.clone());
+    b.set_opt(names::SPAN_ID, span_id.clone());
+    b.set_opt(names::PARENT_SPAN_ID, hex_id(&sp.parent_span_id));
+    if !sp.trace_state.is_empty() {
+        b.set("trace_state", sp.trace_state.as_str());
+    }
+    add_shared(&mut b, attrs, res, scope);
+
+    let mut out = Vec::with_capacity(1 + sp.events.len());
+    out.push(b.finish());
+    for (ev, ev_attrs) in sp.events.iter().zip(converted) {
+        out.push(span_event(ev, ev_attrs, sp, &trace_id, &span_id, res, scope, batch));
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn span_event(
+    ev: &span::Event,
+    attrs: Vec<values::Attr>,
+    sp: &Span,
+    trace_id: &Option<String>,
+    span_id: &Option<String>,
+    res: &ResourceCtx,
+    scope: &ScopeCtx,
+    batch: &mut Batch,
+) -> Event {
+    let event_name = attr_str(&attrs, "event.name")
+        .or(Some(ev.name.as_str()).filter(|s| !s.is_empty()))
+        .map(str::to_owned);
+    let time = time::from_unix_nanos(ev.time_unix_nano)
+        .or_else(|| attr_str(&attrs, "event.timestamp").and_then(time::from_rfc3339));
+    let agent = agent::infer(event_name.as_deref(), &scope.name, res.service_name.as_deref());
+    let id = batch.ids.id(&[
+        b"span_event",
+        &res.digest,
+        &scope.digest,
+        &sp.trace_id,
+        &sp.span_id,
+        &ev.encode_to_vec(),
+    ]);
+
+    let mut b = Builder::default();
+    b.set(names::SIGNAL, Signal::SpanEvent.as_str());
+    b.set(names::AGENT, agent.as_str());
+    b.set(names::ID, id);
+    b.set_opt(names::TIME, time);
+    b.set_opt(names::EVENT_NAME, event_name);
+    if !ev.name.is_empty() {
+        b.set(names::OTLP_EVENT_NAME, ev.name.as_str());
+    }
+    b.set(names::SPAN_NAME, sp.name.as_str());
+    b.set_opt(names::TRACE_ID, trace_id.clone());
+    b.set_opt(names::SPAN_ID, span_id.clone());
+    add_shared(&mut b, attrs, res, scope);
+    b.finish()
+}
+
+fn kind_name(kind: i32) -> &'static str {
+    match kind {
+        1 => "internal",
+        2 => "server",
+        3 => "client",
+        4 => "producer",
+        5 => "consumer",
+        _ => "unspecified",
+    }
+}
+
+fn status_name(code: i32) -> &'static str {
+    match code {
+        1 => "ok",
+        2 => "error",
+        _ => "unset",
+    }
+}

@@ -1,0 +1,108 @@
+//! OTLP/HTTP receiver (axum): `POST` export bodies, `GET /healthz`, `GET /readyz`.
+//!
+//! Status codes: 200 (with `partial_success` as the [`crate::Ack`] says), 400 invalid, 404
+//! unknown path, 405 wrong method (`Allow`), 413 body over the limit (on the wire or after
+//! decompression), 415 unsupported `Content-Type` or `Content-Encoding`, 429/503 with
+//! `Retry-After`, 500. Error bodies are `google.rpc.Status`, JSON for JSON requests.
+
+mod body;
+mod handler;
+mod reply;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::config::HttpConfig;
+use crate::ingest::Ingest;
+use crate::BindError;
+
+/// A readiness flag the caller controls; `GET /readyz` answers 200 only while it is set.
+#[derive(Clone, Debug, Default)]
+pub struct Readiness(Arc<AtomicBool>);
+
+impl Readiness {
+    /// A flag that starts unset (not ready).
+    pub fn new() -> Readiness {
+        Readiness::default()
+    }
+
+    /// Set or clear readiness.
+    pub fn set_ready(&self, ready: bool) {
+        self.0.store(ready, Ordering::SeqCst);
+    }
+
+    /// Whether the flag is set.
+    pub fn is_ready(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Shared by every request of one listener.
+pub(crate) struct HttpState {
+    pub(crate) cfg: HttpConfig,
+    pub(crate) ingest: Arc<dyn Ingest>,
+    pub(crate) readiness: Readiness,
+}
+
+/// A bound, not yet serving, OTLP/HTTP listener.
+pub struct HttpServer {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+    readiness: Readiness,
+}
+
+/// Bind the OTLP/HTTP listener at `cfg.addr` (port 0 picks a free port).
+pub async fn bind_http(cfg: &HttpConfig, ingest: Arc<dyn Ingest>) -> crate::Result<HttpServer> {
+    let listener = TcpListener::bind(cfg.addr)
+        .await
+        .map_err(|source| BindError::Io {
+            addr: cfg.addr,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| BindError::Io {
+        addr: cfg.addr,
+        source,
+    })?;
+    let readiness = Readiness::new();
+    let state = Arc::new(HttpState {
+        cfg: cfg.clone(),
+        ingest,
+        readiness: readiness.clone(),
+    });
+    let router = Router::new().fallback(handler::handle).with_state(state);
+    Ok(HttpServer {
+        listener,
+        local_addr,
+        router,
+        readiness,
+    })
+}
+
+impl HttpServer {
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The readiness flag behind `GET /readyz` (starts not ready).
+    pub fn readiness(&self) -> Readiness {
+        self.readiness.clone()
+    }
+
+    /// Serve until `shutdown` completes, then stop accepting and wait for in-flight requests
+    /// to finish.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

@@ -1,0 +1,169 @@
+//! Sliding windows on event time, one per correlation group, and the condition check over
+//! a window. Windows are anchored at each arriving match `e`: the condition is checked
+//! over the group's matches with `t(e) - timespan <= t <= t(e)` (both ends inclusive).
+
+use std::collections::{BTreeSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+use tripline_event::{Event, Value};
+
+use super::spec::{CondOp, CorrSpec, CorrType};
+use crate::rule::Group;
+use crate::source::{as_number, scalar_text};
+
+/// One match inside a window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// event time (Unix ns)
+    pub t: i64,
+    /// position of the matched rule in the correlation's `rules`
+    pub rule: usize,
+    /// engine sequence numbers of the contributing events
+    pub seqs: Vec<u64>,
+    /// ids of the contributing events
+    pub event_ids: Vec<String>,
+    /// value of the counted/summed field, when the type needs one
+    pub value: Option<Value>,
+    /// the event itself (evidence), for direct matches
+    pub evidence: Option<Event>,
+}
+
+/// The state of one group of one correlation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupWindow {
+    /// group-by values
+    pub group: Group,
+    /// matches, ordered by time
+    pub entries: VecDeque<Entry>,
+    /// whether the condition held at the last check (alerts fire on false -> true)
+    pub holding: bool,
+}
+
+impl GroupWindow {
+    /// Insert keeping time order (after entries with the same time). Returns the index.
+    pub fn insert(&mut self, e: Entry) -> usize {
+        let at = self.entries.partition_point(|x| x.t <= e.t);
+        self.entries.insert(at, e);
+        at
+    }
+
+    /// Drop entries older than `before`.
+    pub fn evict(&mut self, before: i64) {
+        while self.entries.front().is_some_and(|e| e.t < before) {
+            self.entries.pop_front();
+        }
+    }
+
+    /// The entries of the window ending at index `end` (inclusive) spanning `span_ns`.
+    pub fn window(&self, end: usize, span_ns: i64) -> impl Iterator<Item = &Entry> {
+        let t = self.entries.get(end).map(|e| e.t).unwrap_or(0);
+        let start = t.saturating_sub(span_ns);
+        let last_equal = self.entries.partition_point(|x| x.t <= t);
+        self.entries.range(..last_equal).filter(move |e| e.t >= start)
+    }
+}
+
+/// Whether the correlation condition holds over `window`.
+pub fn holds<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> bool {
+    let cond_ok = |n: f64, default: Option<(CondOp, f64)>| {
+        if spec.condition.is_empty() {
+            default.is_some_and(|(op, r)| op.holds(n, r))
+        } else {
+            spec.condition.iter().all(|(op, r)| op.holds(n, *r))
+        }
+    };
+    match spec.ctype {
+        CorrType::EventCount => cond_ok(window.count() as f64, None),
+        CorrType::ValueCount => {
+            let distinct: BTreeSet<String> = window
+                .filter_map(|e| e.value.as_ref().and_then(|v| scalar_text(v).map(|t| t.to_lowercase())))
+                .collect();
+            cond_ok(distinct.len() as f64, None)
+        }
+        CorrType::ValueSum | CorrType::ValueAvg => {
+            let nums: Vec<f64> = window.filter_map(|e| e.value.as_ref().and_then(as_number)).collect();
+            if nums.is_empty() {
+                return false;
+            }
+            let sum: f64 = nums.iter().sum();
+            let v = if spec.ctype == CorrType::ValueSum { sum } else { sum / nums.len() as f64 };
+            cond_ok(v, None)
+        }
+        CorrType::Temporal => {
+            let distinct: BTreeSet<usize> = window.map(|e| e.rule).collect();
+            cond_ok(distinct.len() as f64, Some((CondOp::Gte, spec.rules.len() as f64)))
+        }
+        CorrType::TemporalOrdered => {
+            let mut next = 0;
+            for e in window {
+                if e.rule == next {
+                    next += 1;
+                    if next == spec.rules.len() {
+                        break;
+                    }
+                }
+            }
+            cond_ok(next as f64, Some((CondOp::Gte, spec.rules.len() as f64)))
+        }
+        CorrType::FirstSeen => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn spec(ctype: CorrType, rules: usize, cond: Vec<(CondOp, f64)>) -> CorrSpec {
+        CorrSpec {
+            ctype,
+            rules: (0..rules).map(|i| format!("r{i}")).collect(),
+            group_by: vec![],
+            timespan_ns: 10,
+            condition: cond,
+            fields: vec![],
+            aliases: BTreeMap::new(),
+            generate: false,
+            learning_ns: 0,
+        }
+    }
+
+    fn entry(t: i64, rule: usize) -> Entry {
+        Entry { t, rule, seqs: vec![t as u64], event_ids: vec![], value: Some(Value::Int(t)), evidence: None }
+    }
+
+    #[test]
+    fn window_edges_are_inclusive() {
+        let mut g = GroupWindow::default();
+        for t in [0, 5, 10, 11] {
+            g.insert(entry(t, 0));
+        }
+        assert_eq!(g.window(2, 10).count(), 3);
+        assert_eq!(g.window(3, 10).count(), 3);
+        g.evict(5);
+        assert_eq!(g.entries.len(), 3);
+    }
+
+    #[test]
+    fn late_entries_are_placed_in_time_order() {
+        let mut g = GroupWindow::default();
+        g.insert(entry(10, 0));
+        let at = g.insert(entry(3, 0));
+        assert_eq!(at, 0);
+        assert_eq!(g.window(0, 5).count(), 1);
+    }
+
+    #[test]
+    fn ordered_needs_order() {
+        let s = spec(CorrType::TemporalOrdered, 2, vec![]);
+        assert!(!holds(&s, [entry(0, 1), entry(1, 0)].iter()));
+        assert!(holds(&s, [entry(0, 0), entry(1, 1)].iter()));
+        let t = spec(CorrType::Temporal, 2, vec![]);
+        assert!(holds(&t, [entry(0, 1), entry(1, 0)].iter()));
+        let c = spec(CorrType::EventCount, 1, vec![(CondOp::Eq, 2.0)]);
+        assert!(holds(&c, [entry(0, 0), entry(1, 0)].iter()));
+        assert!(!holds(&c, [entry(0, 0)].iter()));
+        let s = spec(CorrType::ValueSum, 1, vec![(CondOp::Gt, 10.0)]);
+        assert!(holds(&s, [entry(5, 0), entry(6, 0)].iter()));
+    }
+}

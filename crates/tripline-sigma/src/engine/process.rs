@@ -1,0 +1,278 @@
+//! Streaming: run one event through detections, filters, correlations, first-seen
+//! baselines and suppression.
+
+use std::borrow::Cow;
+
+use tripline_event::{Event, Value};
+
+use super::Engine;
+use crate::alert::{self, AlertParts, Output, OutputKind};
+use crate::correlation::spec::CorrType;
+use crate::correlation::window::{holds, Entry, GroupWindow};
+use crate::first_seen::{BaselineEntry, Seen};
+use crate::rule::{Group, RuleMeta};
+use crate::source::{scalar_text, FieldSource};
+use crate::suppress;
+use crate::time::{event_ns, format_ns};
+
+/// One input to a correlation: a matched event or a fired inner correlation.
+struct Hit<'a> {
+    pos: usize,
+    src: &'a dyn FieldSource,
+    t: Option<i64>,
+    seqs: Vec<u64>,
+    event_ids: Vec<String>,
+    evidence: Option<&'a Event>,
+}
+
+fn value_key(v: &Value) -> String {
+    scalar_text(v).map(Cow::into_owned).unwrap_or_else(|| v.to_json_string())
+}
+
+impl Engine {
+    /// Run one event through every rule. Outputs come in rule order: detection matches,
+    /// then the correlations they complete.
+    pub fn process(&mut self, ev: &Event) -> Vec<Output> {
+        let seq = self.state.seq;
+        self.state.seq += 1;
+        // Event time is only parsed when something needs it: correlations (watermark) or a match.
+        let has_corr = !self.corr.is_empty();
+        let mut t = if has_corr { event_ns(ev, &self.opts.time_fields) } else { None };
+        if let Some(t) = t {
+            if self.state.watermark_ns.is_none_or(|w| t > w) {
+                self.state.watermark_ns = Some(t);
+            }
+        }
+        let matched = self.matching(ev);
+        if matched.is_empty() {
+            return Vec::new();
+        }
+        if !has_corr {
+            t = event_ns(ev, &self.opts.time_fields);
+        }
+        let mut out = Vec::new();
+        for i in matched {
+            let r = &self.det[i];
+            let event_id = ev.id().map(str::to_owned).unwrap_or_else(|| format!("seq:{seq}"));
+            if r.emits {
+                let a = alert::build(AlertParts {
+                    meta: &r.meta,
+                    group: Group::new(),
+                    first_ns: t,
+                    last_ns: t,
+                    event_ids: vec![event_id.clone()],
+                    evidence: vec![ev],
+                    count: 1,
+                    what: "rule matched".into(),
+                });
+                let o = Output { kind: OutputKind::Match, rule_id: r.meta.id.clone(), rule_name: r.meta.name.clone(), group: Group::new(), seqs: vec![seq], time_ns: t, anchor_seq: seq, alert: a };
+                let suppress = r.suppress.clone();
+                self.emit(o, suppress.as_ref().map(|s| (s, ev as &dyn FieldSource)), &mut out);
+            }
+            let feeds = self.det[i].feeds.clone();
+            for (ci, pos) in feeds {
+                let hit = Hit { pos, src: ev, t, seqs: vec![seq], event_ids: vec![event_id.clone()], evidence: Some(ev) };
+                self.corr_hit(ci, hit, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Move the watermark forward (for example from a clock when no events arrive) and
+    /// drop window entries that can no longer contribute.
+    pub fn advance_watermark(&mut self, t_ns: i64) {
+        if self.state.watermark_ns.is_none_or(|w| t_ns > w) {
+            self.state.watermark_ns = Some(t_ns);
+        }
+        let wm = self.state.watermark_ns.unwrap_or(t_ns);
+        let lateness = self.opts.allowed_lateness_ns;
+        for c in &self.corr {
+            if let Some(groups) = self.state.corr.get_mut(&c.meta.id) {
+                let before = wm.saturating_sub(lateness).saturating_sub(c.spec.timespan_ns);
+                groups.retain(|_, g| {
+                    g.evict(before);
+                    !g.entries.is_empty()
+                });
+            }
+        }
+        self.state.suppress.retain(|_, s| s.until_ns >= wm.saturating_sub(lateness));
+    }
+
+    /// What the first_seen rules have learned, and since when.
+    pub fn baselines(&self) -> Vec<BaselineEntry> {
+        let mut out = Vec::new();
+        for c in self.corr.iter().filter(|c| c.spec.ctype == CorrType::FirstSeen) {
+            let Some(st) = self.state.first_seen.get(&c.meta.id) else { continue };
+            let learning = match (st.started_ns, self.state.watermark_ns) {
+                (Some(s), Some(w)) => w < s.saturating_add(c.spec.learning_ns),
+                _ => true,
+            };
+            for (scope, values) in &st.scopes {
+                for (value, first) in values {
+                    out.push(BaselineEntry { rule_id: c.meta.id.clone(), scope: scope.clone(), value: value.clone(), first_seen: format_ns(*first), learning });
+                }
+            }
+        }
+        out
+    }
+
+    /// Indices (ascending) of the detection rules that match `ev` and are not filtered.
+    /// Allocates nothing when no rule matches.
+    fn matching(&self, ev: &Event) -> Vec<usize> {
+        let name = ev.field(&self.opts.dispatch_field).and_then(Value::as_str);
+        let lowered;
+        let key = match name {
+            Some(n) if n.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) => Some(n),
+            Some(n) => {
+                lowered = n.to_lowercase();
+                Some(lowered.as_str())
+            }
+            None => None,
+        };
+        let pinned: &[usize] = key.and_then(|k| self.dispatch.get(k)).map(Vec::as_slice).unwrap_or(&[]);
+        let hit = |i: &usize| {
+            let r = &self.det[*i];
+            r.detection.eval(ev) && !r.filters.iter().any(|f| f.eval(ev))
+        };
+        let mut out: Vec<usize> = pinned.iter().filter(|i| hit(i)).copied().collect();
+        let before = out.len();
+        out.extend(self.undispatched.iter().filter(|i| hit(i)));
+        if before > 0 && out.len() > before {
+            out.sort_unstable();
+        }
+        out
+    }
+
+    fn emit(&mut self, mut o: Output, suppress: Option<(&crate::suppress::SuppressSpec, &dyn FieldSource)>, out: &mut Vec<Output>) {
+        if let Some((spec, src)) = suppress {
+            let mut key = o.rule_id.clone();
+            for f in &spec.by {
+                key.push('\u{1f}');
+                key.push_str(&src.field(f).map(value_key).unwrap_or_default());
+            }
+            let t = o.time_ns.unwrap_or(0);
+            let entry = self.state.suppress.get_mut(&key);
+            if let Some(new) = suppress::apply(entry, &mut o.alert, t, spec.window_ns) {
+                self.state.suppress.insert(key, new);
+            }
+        }
+        out.push(o);
+    }
+
+    fn corr_hit(&mut self, ci: usize, hit: Hit<'_>, out: &mut Vec<Output>) {
+        let Some(t) = hit.t else { return };
+        let wm = self.state.watermark_ns.unwrap_or(t);
+        let lateness = self.opts.allowed_lateness_ns;
+        if t < wm.saturating_sub(lateness) {
+            self.state.late_dropped += 1;
+            return;
+        }
+        let c = &self.corr[ci];
+        let rule_ref = &c.spec.rules[hit.pos];
+        let mut group = Group::new();
+        let mut key = String::new();
+        for g in &c.spec.group_by {
+            let field = c.spec.aliases.get(g).and_then(|a| a.get(rule_ref)).map(String::as_str).unwrap_or(g);
+            match hit.src.field(field) {
+                None | Some(Value::Null) => return,
+                Some(v) => {
+                    key.push_str(&value_key(v));
+                    key.push('\u{1f}');
+                    group.insert(g.clone(), v.clone());
+                }
+            }
+        }
+        if c.spec.ctype == CorrType::FirstSeen {
+            self.first_seen_hit(ci, hit, t, group, key, out);
+            return;
+        }
+        let value = c.spec.fields.first().and_then(|f| hit.src.field(f)).cloned();
+        let id = c.meta.id.clone();
+        let span = c.spec.timespan_ns;
+        let groups = self.state.corr.entry(id).or_default();
+        let gw = groups.entry(key).or_insert_with(|| GroupWindow { group: group.clone(), ..GroupWindow::default() });
+        gw.evict(wm.saturating_sub(lateness).saturating_sub(span));
+        let entry = Entry {
+            t,
+            rule: hit.pos,
+            seqs: hit.seqs,
+            event_ids: hit.event_ids,
+            value,
+            evidence: hit.evidence.cloned(),
+        };
+        let at = gw.insert(entry);
+        let now = holds(&c.spec, gw.window(at, span));
+        let fire = now && !gw.holding;
+        gw.holding = now;
+        if !fire {
+            return;
+        }
+        let window: Vec<&Entry> = gw.window(at, span).collect();
+        let mut seqs: Vec<u64> = window.iter().flat_map(|e| e.seqs.iter().copied()).collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        let event_ids: Vec<String> = window.iter().flat_map(|e| e.event_ids.iter().cloned()).collect();
+        let evidence: Vec<&Event> = window.iter().filter_map(|e| e.evidence.as_ref()).collect();
+        let first_ns = window.first().map(|e| e.t);
+        let anchor_seq = window.iter().filter(|e| e.t == t).flat_map(|e| e.seqs.iter().copied()).min().unwrap_or(0);
+        let what = format!("{:?} correlation over {} matches", c.spec.ctype, window.len()).to_lowercase();
+        let a = alert::build(AlertParts {
+            meta: &c.meta,
+            group: group.clone(),
+            first_ns,
+            last_ns: Some(t),
+            event_ids: event_ids.clone(),
+            evidence,
+            count: window.len() as u64,
+            what,
+        });
+        let emits = c.emits;
+        let meta = c.meta.clone();
+        let feeds = c.feeds.clone();
+        let suppress = c.suppress.clone();
+        let group_event = Event::from_fields(group.clone());
+        if emits {
+            let o = Output { kind: OutputKind::Correlation, rule_id: meta.id.clone(), rule_name: meta.name.clone(), group, seqs: seqs.clone(), time_ns: Some(t), anchor_seq, alert: a };
+            self.emit(o, suppress.as_ref().map(|s| (s, &group_event as &dyn FieldSource)), out);
+        }
+        for (next, pos) in feeds {
+            let h = Hit { pos, src: &group_event, t: Some(t), seqs: seqs.clone(), event_ids: event_ids.clone(), evidence: None };
+            self.corr_hit(next, h, out);
+        }
+    }
+
+    fn first_seen_hit(&mut self, ci: usize, hit: Hit<'_>, t: i64, mut group: Group, scope: String, out: &mut Vec<Output>) {
+        let c = &self.corr[ci];
+        let mut tuple = String::new();
+        for f in &c.spec.fields {
+            match hit.src.field(f) {
+                None | Some(Value::Null) => return,
+                Some(v) => {
+                    if !tuple.is_empty() {
+                        tuple.push('|');
+                    }
+                    tuple.push_str(&value_key(v).to_lowercase());
+                    group.insert(f.clone(), v.clone());
+                }
+            }
+        }
+        let st = self.state.first_seen.entry(c.meta.id.clone()).or_default();
+        if st.observe(&scope, &tuple, t, c.spec.learning_ns) != Seen::New || !c.emits {
+            return;
+        }
+        let meta: &RuleMeta = &c.meta;
+        let a = alert::build(AlertParts {
+            meta,
+            group: group.clone(),
+            first_ns: Some(t),
+            last_ns: Some(t),
+            event_ids: hit.event_ids.clone(),
+            evidence: hit.evidence.into_iter().collect(),
+            count: 1,
+            what: format!("first time seen: {tuple}"),
+        });
+        let o = Output { kind: OutputKind::FirstSeen, rule_id: meta.id.clone(), rule_name: meta.name.clone(), group, anchor_seq: hit.seqs.iter().copied().min().unwrap_or(0), seqs: hit.seqs, time_ns: Some(t), alert: a };
+        let suppress = c.suppress.clone();
+        self.emit(o, suppress.as_ref().map(|s| (s, hit.src)), out);
+    }
+}

@@ -1,0 +1,136 @@
+//! The layered configuration: one TOML file, every field with a default and an environment
+//! override. Precedence: flags > environment (`TRIPLINE_<SECTION>_<FIELD>`) > file > defaults.
+//!
+//! `default.toml` (printed by `tripline config default`) documents every field; a test keeps
+//! it equal to [`Config::default`].
+
+pub mod duration;
+mod env;
+pub mod sections;
+mod template;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+pub use sections::{Auth, Limits, Pipeline, Raw, Retention, Rules, Server};
+pub use template::DEFAULT_TOML;
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `[server]`.
+    pub server: Server,
+    /// `[limits]`.
+    pub limits: Limits,
+    /// `[pipeline]`.
+    pub pipeline: Pipeline,
+    /// `[rules]`.
+    pub rules: Rules,
+    /// `[retention]`.
+    pub retention: Retention,
+    /// `[raw]`.
+    pub raw: Raw,
+    /// `[auth]`.
+    pub auth: Auth,
+    /// `[redaction]`: the redaction policy, kept opaque here and interpreted by the redaction
+    /// crate.
+    pub redaction: toml::Table,
+}
+
+/// Command-line flags of `tripline serve` that beat every other layer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--http ADDR` → `server.http_addr`.
+    pub http: Option<SocketAddr>,
+    /// `--grpc ADDR` → `server.grpc_addr`.
+    pub grpc: Option<SocketAddr>,
+    /// `--data DIR` → `server.data_dir`.
+    pub data: Option<PathBuf>,
+}
+
+impl Config {
+    /// Build the effective config: defaults, then `file` (if any), then the environment as
+    /// seen through `env` (pass `&|k| std::env::var(k).ok()` in production), then
+    /// `overrides`. Errors name the file, line and key, or the environment variable.
+    pub fn load(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+        overrides: &Overrides,
+    ) -> anyhow::Result<Config> {
+        let from_file = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                Config::parse(&text, &path.display().to_string())?
+            }
+            None => Config::default(),
+        };
+        let mut table = toml::Table::try_from(&from_file).context("cannot serialize the config")?;
+        env::apply(&mut table, env, &|t| {
+            t.clone()
+                .try_into::<Config>()
+                .map(drop)
+                .map_err(|e| e.message().to_string())
+        })?;
+        let mut config: Config = table
+            .try_into()
+            .context("environment overrides produced an invalid config")?;
+        config.apply(overrides);
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parse config file text strictly: unknown keys and bad values are errors that name
+    /// `origin` (the file), the line and the key.
+    pub fn parse(text: &str, origin: &str) -> anyhow::Result<Config> {
+        toml::from_str(text).map_err(|e| anyhow::anyhow!("config file {origin}: {e}"))
+    }
+
+    /// Apply command-line overrides.
+    pub fn apply(&mut self, overrides: &Overrides) {
+        if let Some(addr) = overrides.http {
+            self.server.http_addr = addr;
+        }
+        if let Some(addr) = overrides.grpc {
+            self.server.grpc_addr = addr;
+        }
+        if let Some(dir) = &overrides.data {
+            self.server.data_dir = dir.clone();
+        }
+    }
+
+    /// Checks serde cannot express.
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.limits.max_body_bytes == 0 {
+            bail!("limits.max_body_bytes must be greater than 0");
+        }
+        if self.pipeline.max_inflight_batches == 0 {
+            bail!("pipeline.max_inflight_batches must be greater than 0");
+        }
+        if self.retention.interval.get().is_zero() {
+            bail!("retention.interval must be greater than 0");
+        }
+        self.auth.pairs().map_err(anyhow::Error::msg)?;
+        if self.auth.header.trim().is_empty() {
+            bail!("auth.header must name a header (e.g. \"authorization\")");
+        }
+        Ok(())
+    }
+
+    /// The config as TOML (no comments), e.g. for `tripline config check`. Token secrets
+    /// are printed as `<redacted>`.
+    pub fn to_toml(&self) -> anyhow::Result<String> {
+        let printable = Config {
+            auth: self.auth.redacted(),
+            ..self.clone()
+        };
+        toml::to_string(&printable).context("cannot serialize the config")
+    }
+}
+
+#[cfg(test)]
+mod tests;

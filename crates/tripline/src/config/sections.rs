@@ -1,0 +1,195 @@
+//! The config sections and their defaults. Every field has a default; every struct refuses
+//! unknown keys. Field docs are repeated as comments in `default.toml`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::duration::HumanDuration;
+
+/// `[server]`: where to listen and where to keep data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Server {
+    /// OTLP/HTTP listen address.
+    pub http_addr: SocketAddr,
+    /// OTLP/gRPC listen address.
+    pub grpc_addr: SocketAddr,
+    /// Directory for the SQLite store and raw captures.
+    pub data_dir: PathBuf,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            http_addr: SocketAddr::from(([127, 0, 0, 1], 4318)),
+            grpc_addr: SocketAddr::from(([127, 0, 0, 1], 4317)),
+            data_dir: PathBuf::from("./tripline-data"),
+        }
+    }
+}
+
+/// `[limits]`: input limits for the receivers and the decoder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest request body, on the wire and after decompression (bytes).
+    pub max_body_bytes: u64,
+    /// Deepest nesting of attribute values (arrays / key-value lists) the decoder follows.
+    pub max_depth: u32,
+    /// Most attributes kept per record, resource or scope.
+    pub max_attributes: u32,
+    /// Longest string value kept (bytes); longer ones are truncated.
+    pub max_string_len: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 20 * 1024 * 1024,
+            max_depth: 32,
+            max_attributes: 256,
+            max_string_len: 64 * 1024,
+        }
+    }
+}
+
+/// `[pipeline]`: back-pressure between the receivers and storage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Pipeline {
+    /// Export requests processed at once; more are refused with 429 / RESOURCE_EXHAUSTED.
+    pub max_inflight_batches: u32,
+    /// Longest a request may wait for durable storage before it is refused with 503.
+    pub ingest_timeout: HumanDuration,
+    /// The delay suggested to clients (`Retry-After`, `RetryInfo`) when overloaded.
+    pub retry_after: HumanDuration,
+}
+
+impl Default for Pipeline {
+    fn default() -> Self {
+        Pipeline {
+            max_inflight_batches: 64,
+            ingest_timeout: HumanDuration::secs(30),
+            retry_after: HumanDuration::secs(5),
+        }
+    }
+}
+
+/// `[rules]`: which detections run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rules {
+    /// Extra rule directories, loaded after the built-in pack.
+    pub dirs: Vec<PathBuf>,
+    /// Whether the built-in rule pack runs.
+    pub builtin: bool,
+    /// Directory of value lists that replaces the built-in lists; empty = built-in lists.
+    pub lists: PathBuf,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            dirs: Vec::new(),
+            builtin: true,
+            lists: PathBuf::new(),
+        }
+    }
+}
+
+impl Rules {
+    /// The lists directory, or `None` for the built-in lists.
+    pub fn lists_dir(&self) -> Option<&std::path::Path> {
+        (!self.lists.as_os_str().is_empty()).then_some(self.lists.as_path())
+    }
+}
+
+/// `[retention]`: how long stored data is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    /// Age after which normalized events are deleted.
+    pub events_ttl: HumanDuration,
+    /// Age after which alerts are deleted.
+    pub alerts_ttl: HumanDuration,
+    /// Age after which raw request bodies are deleted.
+    pub raw_ttl: HumanDuration,
+    /// How often the retention sweep runs.
+    pub interval: HumanDuration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            events_ttl: HumanDuration::days(30),
+            alerts_ttl: HumanDuration::days(180),
+            raw_ttl: HumanDuration::days(3),
+            interval: HumanDuration::hours(1),
+        }
+    }
+}
+
+/// `[raw]`: keeping the raw OTLP request bodies.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Raw {
+    /// Store each raw request body (redacted) beside its events.
+    pub enabled: bool,
+}
+
+/// `[auth]`: which senders may export, and under which emitter name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Auth {
+    /// Accepted tokens as `emitter=secret`; empty = authentication off.
+    pub tokens: Vec<String>,
+    /// Header carrying the token: `authorization` means `Authorization: Bearer <token>`; any
+    /// other header carries the bare token.
+    pub header: String,
+    /// Allow listening on non-loopback addresses without tokens.
+    pub insecure: bool,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth {
+            tokens: Vec::new(),
+            header: "authorization".to_string(),
+            insecure: false,
+        }
+    }
+}
+
+impl Auth {
+    /// The tokens as `(emitter, secret)` pairs. Errors name the offending entry by position
+    /// (never the secret).
+    pub fn pairs(&self) -> Result<Vec<(String, String)>, String> {
+        self.tokens
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| match entry.split_once('=') {
+                Some((emitter, secret)) if !emitter.trim().is_empty() && !secret.is_empty() => {
+                    Ok((emitter.trim().to_string(), secret.to_string()))
+                }
+                _ => Err(format!(
+                    "auth.tokens[{i}] must be \"emitter=secret\" with both parts non-empty"
+                )),
+            })
+            .collect()
+    }
+
+    /// A copy with every secret replaced by `<redacted>`, for printing.
+    pub fn redacted(&self) -> Auth {
+        let tokens = self
+            .tokens
+            .iter()
+            .map(|t| format!("{}=<redacted>", t.split_once('=').map_or("?", |(e, _)| e)))
+            .collect();
+        Auth {
+            tokens,
+            ..self.clone()
+        }
+    }
+}

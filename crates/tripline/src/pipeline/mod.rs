@@ -1,0 +1,154 @@
+//! The pipeline behind every receiver and `tripline replay`:
+//! decode → drop already-stored events → detect (raw values) → redact → durable write.
+//!
+//! One [`Pipeline`] serves `serve` (through the [`tripline_receive::Ingest`] impl in
+//! [`ingest`]) and `replay` (through [`Pipeline::process_events`]), so a backtest runs the
+//! same code as production from decode onward.
+
+pub mod detect;
+pub mod ingest;
+pub mod key;
+pub mod setup;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use anyhow::Context;
+use tripline_event::{names, Alert, Event, Value};
+use tripline_redact::{RedactionReport, Redactor};
+use tripline_store::{Store, StoreError, StoreOptions, WriteBatch, WriteStats};
+
+use detect::Detector;
+
+/// The engine-state key under which the detector's snapshot is stored.
+const ENGINE_STATE_KEY: &str = "engine";
+
+/// Everything that comes out of one batch.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// Events that were new (not stored before), redacted.
+    pub events: Vec<Event>,
+    /// Alerts produced by the batch, redacted.
+    pub alerts: Vec<Alert>,
+    /// What the store did, when there is a store.
+    pub stored: Option<WriteStats>,
+    /// Events skipped because their id was already stored (exporter retries).
+    pub duplicates: u64,
+    /// What redaction changed.
+    pub redactions: RedactionReport,
+}
+
+/// Stateful stages, behind one lock so engine state and stored events stay consistent.
+struct Stages {
+    detector: Detector,
+    store: Option<Store>,
+}
+
+/// Detect, redact and store batches of normalized events.
+pub struct Pipeline {
+    stages: Mutex<Stages>,
+    redactor: Redactor,
+}
+
+/// How to build a [`Pipeline`].
+pub struct PipelineOptions {
+    /// The detector (rules, lists, engine options).
+    pub detector: Detector,
+    /// Where to store, or `None` for a detect-only pipeline (replay without `--data`).
+    pub data_dir: Option<PathBuf>,
+    pub store: StoreOptions,
+    pub redactor: Redactor,
+}
+
+impl Pipeline {
+    /// Open the store (if any) and restore the detector's state from it.
+    pub fn open(opts: PipelineOptions) -> anyhow::Result<Pipeline> {
+        let PipelineOptions { mut detector, data_dir, store, redactor } = opts;
+        let store = match data_dir {
+            Some(dir) => {
+                let s = Store::open(&dir, &store)
+                    .with_context(|| format!("opening the store in {}", dir.display()))?;
+                if let Some(state) = s.load_state(ENGINE_STATE_KEY)? {
+                    detector
+                        .restore(&state)
+                        .context("restoring the detection engine's saved state")?;
+                }
+                Some(s)
+            }
+            None => None,
+        };
+        Ok(Pipeline { stages: Mutex::new(Stages { detector, store }), redactor })
+    }
+
+    /// The redactor (for anything else that leaves the process, such as printed events).
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Run one batch through detect → redact → store. Blocking; call from a blocking
+    /// thread. Returns only after the store has committed (when there is a store).
+    pub fn process_events(
+        &self,
+        mut events: Vec<Event>,
+        ingest_time_ms: i64,
+    ) -> Result<BatchOutcome, StoreError> {
+        let received = tripline_store::format_ms(ingest_time_ms);
+        for ev in &mut events {
+            ev.insert_if_absent(names::RECEIVED_TIME, Value::Str(received.clone()));
+        }
+        let mut stages = self.stages.lock().unwrap_or_else(|p| p.into_inner());
+        let Stages { detector, store } = &mut *stages;
+
+        // Exporters retry: events already stored were already detected on.
+        let mut duplicates = 0;
+        if let Some(store) = store.as_ref() {
+            let ids: Vec<&str> = events.iter().filter_map(Event::id).collect();
+            let seen = store.existing_event_ids(&ids)?;
+            if !seen.is_empty() {
+                let before = events.len();
+                events.retain(|e| e.id().map_or(true, |id| !seen.contains(id)));
+                duplicates = (before - events.len()) as u64;
+            }
+        }
+
+        // Detection sees the raw values.
+        let mut alerts = detector.run(&events);
+
+        // Nothing unredacted goes further.
+        let mut redactions = RedactionReport::default();
+        for ev in &mut events {
+            redactions.merge(&self.redactor.redact_event(ev));
+        }
+        for alert in &mut alerts {
+            redactions.merge(&self.redactor.redact_alert(alert));
+        }
+
+        let stored = match store.as_mut() {
+            Some(store) => {
+                let snapshot = detector.snapshot();
+                let batch = WriteBatch {
+                    events: &events,
+                    alerts: &alerts,
+                    state: &[(ENGINE_STATE_KEY, &snapshot)],
+                    ingest_time_ms,
+                };
+                match store.write_batch(&batch) {
+                    Ok(stats) => Some(stats),
+                    Err(err) => {
+                        // The batch is not acknowledged and will be retried: roll the
+                        // engine back to the last committed state so it is not counted twice.
+                        if let Ok(Some(state)) = store.load_state(ENGINE_STATE_KEY) {
+                            let _ = detector.restore(&state);
+                        } else {
+                            detector.reset();
+                        }
+                        return Err(err);
+                    }
+                }
+            }
+            None => None,
+        };
+        Ok(BatchOutcome { events, alerts, stored, duplicates, redactions })
+    }
+}
+

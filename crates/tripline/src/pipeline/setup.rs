@@ -1,0 +1,72 @@
+//! Building a [`Pipeline`] from the config: shared by `serve` and `replay`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tripline_redact::{RedactionPolicy, Redactor, SecretScanner};
+use tripline_sigma::EngineOptions;
+use tripline_store::StoreOptions;
+
+use super::detect::{Detector, RuleSet};
+use super::{key, Pipeline, PipelineOptions};
+use crate::config::Config;
+
+/// The key under `[redaction]` naming the keyed-hash key file (not part of the policy).
+const KEY_FILE_FIELD: &str = "key_file";
+
+/// What a command adds on top of the config.
+#[derive(Clone, Debug, Default)]
+pub struct Extra {
+    /// `--rules` paths.
+    pub rules: Vec<PathBuf>,
+    /// `--lists` paths.
+    pub lists: Vec<PathBuf>,
+    /// `--time-field`: an extra event-time field tried after `time` and `timestamp`.
+    pub time_field: Option<String>,
+}
+
+/// The rule set the config and the command's flags describe.
+pub fn rule_set(cfg: &Config, extra: &Extra) -> RuleSet {
+    let mut dirs = cfg.rules.dirs.clone();
+    dirs.extend(extra.rules.iter().cloned());
+    let mut lists: Vec<PathBuf> = cfg.rules.lists_dir().map(|p| p.to_path_buf()).into_iter().collect();
+    lists.extend(extra.lists.iter().cloned());
+    RuleSet { builtin: cfg.rules.builtin, dirs, lists }
+}
+
+/// Engine options for the config and flags.
+pub fn engine_options(extra: &Extra) -> EngineOptions {
+    let mut opts = EngineOptions::default();
+    if let Some(f) = &extra.time_field {
+        opts.time_fields.push(f.clone());
+    }
+    opts
+}
+
+/// The redactor the `[redaction]` section describes, keyed with the key file.
+pub fn redactor(cfg: &Config) -> anyhow::Result<Redactor> {
+    let mut table = cfg.redaction.clone();
+    let key_path = match table.remove(KEY_FILE_FIELD) {
+        Some(toml::Value::String(p)) => Some(PathBuf::from(p)),
+        Some(other) => anyhow::bail!("[redaction] {KEY_FILE_FIELD} must be a path string, not {other}"),
+        None => key::default_key_path(),
+    };
+    let key_path = key_path.context("no HOME or XDG_CONFIG_HOME to keep the key file in: set [redaction] key_file")?;
+    let key = key::load_or_create(&key_path)?;
+    let policy: RedactionPolicy = toml::Value::Table(table)
+        .try_into()
+        .context("invalid [redaction] section")?;
+    Ok(Redactor::new(policy, Arc::new(SecretScanner::builtin()), &key))
+}
+
+/// A full pipeline: detector, redactor and (when `data_dir` is given) the store.
+pub fn pipeline(cfg: &Config, extra: &Extra, data_dir: Option<PathBuf>) -> anyhow::Result<Pipeline> {
+    let detector = Detector::load(&rule_set(cfg, extra), engine_options(extra))?;
+    Pipeline::open(PipelineOptions {
+        detector,
+        data_dir,
+        store: StoreOptions::default(),
+        redactor: redactor(cfg)?,
+    })
+}

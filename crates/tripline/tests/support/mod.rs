@@ -1,0 +1,19 @@
+//! Shared support for the integration tests that drive the built `tripline` binary with
+//! real OTLP exporters (`tests/real_*.rs`).
+//!
+//! - [`tools`]: where the external test tools live and the tool-missing policy.
+//! - [`serve`]: a `tripline serve` child process on ephemeral ports with its own data dir.
+//! - [`query`]: `tripline query` and polling the store until events arrive.
+//! - [`mock_model`]: the scripted Responses API mock (`tests/support/mock_model.py`).
+//! - [`codex`]: a fresh CODEX_HOME / HOME / git work dir and one `codex exec` run.
+//! - [`process`]: running a child with a time limit and captured output.
+//! - [`wait`]: polling with a timeout (no blind sleeps).
+#![allow(dead_code)]
+
+pub mod codex;
+pub mod mock_model;
+pub mod process;
+pub mod query;
+pub mod serve;
+pub mod tools;
+pub mod wait;

@@ -1,0 +1,164 @@
+//! Where the external test tools live, and the tool-missing policy.
+//!
+//! `scripts/install-test-tools.sh` installs them under `$TRIPLINE_TOOLS` (default
+//! `<workspace root>/.tools`). When a tool a test needs is absent:
+//! - with `TRIPLINE_REQUIRE_TOOLS=1` (set by `scripts/test.sh`, so in CI) the test fails,
+//!   naming what is missing and how to install it;
+//! - otherwise it prints `skipped: <why>` and returns early.
+
+use std::collections::BTreeMap;
+use std::env;
+use std::path::{Path, PathBuf};
+
+/// The command that installs every tool below.
+pub const INSTALL_HINT: &str = "bash scripts/install-test-tools.sh";
+
+/// An external tool an integration test drives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tool {
+    /// The Codex CLI from npm (`.tools/node/node_modules/.bin/codex`).
+    Codex,
+    /// `node` on PATH.
+    Node,
+    /// `.tools/node/node_modules` with the OpenTelemetry JS SDK.
+    NodeModules,
+    /// The venv python with the OpenTelemetry Python SDK (`.tools/venv/bin/python`).
+    VenvPython,
+    /// Any `python3` on PATH (the mock model server needs only the standard library).
+    Python3,
+    /// `git` on PATH (Codex runs in a fresh git repository).
+    Git,
+}
+
+impl Tool {
+    fn describe(self) -> String {
+        let tools = tools_dir();
+        match self {
+            Tool::Codex => format!("the Codex CLI ({})", codex_path(&tools).display()),
+            Tool::Node => "node (Node.js 20+) on PATH".into(),
+            Tool::NodeModules => format!(
+                "the OpenTelemetry JS SDK ({})",
+                node_modules_path(&tools).join("@opentelemetry/sdk-logs").display()
+            ),
+            Tool::VenvPython => format!(
+                "the Python venv with the OpenTelemetry SDK ({})",
+                venv_python_path(&tools).display()
+            ),
+            Tool::Python3 => "python3 on PATH".into(),
+            Tool::Git => "git on PATH".into(),
+        }
+    }
+
+    fn locate(self) -> Option<PathBuf> {
+        let tools = tools_dir();
+        match self {
+            Tool::Codex => Some(codex_path(&tools)).filter(|p| p.is_file()),
+            Tool::Node => on_path("node"),
+            Tool::NodeModules => {
+                let dir = node_modules_path(&tools);
+                let needed = [
+                    "@opentelemetry/sdk-logs",
+                    "@opentelemetry/sdk-metrics",
+                    "@opentelemetry/sdk-trace-base",
+                    "@opentelemetry/exporter-logs-otlp-http",
+                    "@opentelemetry/exporter-metrics-otlp-http",
+                    "@opentelemetry/exporter-trace-otlp-http",
+                ];
+                needed.iter().all(|p| dir.join(p).is_dir()).then_some(dir)
+            }
+            Tool::VenvPython => Some(venv_python_path(&tools)).filter(|p| p.is_file()),
+            Tool::Python3 => on_path("python3"),
+            Tool::Git => on_path("git"),
+        }
+    }
+}
+
+/// The tools one test found, by kind.
+pub struct Found(BTreeMap<Tool, PathBuf>);
+
+impl Found {
+    /// The path of a tool that was passed to [`require`].
+    pub fn path(&self, tool: Tool) -> &Path {
+        self.0
+            .get(&tool)
+            .unwrap_or_else(|| panic!("test bug: {tool:?} was not passed to tools::require"))
+    }
+}
+
+/// Locates every tool in `needed`. All present: `Some`. Otherwise applies the policy: panics
+/// under `TRIPLINE_REQUIRE_TOOLS=1`, else prints `skipped: ...` and returns `None` (the test
+/// should return).
+pub fn require(test: &str, needed: &[Tool]) -> Option<Found> {
+    let mut found = BTreeMap::new();
+    let mut missing = Vec::new();
+    for &tool in needed {
+        match tool.locate() {
+            Some(path) => {
+                found.insert(tool, path);
+            }
+            None => missing.push(tool.describe()),
+        }
+    }
+    if missing.is_empty() {
+        return Some(Found(found));
+    }
+    let what = missing.join(", ");
+    if env::var("TRIPLINE_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!(
+            "{test}: missing test tools: {what}. Install them with `{INSTALL_HINT}` \
+             (TRIPLINE_REQUIRE_TOOLS=1 turns a missing tool into a failure)"
+        );
+    }
+    eprintln!("skipped: {test}: missing {what} (install with `{INSTALL_HINT}`)");
+    None
+}
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// `$TRIPLINE_TOOLS`, default `<workspace root>/.tools`.
+pub fn tools_dir() -> PathBuf {
+    match env::var_os("TRIPLINE_TOOLS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => workspace_root().join(".tools"),
+    }
+}
+
+/// A file under `tests/support/` (mock model server, SDK emitter scripts).
+pub fn support_script(name: &str) -> PathBuf {
+    let path = workspace_root().join("tests/support").join(name);
+    assert!(path.is_file(), "missing support script {}", path.display());
+    path
+}
+
+/// The `tripline` binary under test.
+pub fn tripline_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tripline"))
+}
+
+fn codex_path(tools: &Path) -> PathBuf {
+    tools.join("node/node_modules/.bin/codex")
+}
+
+fn node_modules_path(tools: &Path) -> PathBuf {
+    tools.join("node/node_modules")
+}
+
+fn venv_python_path(tools: &Path) -> PathBuf {
+    tools.join("venv/bin/python")
+}
+
+/// The first executable file called `name` in a PATH directory.
+fn on_path(name: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = env::var_os("PATH")?;
+    env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| {
+        candidate
+            .metadata()
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    })
+}
