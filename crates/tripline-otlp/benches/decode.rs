@@ -25,16 +25,27 @@ fn prost_floor(signal: OtlpSignal, bytes: &[u8]) -> usize {
         OtlpSignal::Metrics => {
             ExportMetricsServiceRequest::decode(bytes).map(|m| m.resource_metrics.len())
         }
-        OtlpSignal::Traces => ExportTraceServiceRequest::decode(bytes).map(|m| m.resource_spans.len()),
+        OtlpSignal::Traces => {
+            ExportTraceServiceRequest::decode(bytes).map(|m| m.resource_spans.len())
+        }
     };
     r.unwrap_or(0)
 }
 
 fn bench(c: &mut Criterion) {
     let inputs = [
-        (OtlpSignal::Logs, &include_bytes!("../tests/fixtures/codex/f4-tool-write-files-never/0001-logs.pb")[..]),
-        (OtlpSignal::Metrics, &include_bytes!("../tests/fixtures/codex/a-baseline/0002-metrics.pb")[..]),
-        (OtlpSignal::Traces, &include_bytes!("../tests/fixtures/codex/a-baseline/0001-traces.pb")[..]),
+        (
+            OtlpSignal::Logs,
+            &include_bytes!("../tests/fixtures/codex/f4-tool-write-files-never/0001-logs.pb")[..],
+        ),
+        (
+            OtlpSignal::Metrics,
+            &include_bytes!("../tests/fixtures/codex/a-baseline/0002-metrics.pb")[..],
+        ),
+        (
+            OtlpSignal::Traces,
+            &include_bytes!("../tests/fixtures/codex/a-baseline/0001-traces.pb")[..],
+        ),
     ];
     let limits = Limits::default();
     for (signal, body) in inputs {

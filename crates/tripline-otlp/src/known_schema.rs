@@ -91,7 +91,9 @@ impl KnownSchema {
 
     /// The known event `name` of `agent`.
     pub fn event(&self, agent: Agent, name: &str) -> Option<&KnownEvent> {
-        self.events.iter().find(|e| e.agent == agent && e.name == name)
+        self.events
+            .iter()
+            .find(|e| e.agent == agent && e.name == name)
     }
 
     /// All known events of `agent`.
@@ -106,7 +108,9 @@ impl KnownSchema {
 
     /// Where `agent` puts the prompt for `event`, if it does.
     pub fn prompt(&self, agent: Agent, event: &str) -> Option<&PromptField> {
-        self.prompts.iter().find(|p| p.agent == agent && p.event == event)
+        self.prompts
+            .iter()
+            .find(|p| p.agent == agent && p.event == event)
     }
 }
 
@@ -117,7 +121,9 @@ mod tests {
     #[test]
     fn builtin_schema_parses_and_covers_the_agents() {
         let s = KnownSchema::builtin().expect("builtin schema");
-        let prompt = s.event(Agent::Codex, "codex.user_prompt").expect("codex.user_prompt");
+        let prompt = s
+            .event(Agent::Codex, "codex.user_prompt")
+            .expect("codex.user_prompt");
         assert!(prompt.expected);
         assert!(prompt.keys().any(|k| k == "prompt"));
         assert!(s.event(Agent::ClaudeCode, "user_prompt").is_some());
@@ -131,6 +137,9 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_errors() {
-        assert!(KnownSchema::from_toml("[[event]]\nagent = \"codex\"\nname = \"x\"\ncolour = 1\n").is_err());
+        assert!(
+            KnownSchema::from_toml("[[event]]\nagent = \"codex\"\nname = \"x\"\ncolour = 1\n")
+                .is_err()
+        );
     }
 }

@@ -57,6 +57,9 @@ pub fn decode(
 /// Decode an OTLP/JSON request whose signal is told by its top-level key
 /// (`resourceLogs`, `resourceMetrics`, `resourceSpans`), as the OpenTelemetry Collector's
 /// file exporter writes them. `Ok(None)` when the JSON object has none of those keys.
-pub fn decode_json_any(body: &[u8], limits: &Limits) -> Result<Option<(OtlpSignal, Decoded)>, DecodeError> {
+pub fn decode_json_any(
+    body: &[u8],
+    limits: &Limits,
+) -> Result<Option<(OtlpSignal, Decoded)>, DecodeError> {
     Ok(json::decode_any(body)?.map(|req| (req.signal(), normalize::normalize(&req, limits))))
 }

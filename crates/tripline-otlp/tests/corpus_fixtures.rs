@@ -20,7 +20,9 @@ fn shapes(events: &[Event]) -> BTreeMap<(String, String), BTreeSet<String>> {
             e.get_str("signal").unwrap_or("").to_owned(),
             e.event_name().unwrap_or("").to_owned(),
         );
-        out.entry(key).or_default().extend(e.fields().keys().cloned());
+        out.entry(key)
+            .or_default()
+            .extend(e.fields().keys().cloned());
     }
     out
 }
@@ -47,7 +49,11 @@ fn types(events: &[Event]) -> BTreeMap<String, &'static str> {
 #[test]
 fn protobuf_and_json_logs_have_the_same_shapes() {
     let pb = decode_fixture("codex/a-baseline/0003-logs.pb", OtlpSignal::Logs, PB);
-    let js = decode_fixture("codex/i-json-protocol/0003-logs.json", OtlpSignal::Logs, JSON);
+    let js = decode_fixture(
+        "codex/i-json-protocol/0003-logs.json",
+        OtlpSignal::Logs,
+        JSON,
+    );
     assert_eq!(pb.len(), js.len());
     assert_eq!(shapes(&pb), shapes(&js));
     assert_eq!(types(&pb), types(&js));
@@ -56,7 +62,11 @@ fn protobuf_and_json_logs_have_the_same_shapes() {
 #[test]
 fn protobuf_and_json_metrics_have_the_same_shapes() {
     let pb = decode_fixture("codex/a-baseline/0002-metrics.pb", OtlpSignal::Metrics, PB);
-    let js = decode_fixture("codex/i-json-protocol/0002-metrics.json.gz", OtlpSignal::Metrics, JSON);
+    let js = decode_fixture(
+        "codex/i-json-protocol/0002-metrics.json.gz",
+        OtlpSignal::Metrics,
+        JSON,
+    );
     assert_eq!(pb.len(), 187);
     assert_eq!(pb.len(), js.len());
     assert_eq!(shapes(&pb), shapes(&js));
@@ -66,11 +76,17 @@ fn protobuf_and_json_metrics_have_the_same_shapes() {
 #[test]
 fn protobuf_and_json_traces_agree_on_span_fields() {
     let pb = decode_fixture("codex/a-baseline/0001-traces.pb", OtlpSignal::Traces, PB);
-    let js = decode_fixture("codex/i-json-protocol/0001-traces.json.gz", OtlpSignal::Traces, JSON);
+    let js = decode_fixture(
+        "codex/i-json-protocol/0001-traces.json.gz",
+        OtlpSignal::Traces,
+        JSON,
+    );
     // Different runs produce slightly different span sets; the span shape is the same.
     let span_keys = |evs: &[Event]| -> BTreeSet<String> {
         evs.iter()
-            .filter(|e| e.get_str("signal") == Some("span") && e.event_name() == Some("session_init"))
+            .filter(|e| {
+                e.get_str("signal") == Some("span") && e.event_name() == Some("session_init")
+            })
             .flat_map(|e| e.fields().keys().cloned())
             .collect()
     };
@@ -78,7 +94,10 @@ fn protobuf_and_json_traces_agree_on_span_fields() {
     assert_eq!(span_keys(&pb), span_keys(&js));
     for evs in [&pb, &js] {
         let ids: BTreeSet<_> = evs.iter().filter_map(|e| e.get_str("trace_id")).collect();
-        assert!(ids.iter().all(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())));
+        assert!(ids.iter().all(|id| id.len() == 32
+            && id
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())));
     }
 }
 
@@ -88,7 +107,9 @@ fn codex_log_time_comes_from_event_timestamp() {
     let prompt = named(&evs, "log", "codex.user_prompt");
     assert_eq!(prompt.len(), 1);
     let e = prompt[0];
-    let ts = e.get_str("event_timestamp").expect("event.timestamp attribute");
+    let ts = e
+        .get_str("event_timestamp")
+        .expect("event.timestamp attribute");
     // "2026-11-23T19:49:05.435Z" → nanosecond form of the same instant
     let expected = format!("{}000000Z", ts.trim_end_matches('Z'));
     assert_eq!(e.time(), Some(expected.as_str()));
@@ -125,7 +146,9 @@ fn span_events_are_their_own_signal_with_parent_ids() {
     let se = starts[0];
     let parent = evs
         .iter()
-        .find(|e| e.get_str("signal") == Some("span") && e.get_str("span_id") == se.get_str("span_id"))
+        .find(|e| {
+            e.get_str("signal") == Some("span") && e.get_str("span_id") == se.get_str("span_id")
+        })
         .expect("parent span present");
     assert_eq!(parent.get_str("trace_id"), se.get_str("trace_id"));
     assert_eq!(se.get_str("span_name"), parent.get_str("span_name"));
@@ -141,16 +164,31 @@ fn span_events_are_their_own_signal_with_parent_ids() {
 
 #[test]
 fn codex_numbers_sent_as_strings_are_numbers() {
-    let evs = decode_fixture("codex/f4-tool-write-files-never/0001-logs.pb", OtlpSignal::Logs, PB);
+    let evs = decode_fixture(
+        "codex/f4-tool-write-files-never/0001-logs.pb",
+        OtlpSignal::Logs,
+        PB,
+    );
     let results = named(&evs, "log", "codex.tool_result");
     assert!(!results.is_empty());
     for r in &results {
-        assert!(matches!(r.get("duration_ms"), Some(Value::Int(_))), "{:?}", r.get("duration_ms"));
-        assert!(matches!(r.get("success"), Some(Value::Bool(_))), "{:?}", r.get("success"));
+        assert!(
+            matches!(r.get("duration_ms"), Some(Value::Int(_))),
+            "{:?}",
+            r.get("duration_ms")
+        );
+        assert!(
+            matches!(r.get("success"), Some(Value::Bool(_))),
+            "{:?}",
+            r.get("success")
+        );
         assert!(r.get_str("arguments").is_some());
     }
     let prompts = named(&evs, "log", "codex.user_prompt");
-    assert!(matches!(prompts[0].get("prompt_length"), Some(Value::Int(_))));
+    assert!(matches!(
+        prompts[0].get("prompt_length"),
+        Some(Value::Int(_))
+    ));
     let sse: Vec<_> = named(&evs, "log", "codex.sse_event")
         .into_iter()
         .filter(|e| e.get("input_token_count").is_some())
@@ -162,21 +200,38 @@ fn codex_numbers_sent_as_strings_are_numbers() {
 
 #[test]
 fn unredacted_prompt_arrives_verbatim() {
-    let evs = decode_fixture("codex/e-log-user-prompt-secret/0003-logs.pb", OtlpSignal::Logs, PB);
+    let evs = decode_fixture(
+        "codex/e-log-user-prompt-secret/0003-logs.pb",
+        OtlpSignal::Logs,
+        PB,
+    );
     let p = named(&evs, "log", "codex.user_prompt");
-    assert!(p[0].get_str("prompt").unwrap_or("").contains("AKIAIOSFODNN7EXAMPLE"));
+    assert!(p[0]
+        .get_str("prompt")
+        .unwrap_or("")
+        .contains("AKIAIOSFODNN7EXAMPLE"));
     assert_eq!(p[0].lookup("user.email"), p[0].get("user_email"));
 }
 
 #[test]
 fn agents_are_inferred_for_all_three() {
     let codex = decode_fixture("codex/i2-grpc/0003-grpc-logs.pb", OtlpSignal::Logs, PB);
-    assert!(codex.iter().all(|e| e.agent() == tripline_event::Agent::Codex));
+    assert!(codex
+        .iter()
+        .all(|e| e.agent() == tripline_event::Agent::Codex));
     let claude = decode_fixture("claude/a_plain/0001_v1_logs.body", OtlpSignal::Logs, PB);
     assert!(!claude.is_empty());
-    assert!(claude.iter().all(|e| e.agent() == tripline_event::Agent::ClaudeCode));
-    let claude_m = decode_fixture("claude/a_plain/0002_v1_metrics.body", OtlpSignal::Metrics, PB);
-    assert!(claude_m.iter().all(|e| e.agent() == tripline_event::Agent::ClaudeCode));
+    assert!(claude
+        .iter()
+        .all(|e| e.agent() == tripline_event::Agent::ClaudeCode));
+    let claude_m = decode_fixture(
+        "claude/a_plain/0002_v1_metrics.body",
+        OtlpSignal::Metrics,
+        PB,
+    );
+    assert!(claude_m
+        .iter()
+        .all(|e| e.agent() == tripline_event::Agent::ClaudeCode));
     for (rel, sig) in [
         ("gemini/a_plain/0001_v1_traces.body", OtlpSignal::Traces),
         ("gemini/a_plain/0002_v1_logs.body", OtlpSignal::Logs),
@@ -184,15 +239,26 @@ fn agents_are_inferred_for_all_three() {
     ] {
         let evs = decode_fixture(rel, sig, JSON);
         assert!(!evs.is_empty(), "{rel}");
-        assert!(evs.iter().all(|e| e.agent() == tripline_event::Agent::GeminiCli), "{rel}");
+        assert!(
+            evs.iter()
+                .all(|e| e.agent() == tripline_event::Agent::GeminiCli),
+            "{rel}"
+        );
     }
 }
 
 #[test]
 fn resource_attribute_collisions_keep_both_values() {
     // Gemini sends session.id both as a resource and as a record attribute.
-    let evs = decode_fixture("gemini/a_plain/0003_v1_metrics.body", OtlpSignal::Metrics, JSON);
-    let e = evs.iter().find(|e| e.get("resource.session_id").is_some()).expect("collision");
+    let evs = decode_fixture(
+        "gemini/a_plain/0003_v1_metrics.body",
+        OtlpSignal::Metrics,
+        JSON,
+    );
+    let e = evs
+        .iter()
+        .find(|e| e.get("resource.session_id").is_some())
+        .expect("collision");
     assert!(e.get_str("session_id").is_some());
     assert_eq!(e.get_str("service_name"), Some("gemini-cli"));
 }
@@ -202,7 +268,11 @@ fn ids_are_stable_across_decodes_and_unique_within_a_batch() {
     for (rel, sig, enc) in [
         ("codex/a-baseline/0001-traces.pb", OtlpSignal::Traces, PB),
         ("codex/a-baseline/0002-metrics.pb", OtlpSignal::Metrics, PB),
-        ("codex/i-json-protocol/0003-logs.json", OtlpSignal::Logs, JSON),
+        (
+            "codex/i-json-protocol/0003-logs.json",
+            OtlpSignal::Logs,
+            JSON,
+        ),
     ] {
         let a = decode_fixture(rel, sig, enc);
         let b = decode_fixture(rel, sig, enc);
@@ -221,7 +291,14 @@ fn metric_points_carry_metric_fields() {
         .iter()
         .find(|e| e.get_str("metric_kind") == Some("histogram"))
         .expect("a histogram");
-    for k in ["count", "sum", "bucket_counts", "explicit_bounds", "metric_name", "time"] {
+    for k in [
+        "count",
+        "sum",
+        "bucket_counts",
+        "explicit_bounds",
+        "metric_name",
+        "time",
+    ] {
         assert!(hist.get(k).is_some(), "{k}");
     }
     assert_eq!(hist.get_str("temporality"), Some("delta"));

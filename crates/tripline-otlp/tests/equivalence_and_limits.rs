@@ -77,7 +77,12 @@ fn prompt_record() -> LogRecord {
             AnyValue {
                 value: Some(any_value::Value::KvlistValue(KeyValueList {
                     values: vec![
-                        kv("n", AnyValue { value: Some(any_value::Value::IntValue(-3)) }),
+                        kv(
+                            "n",
+                            AnyValue {
+                                value: Some(any_value::Value::IntValue(-3)),
+                            },
+                        ),
                         kv(
                             "b",
                             AnyValue {
@@ -89,8 +94,12 @@ fn prompt_record() -> LogRecord {
                             AnyValue {
                                 value: Some(any_value::Value::ArrayValue(ArrayValue {
                                     values: vec![
-                                        AnyValue { value: Some(any_value::Value::DoubleValue(1.5)) },
-                                        AnyValue { value: Some(any_value::Value::BoolValue(true)) },
+                                        AnyValue {
+                                            value: Some(any_value::Value::DoubleValue(1.5)),
+                                        },
+                                        AnyValue {
+                                            value: Some(any_value::Value::BoolValue(true)),
+                                        },
                                     ],
                                 })),
                             },
@@ -129,13 +138,25 @@ fn protobuf_and_json_of_the_same_request_give_identical_events() {
     let pb = request(vec![prompt_record()]).encode_to_vec();
     let limits = Limits::default();
     let a = decode(OtlpSignal::Logs, Encoding::Protobuf, &pb, &limits).unwrap();
-    let b = decode(OtlpSignal::Logs, Encoding::Json, PROMPT_JSON.as_bytes(), &limits).unwrap();
+    let b = decode(
+        OtlpSignal::Logs,
+        Encoding::Json,
+        PROMPT_JSON.as_bytes(),
+        &limits,
+    )
+    .unwrap();
     assert_eq!(a.events.len(), 1);
     assert_eq!(a, b);
     let e = &a.events[0];
-    assert_eq!(e.get_str("trace_id"), Some("0102030405060708090a0b0c0d0e0f10"));
+    assert_eq!(
+        e.get_str("trace_id"),
+        Some("0102030405060708090a0b0c0d0e0f10")
+    );
     assert_eq!(e.get_str("time"), Some("2026-11-23T19:49:05.435000000Z"));
-    assert_eq!(e.get_str("observed_time"), Some("2026-11-23T19:50:18.920007989Z"));
+    assert_eq!(
+        e.get_str("observed_time"),
+        Some("2026-11-23T19:50:18.920007989Z")
+    );
     assert_eq!(e.get("prompt_length"), Some(&Value::Int(6)));
     assert_eq!(e.get("success"), Some(&Value::Bool(true)));
     // record attribute beats resource attribute; the resource value stays addressable
@@ -198,14 +219,23 @@ fn records_over_limits_are_rejected_individually() {
     assert_eq!(d.rejected, 3);
     let msg = d.reject_message.expect("message");
     assert!(msg.contains("3 records rejected"), "{msg}");
-    assert!(msg.contains("log record #1") && msg.contains("max_depth"), "{msg}");
+    assert!(
+        msg.contains("log record #1") && msg.contains("max_depth"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn hundred_thousand_attributes_are_rejected_not_fatal() {
     let attrs: Vec<KeyValue> = (0..100_000).map(|i| kv(&format!("k{i}"), s("v"))).collect();
     let pb = request(vec![record(attrs), prompt_record()]).encode_to_vec();
-    let d = decode(OtlpSignal::Logs, Encoding::Protobuf, &pb, &Limits::default()).unwrap();
+    let d = decode(
+        OtlpSignal::Logs,
+        Encoding::Protobuf,
+        &pb,
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(d.rejected, 1);
     assert_eq!(d.events.len(), 1);
     assert!(d.reject_message.unwrap().contains("max_attributes"));
@@ -221,14 +251,26 @@ fn resource_over_limit_rejects_all_its_records() {
         max_string_len: 50,
         ..Limits::default()
     };
-    let d = decode(OtlpSignal::Logs, Encoding::Protobuf, &req.encode_to_vec(), &limits).unwrap();
+    let d = decode(
+        OtlpSignal::Logs,
+        Encoding::Protobuf,
+        &req.encode_to_vec(),
+        &limits,
+    )
+    .unwrap();
     assert_eq!((d.events.len(), d.rejected), (0, 2));
 }
 
 #[test]
 fn kvlist_nested_1000_deep_fails_cleanly_in_both_encodings() {
     let pb = request(vec![record(vec![kv("deep", nested_kvlist(1000))])]).encode_to_vec();
-    let err = decode(OtlpSignal::Logs, Encoding::Protobuf, &pb, &Limits::default()).unwrap_err();
+    let err = decode(
+        OtlpSignal::Logs,
+        Encoding::Protobuf,
+        &pb,
+        &Limits::default(),
+    )
+    .unwrap_err();
     assert!(matches!(err, DecodeError::Protobuf { .. }), "{err}");
     assert!(err.to_string().contains("recursion"), "{err}");
 
@@ -243,7 +285,13 @@ fn kvlist_nested_1000_deep_fails_cleanly_in_both_encodings() {
         json.push_str("}]}}");
     }
     json.push_str("}]}]}]}]}");
-    let err = decode(OtlpSignal::Logs, Encoding::Json, json.as_bytes(), &Limits::default()).unwrap_err();
+    let err = decode(
+        OtlpSignal::Logs,
+        Encoding::Json,
+        json.as_bytes(),
+        &Limits::default(),
+    )
+    .unwrap_err();
     assert!(matches!(err, DecodeError::Json { line: 1, .. }), "{err}");
     assert!(err.to_string().contains("recursion limit"), "{err}");
 }
@@ -271,7 +319,13 @@ fn moderately_deep_json_is_a_per_record_rejection() {
 fn truncated_protobuf_names_the_byte() {
     let pb = request(vec![prompt_record()]).encode_to_vec();
     let cut = &pb[..pb.len() - 5];
-    let err = decode(OtlpSignal::Logs, Encoding::Protobuf, cut, &Limits::default()).unwrap_err();
+    let err = decode(
+        OtlpSignal::Logs,
+        Encoding::Protobuf,
+        cut,
+        &Limits::default(),
+    )
+    .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("at byte 0"), "{msg}");
     assert!(msg.contains(&format!("{} bytes", cut.len())), "{msg}");
@@ -309,19 +363,43 @@ fn invalid_utf8_names_the_offset() {
     let mut pb = request(vec![rec]).encode_to_vec();
     let pos = pb.windows(2).position(|w| w == b"OK").unwrap();
     pb[pos] = 0xff;
-    let err = decode(OtlpSignal::Logs, Encoding::Protobuf, &pb, &Limits::default()).unwrap_err();
+    let err = decode(
+        OtlpSignal::Logs,
+        Encoding::Protobuf,
+        &pb,
+        &Limits::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("UTF-8"), "{err}");
 }
 
 #[test]
 fn empty_bodies_are_empty_batches() {
-    let d = decode(OtlpSignal::Metrics, Encoding::Protobuf, b"", &Limits::default()).unwrap();
+    let d = decode(
+        OtlpSignal::Metrics,
+        Encoding::Protobuf,
+        b"",
+        &Limits::default(),
+    )
+    .unwrap();
     assert!(d.events.is_empty());
-    let d = decode(OtlpSignal::Metrics, Encoding::Json, b"{}", &Limits::default()).unwrap();
+    let d = decode(
+        OtlpSignal::Metrics,
+        Encoding::Json,
+        b"{}",
+        &Limits::default(),
+    )
+    .unwrap();
     assert!(d.events.is_empty());
     // Codex's metrics carry `metadata: []`; unknown and null fields are fine
     let body = br#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m","metadata":[],"sum":{"dataPoints":[{"asInt":3,"timeUnixNano":"1"}],"aggregationTemporality":1,"isMonotonic":true}}]}]}]}"#;
-    let d = decode(OtlpSignal::Metrics, Encoding::Json, body, &Limits::default()).unwrap();
+    let d = decode(
+        OtlpSignal::Metrics,
+        Encoding::Json,
+        body,
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(d.events[0].get("value"), Some(&Value::Int(3)));
     assert_eq!(d.events[0].get_str("temporality"), Some("delta"));
 }

@@ -21,28 +21,57 @@ fn read_all(paths: &[PathBuf], opts: &ReadOptions) -> Result<Vec<Event>, ReadErr
 }
 
 fn direct(rel: &str, signal: OtlpSignal, enc: Encoding) -> Vec<Event> {
-    decode(signal, enc, &fixture(rel), &Limits::default()).unwrap().events
+    decode(signal, enc, &fixture(rel), &Limits::default())
+        .unwrap()
+        .events
 }
 
 #[test]
 fn directory_walk_is_sorted_and_matches_direct_decoding() {
     let dir = fixture_path("codex/a-baseline");
-    let evs = read_all(&[dir.clone()], &ReadOptions::default()).unwrap();
-    let mut expected = direct("codex/a-baseline/0001-traces.pb", OtlpSignal::Traces, Encoding::Protobuf);
-    expected.extend(direct("codex/a-baseline/0002-metrics.pb", OtlpSignal::Metrics, Encoding::Protobuf));
-    expected.extend(direct("codex/a-baseline/0003-logs.pb", OtlpSignal::Logs, Encoding::Protobuf));
+    let evs = read_all(std::slice::from_ref(&dir), &ReadOptions::default()).unwrap();
+    let mut expected = direct(
+        "codex/a-baseline/0001-traces.pb",
+        OtlpSignal::Traces,
+        Encoding::Protobuf,
+    );
+    expected.extend(direct(
+        "codex/a-baseline/0002-metrics.pb",
+        OtlpSignal::Metrics,
+        Encoding::Protobuf,
+    ));
+    expected.extend(direct(
+        "codex/a-baseline/0003-logs.pb",
+        OtlpSignal::Logs,
+        Encoding::Protobuf,
+    ));
     assert_eq!(evs, expected);
     let plan = files::plan(&[dir], &ReadOptions::default()).unwrap();
-    let skipped = plan.iter().filter(|f| matches!(f.kind, InputKind::Skip(_))).count();
+    let skipped = plan
+        .iter()
+        .filter(|f| matches!(f.kind, InputKind::Skip(_)))
+        .count();
     assert_eq!(skipped, 3, "the three .headers.json sidecars");
 }
 
 #[test]
 fn captured_bodies_use_meta_sidecars_and_gzip_is_transparent() {
     let evs = read_all(&[fixture_path("gemini/a_plain")], &ReadOptions::default()).unwrap();
-    let mut expected = direct("gemini/a_plain/0001_v1_traces.body", OtlpSignal::Traces, Encoding::Json);
-    expected.extend(direct("gemini/a_plain/0002_v1_logs.body", OtlpSignal::Logs, Encoding::Json));
-    expected.extend(direct("gemini/a_plain/0003_v1_metrics.body", OtlpSignal::Metrics, Encoding::Json));
+    let mut expected = direct(
+        "gemini/a_plain/0001_v1_traces.body",
+        OtlpSignal::Traces,
+        Encoding::Json,
+    );
+    expected.extend(direct(
+        "gemini/a_plain/0002_v1_logs.body",
+        OtlpSignal::Logs,
+        Encoding::Json,
+    ));
+    expected.extend(direct(
+        "gemini/a_plain/0003_v1_metrics.body",
+        OtlpSignal::Metrics,
+        Encoding::Json,
+    ));
     assert_eq!(evs, expected);
 
     let gz = read_all(
@@ -52,7 +81,11 @@ fn captured_bodies_use_meta_sidecars_and_gzip_is_transparent() {
     .unwrap();
     assert_eq!(
         gz,
-        direct("codex/i-json-protocol/0002-metrics.json.gz", OtlpSignal::Metrics, Encoding::Json)
+        direct(
+            "codex/i-json-protocol/0002-metrics.json.gz",
+            OtlpSignal::Metrics,
+            Encoding::Json
+        )
     );
 }
 
@@ -61,7 +94,7 @@ fn signal_from_headers_sidecar_or_option_else_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let body = tmp.path().join("0001.pb");
     std::fs::write(&body, fixture("codex/a-baseline/0003-logs.pb")).unwrap();
-    let err = read_all(&[body.clone()], &ReadOptions::default()).unwrap_err();
+    let err = read_all(std::slice::from_ref(&body), &ReadOptions::default()).unwrap_err();
     assert!(matches!(err, ReadError::UnknownSignal { .. }));
     assert!(err.to_string().contains("0001.pb") && err.to_string().contains("--signal"));
 
@@ -69,11 +102,25 @@ fn signal_from_headers_sidecar_or_option_else_a_clear_error() {
         signal: Some(OtlpSignal::Logs),
         ..ReadOptions::default()
     };
-    let expected = direct("codex/a-baseline/0003-logs.pb", OtlpSignal::Logs, Encoding::Protobuf);
-    assert_eq!(read_all(&[body.clone()], &with_opt).unwrap(), expected);
+    let expected = direct(
+        "codex/a-baseline/0003-logs.pb",
+        OtlpSignal::Logs,
+        Encoding::Protobuf,
+    );
+    assert_eq!(
+        read_all(std::slice::from_ref(&body), &with_opt).unwrap(),
+        expected
+    );
 
-    std::fs::write(tmp.path().join("0001.headers.json"), br#"{"path": "/v1/logs"}"#).unwrap();
-    assert_eq!(read_all(&[body], &ReadOptions::default()).unwrap(), expected);
+    std::fs::write(
+        tmp.path().join("0001.headers.json"),
+        br#"{"path": "/v1/logs"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        read_all(&[body], &ReadOptions::default()).unwrap(),
+        expected
+    );
 }
 
 /// Compact one JSON document onto a single line.
@@ -95,9 +142,17 @@ fn collector_json_lines_and_flattened_events() {
     writeln!(f, r#"{{"signal":"log","event_name":"hand.made","n":1}}"#).unwrap();
     drop(f);
 
-    let evs = read_all(&[path.clone()], &ReadOptions::default()).unwrap();
-    let mut expected = direct("codex/i-json-protocol/0003-logs.json", OtlpSignal::Logs, Encoding::Json);
-    expected.extend(direct("codex/i-json-protocol/0002-metrics.json.gz", OtlpSignal::Metrics, Encoding::Json));
+    let evs = read_all(std::slice::from_ref(&path), &ReadOptions::default()).unwrap();
+    let mut expected = direct(
+        "codex/i-json-protocol/0003-logs.json",
+        OtlpSignal::Logs,
+        Encoding::Json,
+    );
+    expected.extend(direct(
+        "codex/i-json-protocol/0002-metrics.json.gz",
+        OtlpSignal::Metrics,
+        Encoding::Json,
+    ));
     assert_eq!(evs.len(), expected.len() + 1);
     assert_eq!(&evs[..expected.len()], &expected[..]);
     assert_eq!(evs.last().unwrap().event_name(), Some("hand.made"));
@@ -110,7 +165,11 @@ fn collector_json_lines_and_flattened_events() {
 
 #[test]
 fn replayed_events_read_back_unchanged() {
-    let evs = read_all(&[fixture_path("codex/f4-tool-write-files-never")], &ReadOptions::default()).unwrap();
+    let evs = read_all(
+        &[fixture_path("codex/f4-tool-write-files-never")],
+        &ReadOptions::default(),
+    )
+    .unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("events.jsonl.gz");
     let mut gz = flate2::write::GzEncoder::new(
@@ -130,11 +189,18 @@ fn bad_lines_name_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("broken.jsonl");
     std::fs::write(&path, "{\"a\":1}\n{\"b\":2}\n[1,2]\n").unwrap();
-    let err = read_all(&[path.clone()], &ReadOptions::default()).unwrap_err().to_string();
+    let err = read_all(std::slice::from_ref(&path), &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("broken.jsonl line 3"), "{err}");
     std::fs::write(&path, "{\"a\":1}\n{\"resourceLogs\":[{]}\n").unwrap();
-    let err = read_all(&[path], &ReadOptions::default()).unwrap_err().to_string();
-    assert!(err.contains("broken.jsonl line 2") && err.contains("column"), "{err}");
+    let err = read_all(&[path], &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("broken.jsonl line 2") && err.contains("column"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -144,5 +210,8 @@ fn oversized_files_are_refused() {
         ..ReadOptions::default()
     };
     let err = read_all(&[fixture_path("codex/a-baseline/0003-logs.pb")], &opts).unwrap_err();
-    assert!(matches!(err, ReadError::TooLarge { limit: 100, .. }), "{err}");
+    assert!(
+        matches!(err, ReadError::TooLarge { limit: 100, .. }),
+        "{err}"
+    );
 }

@@ -25,7 +25,12 @@ fn every_corpus_body_decodes() {
         let mut n = 0u64;
         let tally = files::read_file(f, &opts, &mut |e| {
             assert!(e.id().is_some() && e.signal().is_some());
-            assert_ne!(e.agent(), tripline_event::Agent::Unknown, "{}", f.path.display());
+            assert_ne!(
+                e.agent(),
+                tripline_event::Agent::Unknown,
+                "{}",
+                f.path.display()
+            );
             n += 1;
             Ok(())
         })

@@ -5,6 +5,10 @@
 //! enforce a decompressed size limit, then hand the raw export message to an [`Ingest`] and
 //! turn its [`Ack`] or [`IngestError`] into the answer the OTLP specification prescribes.
 //! They know nothing about decoding, rules or storage.
+//!
+//! Optional [`Auth`] (bearer token or custom header, per emitter) names the sender of each
+//! [`Request`]; [`check_exposure`] refuses non-loopback listeners without it. Not built yet:
+//! TLS.
 
 mod auth;
 mod config;

@@ -171,6 +171,13 @@ fn bench(c: &mut Criterion) {
         .map(|p| Regex::new(p).expect("regex"))
         .collect();
 
+    let masked = parts.iter().filter(|p| !scanner.scan(p).is_empty()).count();
+    eprintln!(
+        "input: {} bytes in {} chunks, {masked} chunks with a secret, {} regexes",
+        text.len(),
+        parts.len(),
+        patterns.len()
+    );
     let mut g = c.benchmark_group("tool_output_1MiB");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.sample_size(20);

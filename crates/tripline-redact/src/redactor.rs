@@ -123,7 +123,38 @@ impl Redactor {
         for key in dropped {
             ev.remove(&key);
         }
+        for (old, new) in self.key_renames(ev.iter().map(|(k, _)| k), &mut report) {
+            if let Some(v) = ev.remove(&old) {
+                ev.insert(new, v);
+            }
+        }
         report
+    }
+
+    /// Field names that carry a secret, with their masked replacement.
+    fn key_renames<'k>(
+        &self,
+        keys: impl Iterator<Item = &'k String>,
+        report: &mut RedactionReport,
+    ) -> Vec<(String, String)> {
+        let masker = self.masker();
+        keys.filter_map(|k| match masker.mask_raw(k, report) {
+            Cow::Owned(new) => Some((k.clone(), new)),
+            Cow::Borrowed(_) => None,
+        })
+        .collect()
+    }
+
+    fn rename_keys(
+        &self,
+        map: &mut std::collections::BTreeMap<String, Value>,
+        report: &mut RedactionReport,
+    ) {
+        for (old, new) in self.key_renames(map.keys(), report) {
+            if let Some(v) = map.remove(&old) {
+                map.insert(new, v);
+            }
+        }
     }
 
     /// Redact one field value as if it were stored under `field`. Returns `None` when the
@@ -292,6 +323,9 @@ impl Redactor {
                 for key in dropped {
                     map.remove(&key);
                 }
+                if self.policy.other == OtherAction::MaskSecrets {
+                    self.rename_keys(map, report);
+                }
             }
             _ => {}
         }
@@ -314,6 +348,7 @@ impl Redactor {
                 for child in map.values_mut() {
                     self.mask_all(child, report);
                 }
+                self.rename_keys(map, report);
             }
             _ => {}
         }

@@ -595,7 +595,9 @@ fn escaped_quotes_do_not_hide_assignments() {
     let r = redactor(RedactionPolicy::default());
     // Truncated JSON (not parseable) still carries escaped quotes around the value.
     let text = r#"{"output":"config: api_key = \"0123456789abcdef0123456789abcdef\" and more"#;
-    assert!(!r.redact_str(text).contains("0123456789abcdef0123456789abcdef"));
+    assert!(!r
+        .redact_str(text)
+        .contains("0123456789abcdef0123456789abcdef"));
 }
 
 #[test]
@@ -606,4 +608,24 @@ fn a_password_glued_to_punctuation_is_still_masked() {
     // Code that merely names a password is left alone.
     let code = "fn login(user: &str, password: Option<String>)";
     assert_eq!(r.redact_str(code), code);
+}
+
+#[test]
+fn secrets_in_field_names_are_masked_too() {
+    let r = redactor(RedactionPolicy::default());
+    let nested: Value = serde_json::from_value(serde_json::json!({ AWS: 1, "ok": 2 })).unwrap();
+    let mut ev = one(AWS, "value");
+    ev.insert("attributes", nested);
+    ev.insert(
+        "output",
+        serde_json::from_value::<Value>(serde_json::json!({ AWS: "x" })).unwrap(),
+    );
+    let report = r.redact_event(&mut ev);
+    let json = ev.to_json_string();
+    assert!(!json.contains(AWS), "{json}");
+    assert_eq!(report.secrets.get("aws_access_key"), Some(&3));
+    let Some(Value::Object(obj)) = ev.get("attributes") else {
+        panic!()
+    };
+    assert_eq!(obj["ok"], Value::Int(2));
 }

@@ -70,20 +70,42 @@ correlation:
 "#;
 
 fn events(n: usize) -> Vec<Event> {
-    let names = ["codex.tool_result", "codex.tool_decision", "codex.user_prompt", "codex.api_request", "codex.sse_event"];
+    let names = [
+        "codex.tool_result",
+        "codex.tool_decision",
+        "codex.user_prompt",
+        "codex.api_request",
+        "codex.sse_event",
+    ];
     (0..n)
         .map(|i| {
             let mut e = Event::new();
             e.insert("event_name", names[i % names.len()]);
-            e.insert("time", format!("2026-03-01T10:{:02}:{:02}Z", (i / 60) % 60, i % 60));
+            e.insert(
+                "time",
+                format!("2026-03-01T10:{:02}:{:02}Z", (i / 60) % 60, i % 60),
+            );
             e.insert("user_email", format!("user{}@corp.example", i % 17));
             e.insert("conversation_id", format!("c-{}", i % 101));
-            e.insert("tool_name", if i % 3 == 0 { "shell" } else { "apply_patch" });
+            e.insert(
+                "tool_name",
+                if i % 3 == 0 { "shell" } else { "apply_patch" },
+            );
             e.insert("decision", if i % 7 == 0 { "denied" } else { "approved" });
-            e.insert("sandbox_policy", if i % 11 == 0 { "danger-full-access" } else { "workspace-write" });
+            e.insert(
+                "sandbox_policy",
+                if i % 11 == 0 {
+                    "danger-full-access"
+                } else {
+                    "workspace-write"
+                },
+            );
             e.insert("duration_ms", (i as i64 * 37) % 90_000);
             e.insert("success", i % 5 != 0);
-            e.insert("prompt", format!("please refactor module {i} and run the tests"));
+            e.insert(
+                "prompt",
+                format!("please refactor module {i} and run the tests"),
+            );
             e.insert("output", format!("{i} files changed, 3 insertions"));
             e
         })
@@ -91,16 +113,20 @@ fn events(n: usize) -> Vec<Event> {
 }
 
 fn bench(c: &mut Criterion) {
-    let src = [RuleSource { path: "bench.yml".into(), text: RULES.into() }];
+    let src = [RuleSource {
+        path: "bench.yml".into(),
+        text: RULES.into(),
+    }];
     let evs = events(10_000);
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Elements(evs.len() as u64));
     g.bench_function("process_10k_codex_events", |b| {
         b.iter(|| {
-            let mut engine = match Engine::compile(&src, &Lists::default(), &EngineOptions::default()) {
-                Ok(e) => e,
-                Err(errs) => panic!("bench rules do not compile: {errs:?}"),
-            };
+            let mut engine =
+                match Engine::compile(&src, &Lists::default(), &EngineOptions::default()) {
+                    Ok(e) => e,
+                    Err(errs) => panic!("bench rules do not compile: {errs:?}"),
+                };
             let mut n = 0usize;
             for e in &evs {
                 n += engine.process(e).len();

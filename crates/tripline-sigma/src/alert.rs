@@ -84,7 +84,12 @@ pub fn build(p: AlertParts<'_>) -> Alert {
             }
         }
     }
-    let agent = p.evidence.last().map(|e| e.agent().as_str()).unwrap_or("unknown").to_owned();
+    let agent = p
+        .evidence
+        .last()
+        .map(|e| e.agent().as_str())
+        .unwrap_or("unknown")
+        .to_owned();
     let time = p.last_ns.map(format_ns).unwrap_or_default();
     let group_text: Vec<String> = group
         .iter()
@@ -93,14 +98,23 @@ pub fn build(p: AlertParts<'_>) -> Alert {
             v => Some(format!("{k}={}", v.to_text().unwrap_or_default())),
         })
         .collect();
-    let title = if p.meta.title.is_empty() { &p.meta.name } else { &p.meta.title };
+    let title = if p.meta.title.is_empty() {
+        &p.meta.name
+    } else {
+        &p.meta.title
+    };
     let summary = if group_text.is_empty() {
         format!("{title}: {}", p.what)
     } else {
         format!("{title}: {} ({})", p.what, group_text.join(", "))
     };
     let n = p.evidence.len();
-    let evidence = p.evidence.into_iter().skip(n.saturating_sub(Alert::MAX_EVIDENCE)).cloned().collect();
+    let evidence = p
+        .evidence
+        .into_iter()
+        .skip(n.saturating_sub(Alert::MAX_EVIDENCE))
+        .cloned()
+        .collect();
     Alert {
         id,
         revision: 0,

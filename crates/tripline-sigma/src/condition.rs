@@ -61,10 +61,17 @@ pub fn parse(text: &str, idents: &[String]) -> Result<Cond, LocalError> {
     if toks.is_empty() {
         return Err(LocalError::new("empty condition"));
     }
-    let mut p = Parser { toks, pos: 0, idents };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        idents,
+    };
     let c = p.or()?;
     if let Some(t) = p.toks.get(p.pos) {
-        return Err(LocalError::new(format!("unexpected {} in condition", show(t))));
+        return Err(LocalError::new(format!(
+            "unexpected {} in condition",
+            show(t)
+        )));
     }
     Ok(c)
 }
@@ -92,7 +99,11 @@ impl Parser<'_> {
             self.pos += 1;
             parts.push(self.and()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Cond::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Cond::Or(parts)
+        })
     }
 
     fn and(&mut self) -> Result<Cond, LocalError> {
@@ -101,7 +112,11 @@ impl Parser<'_> {
             self.pos += 1;
             parts.push(self.not()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Cond::And(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Cond::And(parts)
+        })
     }
 
     fn not(&mut self) -> Result<Cond, LocalError> {
@@ -134,10 +149,14 @@ impl Parser<'_> {
                 } else if w == "1" || w.eq_ignore_ascii_case("any") {
                     false
                 } else {
-                    return Err(LocalError::new(format!("unsupported: '{w} of' (only '1 of' and 'all of')")));
+                    return Err(LocalError::new(format!(
+                        "unsupported: '{w} of' (only '1 of' and 'all of')"
+                    )));
                 };
                 let Some(Token::Word(target)) = self.peek().cloned() else {
-                    return Err(LocalError::new(format!("'{w} of' needs a pattern or 'them'")));
+                    return Err(LocalError::new(format!(
+                        "'{w} of' needs a pattern or 'them'"
+                    )));
                 };
                 self.pos += 1;
                 let members = self.select(&target)?;
@@ -150,25 +169,37 @@ impl Parser<'_> {
                     Cond::Or(refs)
                 })
             }
-            Token::Word(w) if ["and", "or", "not", "of"].iter().any(|k| w.eq_ignore_ascii_case(k)) => {
+            Token::Word(w)
+                if ["and", "or", "not", "of"]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k)) =>
+            {
                 Err(LocalError::new(format!("unexpected '{w}' in condition")))
             }
             Token::Word(w) => match self.idents.iter().position(|i| *i == w) {
                 Some(i) => Ok(Cond::Ident(i)),
-                None => Err(LocalError::new(format!("condition names unknown search identifier '{w}'"))),
+                None => Err(LocalError::new(format!(
+                    "condition names unknown search identifier '{w}'"
+                ))),
             },
         }
     }
 
     fn select(&self, target: &str) -> Result<Vec<usize>, LocalError> {
         let picked: Vec<usize> = if target == "them" {
-            (0..self.idents.len()).filter(|&i| !self.idents[i].starts_with('_')).collect()
+            (0..self.idents.len())
+                .filter(|&i| !self.idents[i].starts_with('_'))
+                .collect()
         } else {
             let m = StrMatcher::new(&SigmaStr::parse(target), true)?;
-            (0..self.idents.len()).filter(|&i| m.is_match(&self.idents[i])).collect()
+            (0..self.idents.len())
+                .filter(|&i| m.is_match(&self.idents[i]))
+                .collect()
         };
         if picked.is_empty() {
-            return Err(LocalError::new(format!("'{target}' matches no search identifier")));
+            return Err(LocalError::new(format!(
+                "'{target}' matches no search identifier"
+            )));
         }
         Ok(picked)
     }
@@ -187,7 +218,10 @@ mod tests {
         let i = ids(&["a", "b", "c"]);
         assert_eq!(
             parse("a or b and c", &i).unwrap(),
-            Cond::Or(vec![Cond::Ident(0), Cond::And(vec![Cond::Ident(1), Cond::Ident(2)])])
+            Cond::Or(vec![
+                Cond::Ident(0),
+                Cond::And(vec![Cond::Ident(1), Cond::Ident(2)])
+            ])
         );
         assert_eq!(
             parse("not a and b", &i).unwrap(),
@@ -199,8 +233,14 @@ mod tests {
     #[test]
     fn of_patterns_and_them() {
         let i = ids(&["sel_a", "sel_b", "_x", "other"]);
-        assert_eq!(parse("1 of sel*", &i).unwrap(), Cond::Or(vec![Cond::Ident(0), Cond::Ident(1)]));
-        assert_eq!(parse("all of them", &i).unwrap(), Cond::And(vec![Cond::Ident(0), Cond::Ident(1), Cond::Ident(3)]));
+        assert_eq!(
+            parse("1 of sel*", &i).unwrap(),
+            Cond::Or(vec![Cond::Ident(0), Cond::Ident(1)])
+        );
+        assert_eq!(
+            parse("all of them", &i).unwrap(),
+            Cond::And(vec![Cond::Ident(0), Cond::Ident(1), Cond::Ident(3)])
+        );
         assert!(parse("1 of nope*", &i).is_err());
         assert!(parse("2 of them", &i).is_err());
     }
@@ -211,7 +251,10 @@ mod tests {
         assert!(parse("a and", &i).is_err());
         assert!(parse("(a", &i).is_err());
         assert!(parse("b", &i).is_err());
-        assert!(parse("a | count() > 3", &i).unwrap_err().0.starts_with("unsupported"));
+        assert!(parse("a | count() > 3", &i)
+            .unwrap_err()
+            .0
+            .starts_with("unsupported"));
         assert!(parse("", &i).is_err());
     }
 }

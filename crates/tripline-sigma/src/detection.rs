@@ -115,23 +115,41 @@ pub type Located = (String, LocalError);
 /// Compile a `detection:` map. Errors carry the key path (`detection.sel.field|mod`).
 pub fn compile(det: &Yaml, lists: &Lists, mapping: &FieldMapping) -> Result<Detection, Located> {
     let Yaml::Mapping(map) = det else {
-        return Err(("detection".into(), LocalError::new(format!("expected a map, found {}", kind(det)))));
+        return Err((
+            "detection".into(),
+            LocalError::new(format!("expected a map, found {}", kind(det))),
+        ));
     };
     let mut names = Vec::new();
     let mut searches = Vec::new();
     let mut cond_yaml = None;
     for (k, v) in map {
         let Some(name) = key_text(k) else {
-            return Err(("detection".into(), LocalError::new("search identifiers must be strings")));
+            return Err((
+                "detection".into(),
+                LocalError::new("search identifiers must be strings"),
+            ));
         };
         match name.as_str() {
             "condition" => cond_yaml = Some(v),
             "timeframe" => {
-                return Err(("detection.timeframe".into(), LocalError::new("unsupported: timeframe in a detection (use a correlation rule)")))
+                return Err((
+                    "detection.timeframe".into(),
+                    LocalError::new(
+                        "unsupported: timeframe in a detection (use a correlation rule)",
+                    ),
+                ))
             }
             _ => {
                 let s = compile_search(v, lists, mapping).map_err(|(f, e)| {
-                    (if f.is_empty() { format!("detection.{name}") } else { format!("detection.{name}.{f}") }, e)
+                    (
+                        if f.is_empty() {
+                            format!("detection.{name}")
+                        } else {
+                            format!("detection.{name}.{f}")
+                        },
+                        e,
+                    )
                 })?;
                 names.push(name);
                 searches.push(s);
@@ -147,15 +165,33 @@ pub fn compile(det: &Yaml, lists: &Lists, mapping: &FieldMapping) -> Result<Dete
             .iter()
             .map(|i| i.as_str().map(str::to_owned))
             .collect::<Option<_>>()
-            .ok_or_else(|| ("detection.condition".to_owned(), LocalError::new("condition list entries must be strings")))?,
-        other => return Err(("detection.condition".into(), LocalError::new(format!("expected a string or list, found {}", kind(other))))),
+            .ok_or_else(|| {
+                (
+                    "detection.condition".to_owned(),
+                    LocalError::new("condition list entries must be strings"),
+                )
+            })?,
+        other => {
+            return Err((
+                "detection.condition".into(),
+                LocalError::new(format!("expected a string or list, found {}", kind(other))),
+            ))
+        }
     };
     let mut conds = Vec::new();
     for t in &texts {
         conds.push(condition::parse(t, &names).map_err(|e| ("detection.condition".to_owned(), e))?);
     }
-    let cond = if conds.len() == 1 { conds.remove(0) } else { Cond::Or(conds) };
-    Ok(Detection { names, searches, cond })
+    let cond = if conds.len() == 1 {
+        conds.remove(0)
+    } else {
+        Cond::Or(conds)
+    };
+    Ok(Detection {
+        names,
+        searches,
+        cond,
+    })
 }
 
 fn compile_search(v: &Yaml, lists: &Lists, mapping: &FieldMapping) -> Result<Search, Located> {
@@ -170,35 +206,63 @@ fn compile_search(v: &Yaml, lists: &Lists, mapping: &FieldMapping) -> Result<Sea
             }
             Ok(Search::And(compile_map(m, lists, mapping)?))
         }
-        Yaml::Sequence(items) if items.is_empty() => Err((String::new(), LocalError::new("empty list"))),
+        Yaml::Sequence(items) if items.is_empty() => {
+            Err((String::new(), LocalError::new("empty list")))
+        }
         Yaml::Sequence(items) if items.iter().all(|i| matches!(i, Yaml::Mapping(_))) => {
             let mut maps = Vec::new();
             for (n, i) in items.iter().enumerate() {
                 if let Yaml::Mapping(m) = i {
-                    maps.push(compile_map(m, lists, mapping).map_err(|(f, e)| (format!("[{n}].{f}"), e))?);
+                    maps.push(
+                        compile_map(m, lists, mapping)
+                            .map_err(|(f, e)| (format!("[{n}].{f}"), e))?,
+                    );
                 }
             }
             Ok(Search::AnyOf(maps))
         }
-        Yaml::Sequence(items) if items.iter().any(|i| matches!(i, Yaml::Mapping(_))) => {
-            Err((String::new(), LocalError::new("unsupported: a list mixing maps and keywords")))
-        }
+        Yaml::Sequence(items) if items.iter().any(|i| matches!(i, Yaml::Mapping(_))) => Err((
+            String::new(),
+            LocalError::new("unsupported: a list mixing maps and keywords"),
+        )),
         Yaml::Sequence(_) | Yaml::String(_) | Yaml::Number(_) => compile_keywords("", v),
-        other => Err((String::new(), LocalError::new(format!("expected a map, list or keyword, found {}", kind(other))))),
+        other => Err((
+            String::new(),
+            LocalError::new(format!(
+                "expected a map, list or keyword, found {}",
+                kind(other)
+            )),
+        )),
     }
 }
 
-fn compile_map(m: &serde_norway::Mapping, lists: &Lists, mapping: &FieldMapping) -> Result<Vec<FieldItem>, Located> {
+fn compile_map(
+    m: &serde_norway::Mapping,
+    lists: &Lists,
+    mapping: &FieldMapping,
+) -> Result<Vec<FieldItem>, Located> {
     let mut items = Vec::with_capacity(m.len());
     for (k, v) in m {
-        let key = key_text(k).ok_or_else(|| (String::new(), LocalError::new("field names must be strings")))?;
+        let key = key_text(k).ok_or_else(|| {
+            (
+                String::new(),
+                LocalError::new("field names must be strings"),
+            )
+        })?;
         let mut parts = key.split('|');
         let field = parts.next().unwrap_or_default();
         if field.is_empty() {
-            return Err((key.clone(), LocalError::new("unsupported: keyword modifiers inside a field map")));
+            return Err((
+                key.clone(),
+                LocalError::new("unsupported: keyword modifiers inside a field map"),
+            ));
         }
-        let mods = parts.map(Modifier::parse).collect::<Result<Vec<_>, _>>().map_err(|e| (key.clone(), e))?;
-        let item = compile_field_item(mapping.map(field), &mods, v, lists).map_err(|e| (key.clone(), e))?;
+        let mods = parts
+            .map(Modifier::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| (key.clone(), e))?;
+        let item = compile_field_item(mapping.map(field), &mods, v, lists)
+            .map_err(|e| (key.clone(), e))?;
         items.push(item);
     }
     Ok(items)
@@ -211,7 +275,12 @@ fn compile_keywords(key: &str, v: &Yaml) -> Result<Search, Located> {
         match m {
             "all" => all = true,
             "cased" => cased = true,
-            other => return Err((key.into(), LocalError::new(format!("unsupported: keyword modifier '{other}'")))),
+            other => {
+                return Err((
+                    key.into(),
+                    LocalError::new(format!("unsupported: keyword modifier '{other}'")),
+                ))
+            }
         }
     }
     let values: Vec<&Yaml> = match v {
@@ -223,7 +292,12 @@ fn compile_keywords(key: &str, v: &Yaml) -> Result<Search, Located> {
         let text = match w {
             Yaml::String(s) => SigmaStr::parse(s),
             Yaml::Number(n) => SigmaStr::literal(&n.to_string()),
-            other => return Err((key.into(), LocalError::new(format!("keywords must be strings, found {}", kind(other))))),
+            other => {
+                return Err((
+                    key.into(),
+                    LocalError::new(format!("keywords must be strings, found {}", kind(other))),
+                ))
+            }
         };
         let m = StrMatcher::new(&text.contains(), cased).map_err(|e| (key.to_owned(), e))?;
         words.push(ValueMatcher::Str(m));

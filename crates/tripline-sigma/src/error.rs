@@ -18,7 +18,12 @@ pub struct CompileError {
 impl CompileError {
     /// Build an error.
     pub fn new(path: &str, line: usize, field: &str, message: impl Into<String>) -> Self {
-        Self { path: path.to_owned(), line, field: field.to_owned(), message: message.into() }
+        Self {
+            path: path.to_owned(),
+            line,
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 

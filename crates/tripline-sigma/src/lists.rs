@@ -36,17 +36,26 @@ impl Lists {
     /// Parse the YAML list format: a map `name: [values]` whose values are scalars.
     /// Errors name the list and the offending entry.
     pub fn from_yaml(text: &str) -> Result<Lists, String> {
-        let v: serde_norway::Value = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+        let v: serde_norway::Value =
+            serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
         let mut out = Lists::default();
         let map = match v {
             serde_norway::Value::Mapping(m) => m,
             serde_norway::Value::Null => return Ok(out),
-            other => return Err(format!("expected a map of name: [values], found {}", crate::yaml::kind(&other))),
+            other => {
+                return Err(format!(
+                    "expected a map of name: [values], found {}",
+                    crate::yaml::kind(&other)
+                ))
+            }
         };
         for (k, v) in map {
             let name = crate::yaml::key_text(&k).ok_or("list names must be strings")?;
             let serde_norway::Value::Sequence(items) = v else {
-                return Err(format!("{name}: expected a list of values, found {}", crate::yaml::kind(&v)));
+                return Err(format!(
+                    "{name}: expected a list of values, found {}",
+                    crate::yaml::kind(&v)
+                ));
             };
             let mut values = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -54,7 +63,12 @@ impl Lists {
                     serde_norway::Value::String(s) => values.push(s.clone()),
                     serde_norway::Value::Number(n) => values.push(n.to_string()),
                     serde_norway::Value::Bool(b) => values.push(b.to_string()),
-                    other => return Err(format!("{name}[{i}]: expected a scalar value, found {}", crate::yaml::kind(other))),
+                    other => {
+                        return Err(format!(
+                            "{name}[{i}]: expected a scalar value, found {}",
+                            crate::yaml::kind(other)
+                        ))
+                    }
                 }
             }
             out.insert(&name, values);
@@ -71,7 +85,11 @@ mod tests {
     fn parses_plain_list_files() {
         let l = Lists::from_yaml("Admins:\n  - a\n  - 2\n").unwrap();
         assert_eq!(l.get("Admins").unwrap(), &["a".to_owned(), "2".to_owned()]);
-        assert!(Lists::from_yaml("Admins: x\n").unwrap_err().contains("Admins"));
-        assert!(Lists::from_yaml("A:\n  - {b: 1}\n").unwrap_err().contains("A[0]"));
+        assert!(Lists::from_yaml("Admins: x\n")
+            .unwrap_err()
+            .contains("Admins"));
+        assert!(Lists::from_yaml("A:\n  - {b: 1}\n")
+            .unwrap_err()
+            .contains("A[0]"));
     }
 }

@@ -17,18 +17,25 @@ impl FieldMapping {
 
     /// Add one rename.
     pub fn insert(&mut self, rule_field: &str, event_field: &str) {
-        self.map.insert(rule_field.to_owned(), event_field.to_owned());
+        self.map
+            .insert(rule_field.to_owned(), event_field.to_owned());
     }
 
     /// Parse a mapping file: YAML `field_mapping: {rule_field: event_field}`.
     pub fn from_yaml(text: &str) -> Result<FieldMapping, String> {
-        let v: serde_norway::Value = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+        let v: serde_norway::Value =
+            serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
         let mut out = FieldMapping::default();
         let Some(m) = v.get("field_mapping") else {
-            return Err("field_mapping: missing (expected field_mapping: {rule_field: event_field})".into());
+            return Err(
+                "field_mapping: missing (expected field_mapping: {rule_field: event_field})".into(),
+            );
         };
         let serde_norway::Value::Mapping(m) = m else {
-            return Err(format!("field_mapping: expected a map, found {}", crate::yaml::kind(m)));
+            return Err(format!(
+                "field_mapping: expected a map, found {}",
+                crate::yaml::kind(m)
+            ));
         };
         for (k, v) in m {
             let (Some(k), Some(v)) = (crate::yaml::key_text(k), v.as_str()) else {

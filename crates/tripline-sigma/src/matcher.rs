@@ -75,7 +75,9 @@ impl ValueMatcher {
             ValueMatcher::Compare(op, r) => numeric::compare(item, *op, *r),
             ValueMatcher::Null | ValueMatcher::Exists(_) => false,
             _ => {
-                let Some(text) = scalar_text(item) else { return false };
+                let Some(text) = scalar_text(item) else {
+                    return false;
+                };
                 match self {
                     ValueMatcher::Str(m) => m.is_match(&text),
                     ValueMatcher::AnyContains(ac) => {
@@ -86,12 +88,18 @@ impl ValueMatcher {
                         }
                     }
                     ValueMatcher::Number(n) => text == n.as_str(),
-                    ValueMatcher::Bool(b) => text.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+                    ValueMatcher::Bool(b) => {
+                        text.eq_ignore_ascii_case(if *b { "true" } else { "false" })
+                    }
                     ValueMatcher::Regex(re) => re.is_match(&text),
                     ValueMatcher::Cidr(net) => cidr::contains(net, &text),
                     ValueMatcher::TimePart(p, n) => time::extract(&text, *p) == Some(*n),
-                    ValueMatcher::FieldRef(other, shape) => field_ref(&text, ev.field(other), *shape),
-                    ValueMatcher::Compare(..) | ValueMatcher::Null | ValueMatcher::Exists(_) => false,
+                    ValueMatcher::FieldRef(other, shape) => {
+                        field_ref(&text, ev.field(other), *shape)
+                    }
+                    ValueMatcher::Compare(..) | ValueMatcher::Null | ValueMatcher::Exists(_) => {
+                        false
+                    }
                 }
             }
         }
@@ -102,7 +110,9 @@ fn field_ref(text: &str, other: Option<&Value>, shape: RefShape) -> bool {
     let Some(other) = other else { return false };
     let a = text.to_lowercase();
     any_item(other, &mut |o| {
-        let Some(b) = scalar_text(o) else { return false };
+        let Some(b) = scalar_text(o) else {
+            return false;
+        };
         let b = b.to_lowercase();
         match shape {
             RefShape::Equal => a == b,
@@ -131,7 +141,11 @@ impl FieldItem {
     pub fn eval(&self, ev: &dyn FieldSource) -> bool {
         let v = ev.field(&self.field);
         let one = |alts: &Vec<ValueMatcher>| alts.iter().any(|m| m.matches(v, ev));
-        let hit = if self.all { self.values.iter().all(one) } else { self.values.iter().any(one) };
+        let hit = if self.all {
+            self.values.iter().all(one)
+        } else {
+            self.values.iter().any(one)
+        };
         hit != self.negate
     }
 
@@ -168,7 +182,9 @@ impl Work {
     fn into_str(self, what: &str) -> Result<SigmaStr, LocalError> {
         match self {
             Work::Str(s) => Ok(s),
-            Work::Bytes(b) => Ok(SigmaStr::literal(&b.iter().map(|&c| c as char).collect::<String>())),
+            Work::Bytes(b) => Ok(SigmaStr::literal(
+                &b.iter().map(|&c| c as char).collect::<String>(),
+            )),
             Work::Number(t) => Ok(SigmaStr::literal(&t)),
             Work::Bool(b) => Ok(SigmaStr::literal(if b { "true" } else { "false" })),
             Work::Null => Err(LocalError::new(format!("|{what} cannot apply to null"))),
@@ -195,7 +211,12 @@ fn number_text(n: &serde_norway::Number) -> (String, f64) {
 }
 
 /// Compile one field item. `key` is the raw `field|mod|...` key; `field` the mapped name.
-pub fn compile_field_item(field: &str, mods: &[Modifier], value: &Yaml, lists: &Lists) -> Result<FieldItem, LocalError> {
+pub fn compile_field_item(
+    field: &str,
+    mods: &[Modifier],
+    value: &Yaml,
+    lists: &Lists,
+) -> Result<FieldItem, LocalError> {
     let raw_values: Vec<&Yaml> = match value {
         Yaml::Sequence(items) => {
             if items.is_empty() {
@@ -212,12 +233,19 @@ pub fn compile_field_item(field: &str, mods: &[Modifier], value: &Yaml, lists: &
     let cased = has(Modifier::Cased);
     if has(Modifier::Exists) {
         if mods.len() != 1 || raw_values.len() != 1 {
-            return Err(LocalError::new("|exists takes exactly one boolean and no other modifier"));
+            return Err(LocalError::new(
+                "|exists takes exactly one boolean and no other modifier",
+            ));
         }
         let Yaml::Bool(b) = raw_values[0] else {
             return Err(LocalError::new("|exists needs true or false"));
         };
-        return Ok(FieldItem { field: field.to_owned(), values: vec![vec![ValueMatcher::Exists(*b)]], all, negate });
+        return Ok(FieldItem {
+            field: field.to_owned(),
+            values: vec![vec![ValueMatcher::Exists(*b)]],
+            all,
+            negate,
+        });
     }
     let mut values = Vec::with_capacity(raw_values.len());
     for raw in raw_values {
@@ -226,11 +254,19 @@ pub fn compile_field_item(field: &str, mods: &[Modifier], value: &Yaml, lists: &
     if !all && values.len() > 1 {
         values = merge_contains(values, cased)?;
     }
-    Ok(FieldItem { field: field.to_owned(), values, all, negate })
+    Ok(FieldItem {
+        field: field.to_owned(),
+        values,
+        all,
+        negate,
+    })
 }
 
 /// Merge plain case-insensitive substrings of an OR list into one Aho-Corasick matcher.
-fn merge_contains(values: Vec<Vec<ValueMatcher>>, cased: bool) -> Result<Vec<Vec<ValueMatcher>>, LocalError> {
+fn merge_contains(
+    values: Vec<Vec<ValueMatcher>>,
+    cased: bool,
+) -> Result<Vec<Vec<ValueMatcher>>, LocalError> {
     if cased {
         return Ok(values);
     }
@@ -246,16 +282,27 @@ fn merge_contains(values: Vec<Vec<ValueMatcher>>, cased: bool) -> Result<Vec<Vec
         .ascii_case_insensitive(true)
         .build(&needles)
         .map_err(|e| LocalError::new(format!("cannot compile values: {e}")))?;
-    let mut out: Vec<Vec<ValueMatcher>> = values.into_iter().filter(|a| needle(a).is_none()).collect();
+    let mut out: Vec<Vec<ValueMatcher>> =
+        values.into_iter().filter(|a| needle(a).is_none()).collect();
     out.push(vec![ValueMatcher::AnyContains(ac)]);
     Ok(out)
 }
 
-fn compile_value(mods: &[Modifier], raw: &Yaml, lists: &Lists, cased: bool) -> Result<Vec<ValueMatcher>, LocalError> {
+fn compile_value(
+    mods: &[Modifier],
+    raw: &Yaml,
+    lists: &Lists,
+    cased: bool,
+) -> Result<Vec<ValueMatcher>, LocalError> {
     use Modifier::*;
-    let type_mods = mods.iter().filter(|m| matches!(m, Re | Cidr | Compare(_) | TimePart(_) | FieldRef)).count();
+    let type_mods = mods
+        .iter()
+        .filter(|m| matches!(m, Re | Cidr | Compare(_) | TimePart(_) | FieldRef))
+        .count();
     if type_mods > 1 {
-        return Err(LocalError::new("unsupported: more than one type modifier (re, cidr, lt/gt, time part, fieldref)"));
+        return Err(LocalError::new(
+            "unsupported: more than one type modifier (re, cidr, lt/gt, time part, fieldref)",
+        ));
     }
     // Modifiers that take the raw text.
     if mods.contains(&Re) {
@@ -266,14 +313,27 @@ fn compile_value(mods: &[Modifier], raw: &Yaml, lists: &Lists, cased: bool) -> R
                 ReI => flags.i = true,
                 ReM => flags.m = true,
                 ReS => flags.s = true,
-                other => return Err(LocalError::new(format!("unsupported: |{other:?} combined with |re").to_lowercase())),
+                other => {
+                    return Err(LocalError::new(
+                        format!("unsupported: |{other:?} combined with |re").to_lowercase(),
+                    ))
+                }
             }
         }
         let text = scalar_yaml_text(raw).ok_or_else(|| LocalError::new("|re needs a string"))?;
-        return Ok(vec![ValueMatcher::Regex(crate::modifiers::regex::compile(&text, flags)?)]);
+        return Ok(vec![ValueMatcher::Regex(crate::modifiers::regex::compile(
+            &text, flags,
+        )?)]);
     }
     if let Some(m) = mods.iter().find(|m| matches!(m, ReI | ReM | ReS)) {
-        return Err(LocalError::new(format!("|{} is only valid after |re", match m { ReI => "i", ReM => "m", _ => "s" })));
+        return Err(LocalError::new(format!(
+            "|{} is only valid after |re",
+            match m {
+                ReI => "i",
+                ReM => "m",
+                _ => "s",
+            }
+        )));
     }
     if mods.contains(&Cidr) {
         let text = scalar_yaml_text(raw).ok_or_else(|| LocalError::new("|cidr needs a network"))?;
@@ -284,11 +344,14 @@ fn compile_value(mods: &[Modifier], raw: &Yaml, lists: &Lists, cased: bool) -> R
         return Ok(vec![ValueMatcher::Compare(*op, n)]);
     }
     if let Some(TimePart(p)) = mods.iter().find(|m| matches!(m, TimePart(_))) {
-        let n = yaml_number(raw).filter(|n| n.fract() == 0.0).ok_or_else(|| LocalError::new("time part modifiers need an integer"))?;
+        let n = yaml_number(raw)
+            .filter(|n| n.fract() == 0.0)
+            .ok_or_else(|| LocalError::new("time part modifiers need an integer"))?;
         return Ok(vec![ValueMatcher::TimePart(*p, n as i64)]);
     }
     if mods.contains(&FieldRef) {
-        let text = scalar_yaml_text(raw).ok_or_else(|| LocalError::new("|fieldref needs a field name"))?;
+        let text =
+            scalar_yaml_text(raw).ok_or_else(|| LocalError::new("|fieldref needs a field name"))?;
         let (s, e) = (mods.contains(&StartsWith), mods.contains(&EndsWith));
         let shape = match (mods.contains(&Contains) || (s && e), s, e) {
             (true, _, _) => RefShape::Contains,
@@ -300,16 +363,22 @@ fn compile_value(mods: &[Modifier], raw: &Yaml, lists: &Lists, cased: bool) -> R
     }
     // Transformations on the value, in order.
     let mut work: Vec<Work> = match raw {
-        Yaml::String(s) if mods.contains(&Expand) => {
-            expand::expand(s, lists)?.iter().map(|v| Work::Str(SigmaStr::parse(v))).collect()
-        }
+        Yaml::String(s) if mods.contains(&Expand) => expand::expand(s, lists)?
+            .iter()
+            .map(|v| Work::Str(SigmaStr::parse(v)))
+            .collect(),
         Yaml::String(s) => vec![Work::Str(SigmaStr::parse(s))],
         Yaml::Number(n) => {
             vec![Work::Number(number_text(n).0)]
         }
         Yaml::Bool(b) => vec![Work::Bool(*b)],
         Yaml::Null => vec![Work::Null],
-        other => return Err(LocalError::new(format!("unsupported: a {} as a value", crate::yaml::kind(other)))),
+        other => {
+            return Err(LocalError::new(format!(
+                "unsupported: a {} as a value",
+                crate::yaml::kind(other)
+            )))
+        }
     };
     for m in mods {
         let name = format!("{m:?}").to_lowercase();
@@ -319,16 +388,32 @@ fn compile_value(mods: &[Modifier], raw: &Yaml, lists: &Lists, cased: bool) -> R
                 Contains => next.push(Work::Str(w.into_str(&name)?.contains())),
                 StartsWith => next.push(Work::Str(w.into_str(&name)?.startswith())),
                 EndsWith => next.push(Work::Str(w.into_str(&name)?.endswith())),
-                Windash => next.extend(string::windash(&w.into_str(&name)?)?.into_iter().map(Work::Str)),
-                Base64 => next.push(Work::Str(SigmaStr::literal(&encoding::base64(&w.bytes(&name)?)))),
-                Base64Offset => next.extend(
-                    encoding::base64_offsets(&w.bytes(&name)?).iter().map(|s| Work::Str(SigmaStr::literal(s))),
+                Windash => next.extend(
+                    string::windash(&w.into_str(&name)?)?
+                        .into_iter()
+                        .map(Work::Str),
                 ),
-                Utf16Le => next.push(Work::Bytes(encoding::utf16le(&w.into_str(&name)?.plain_text(&name)?))),
-                Utf16Be => next.push(Work::Bytes(encoding::utf16be(&w.into_str(&name)?.plain_text(&name)?))),
-                Utf16 => next.push(Work::Bytes(encoding::utf16_bom(&w.into_str(&name)?.plain_text(&name)?))),
+                Base64 => next.push(Work::Str(SigmaStr::literal(&encoding::base64(
+                    &w.bytes(&name)?,
+                )))),
+                Base64Offset => next.extend(
+                    encoding::base64_offsets(&w.bytes(&name)?)
+                        .iter()
+                        .map(|s| Work::Str(SigmaStr::literal(s))),
+                ),
+                Utf16Le => next.push(Work::Bytes(encoding::utf16le(
+                    &w.into_str(&name)?.plain_text(&name)?,
+                ))),
+                Utf16Be => next.push(Work::Bytes(encoding::utf16be(
+                    &w.into_str(&name)?.plain_text(&name)?,
+                ))),
+                Utf16 => next.push(Work::Bytes(encoding::utf16_bom(
+                    &w.into_str(&name)?.plain_text(&name)?,
+                ))),
                 All | Neq | Cased | Expand => next.push(w),
-                Exists | Re | ReI | ReM | ReS | Cidr | Compare(_) | TimePart(_) | FieldRef => next.push(w),
+                Exists | Re | ReI | ReM | ReS | Cidr | Compare(_) | TimePart(_) | FieldRef => {
+                    next.push(w)
+                }
             }
         }
         work = next;
@@ -338,7 +423,10 @@ fn compile_value(mods: &[Modifier], raw: &Yaml, lists: &Lists, cased: bool) -> R
             Work::Null => Ok(ValueMatcher::Null),
             Work::Bool(b) if !cased => Ok(ValueMatcher::Bool(b)),
             Work::Number(t) if !cased => Ok(ValueMatcher::Number(t)),
-            other => Ok(ValueMatcher::Str(StrMatcher::new(&other.into_str("cased")?, cased)?)),
+            other => Ok(ValueMatcher::Str(StrMatcher::new(
+                &other.into_str("cased")?,
+                cased,
+            )?)),
         })
         .collect()
 }

@@ -61,7 +61,11 @@ impl SigmaStr {
         for t in &self.0 {
             match t {
                 Tok::Lit(c) => s.push(*c),
-                _ => return Err(LocalError::new(format!("unsupported: wildcards in a value with |{what}"))),
+                _ => {
+                    return Err(LocalError::new(format!(
+                        "unsupported: wildcards in a value with |{what}"
+                    )))
+                }
             }
         }
         Ok(s)
@@ -119,7 +123,9 @@ impl StrMatcher {
         }
         let fold = |s: String| if cased { s } else { s.to_lowercase() };
         let lits = |ts: &[Tok]| -> Option<String> {
-            ts.iter().map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None }).collect()
+            ts.iter()
+                .map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None })
+                .collect()
         };
         let n = toks.len();
         let starts = toks.first() == Some(&Tok::Star);
@@ -132,7 +138,11 @@ impl StrMatcher {
             Shape::Prefix(fold(l))
         } else if let (true, false, Some(l)) = (starts, ends, lits(&toks[1.min(n)..])) {
             Shape::Suffix(fold(l))
-        } else if let (true, true, Some(l)) = (starts, ends, lits(&toks[1.min(n)..n.saturating_sub(1).max(1)])) {
+        } else if let (true, true, Some(l)) = (
+            starts,
+            ends,
+            lits(&toks[1.min(n)..n.saturating_sub(1).max(1)]),
+        ) {
             let ac = AhoCorasick::builder()
                 .ascii_case_insensitive(!cased)
                 .build([fold(l.clone())])
@@ -161,11 +171,19 @@ impl StrMatcher {
     }
 
     fn match_prepared(&self, text: &str, ascii_ci: bool) -> bool {
-        let eq = |a: &str, b: &str| if ascii_ci { a.eq_ignore_ascii_case(b) } else { a == b };
+        let eq = |a: &str, b: &str| {
+            if ascii_ci {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
         match &self.shape {
             Shape::Any => true,
             Shape::Exact(l) => text.len() == l.len() && eq(text, l),
-            Shape::Prefix(l) => text.len() >= l.len() && text.is_char_boundary(l.len()) && eq(&text[..l.len()], l),
+            Shape::Prefix(l) => {
+                text.len() >= l.len() && text.is_char_boundary(l.len()) && eq(&text[..l.len()], l)
+            }
             Shape::Suffix(l) => {
                 let k = text.len().wrapping_sub(l.len());
                 text.len() >= l.len() && text.is_char_boundary(k) && eq(&text[k..], l)
@@ -211,7 +229,9 @@ mod tests {
     use super::*;
 
     fn m(rule: &str, text: &str) -> bool {
-        StrMatcher::new(&SigmaStr::parse(rule), false).unwrap().is_match(text)
+        StrMatcher::new(&SigmaStr::parse(rule), false)
+            .unwrap()
+            .is_match(text)
     }
 
     #[test]

@@ -60,10 +60,22 @@ pub struct RuleDoc {
 }
 
 /// Parse one YAML document into a rule.
-pub fn parse_document(path: &str, doc: &Document, lists: &Lists, mapping: &FieldMapping) -> Result<RuleDoc, CompileError> {
-    let err = |key: &str, field: &str, msg: String| CompileError::new(path, doc.line_of(key, doc.first_line), field, msg);
+pub fn parse_document(
+    path: &str,
+    doc: &Document,
+    lists: &Lists,
+    mapping: &FieldMapping,
+) -> Result<RuleDoc, CompileError> {
+    let err = |key: &str, field: &str, msg: String| {
+        CompileError::new(path, doc.line_of(key, doc.first_line), field, msg)
+    };
     let Yaml::Mapping(map) = &doc.value else {
-        return Err(CompileError::new(path, doc.first_line, "", format!("expected a rule (a map), found {}", kind(&doc.value))));
+        return Err(CompileError::new(
+            path,
+            doc.first_line,
+            "",
+            format!("expected a rule (a map), found {}", kind(&doc.value)),
+        ));
     };
     let get = |k: &str| map.get(k);
     let text = |k: &str| -> Result<Option<String>, CompileError> {
@@ -71,13 +83,22 @@ pub fn parse_document(path: &str, doc: &Document, lists: &Lists, mapping: &Field
             None | Some(Yaml::Null) => Ok(None),
             Some(Yaml::String(s)) => Ok(Some(s.clone())),
             Some(Yaml::Number(n)) => Ok(Some(n.to_string())),
-            Some(other) => Err(err(k, k, format!("expected a string, found {}", kind(other)))),
+            Some(other) => Err(err(
+                k,
+                k,
+                format!("expected a string, found {}", kind(other)),
+            )),
         }
     };
     let id = text("id")?;
     let name = text("name")?;
     let Some(id) = id.clone().or_else(|| name.clone()) else {
-        return Err(CompileError::new(path, doc.first_line, "id", "missing (a rule needs an id or a name)"));
+        return Err(CompileError::new(
+            path,
+            doc.first_line,
+            "id",
+            "missing (a rule needs an id or a name)",
+        ));
     };
     let tags = match get("tags") {
         None | Some(Yaml::Null) => Vec::new(),
@@ -86,7 +107,13 @@ pub fn parse_document(path: &str, doc: &Document, lists: &Lists, mapping: &Field
             .map(|t| t.as_str().map(str::to_owned))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| err("tags", "tags", "tags must be strings".into()))?,
-        Some(other) => return Err(err("tags", "tags", format!("expected a list, found {}", kind(other)))),
+        Some(other) => {
+            return Err(err(
+                "tags",
+                "tags",
+                format!("expected a list, found {}", kind(other)),
+            ))
+        }
     };
     let meta = RuleMeta {
         name: name.unwrap_or_else(|| id.clone()),
@@ -101,35 +128,61 @@ pub fn parse_document(path: &str, doc: &Document, lists: &Lists, mapping: &Field
         None => None,
         Some(v) => Some(SuppressSpec::parse(v).map_err(|e| err("suppress", "suppress", e.0))?),
     };
-    let located = |(field, e): detection::Located| CompileError::new(path, field_line(doc, &field), &field, e.0);
-    let kinds = ["detection", "correlation", "filter"].iter().filter(|k| map.contains_key(**k)).count();
+    let located = |(field, e): detection::Located| {
+        CompileError::new(path, field_line(doc, &field), &field, e.0)
+    };
+    let kinds = ["detection", "correlation", "filter"]
+        .iter()
+        .filter(|k| map.contains_key(**k))
+        .count();
     if kinds != 1 {
         return Err(CompileError::new(
             path,
             doc.first_line,
             "",
-            if kinds == 0 { "a rule needs one of detection, correlation or filter".to_owned() } else { "a rule has more than one of detection, correlation, filter".to_owned() },
+            if kinds == 0 {
+                "a rule needs one of detection, correlation or filter".to_owned()
+            } else {
+                "a rule has more than one of detection, correlation, filter".to_owned()
+            },
         ));
     }
     let body = if let Some(det) = get("detection") {
         DocBody::Detection(detection::compile(det, lists, mapping).map_err(located)?)
     } else if let Some(corr) = get("correlation") {
         DocBody::Correlation(
-            spec::parse(corr, mapping).map_err(|(f, e)| err(f.rsplit('.').next().unwrap_or("correlation"), &f, e.0))?,
+            spec::parse(corr, mapping)
+                .map_err(|(f, e)| err(f.rsplit('.').next().unwrap_or("correlation"), &f, e.0))?,
         )
     } else {
         let filter = get("filter").cloned().unwrap_or(Yaml::Null);
         let Yaml::Mapping(fm) = &filter else {
-            return Err(err("filter", "filter", format!("expected a map, found {}", kind(&filter))));
+            return Err(err(
+                "filter",
+                "filter",
+                format!("expected a map, found {}", kind(&filter)),
+            ));
         };
         let rules = match fm.get("rules") {
             Some(Yaml::Sequence(items)) => items
                 .iter()
                 .map(|t| crate::yaml::key_text(t).filter(|s| !s.is_empty()))
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| err("rules", "filter.rules", "rule references must be strings".into()))?,
+                .ok_or_else(|| {
+                    err(
+                        "rules",
+                        "filter.rules",
+                        "rule references must be strings".into(),
+                    )
+                })?,
             Some(Yaml::String(s)) => vec![s.clone()],
-            _ => return Err(err("filter", "filter.rules", "missing (a list of rule ids or names)".into())),
+            _ => {
+                return Err(err(
+                    "filter",
+                    "filter.rules",
+                    "missing (a list of rule ids or names)".into(),
+                ))
+            }
         };
         let mut det = serde_norway::Mapping::new();
         for (k, v) in fm {
@@ -141,7 +194,11 @@ pub fn parse_document(path: &str, doc: &Document, lists: &Lists, mapping: &Field
             .map_err(|(f, e)| located((f.replacen("detection", "filter", 1), e)))?;
         DocBody::Filter { rules, detection }
     };
-    Ok(RuleDoc { meta, body, suppress })
+    Ok(RuleDoc {
+        meta,
+        body,
+        suppress,
+    })
 }
 
 /// Best-effort line of a dotted error path such as `detection.sel.tool.version|contains`:
@@ -157,7 +214,9 @@ fn field_line(doc: &Document, field: &str) -> usize {
         }
     }
     if let Some(rest) = parts.next() {
-        let key = rest.trim_start_matches(|c: char| c == '[' || c == ']' || c.is_ascii_digit()).trim_start_matches('.');
+        let key = rest
+            .trim_start_matches(|c: char| c == '[' || c == ']' || c.is_ascii_digit())
+            .trim_start_matches('.');
         if let Some(l) = doc.find_line(key, line) {
             line = l;
         }

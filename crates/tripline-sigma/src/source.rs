@@ -49,7 +49,9 @@ pub fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
 /// element of a list (the kit's any-element convention). Stops at the first `true`.
 pub fn any_item(v: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
     match v {
-        Value::Array(items) => items.iter().any(|i| !matches!(i, Value::Array(_) | Value::Object(_)) && f(i)),
+        Value::Array(items) => items
+            .iter()
+            .any(|i| !matches!(i, Value::Array(_) | Value::Object(_)) && f(i)),
         other => f(other),
     }
 }

@@ -19,14 +19,23 @@ pub struct SuppressSpec {
 impl SuppressSpec {
     /// Parse the `suppress:` value.
     pub fn parse(v: &Yaml) -> Result<SuppressSpec, LocalError> {
-        let Yaml::Mapping(m) = v else { return Err(LocalError::new("expected a map {window, by}")) };
+        let Yaml::Mapping(m) = v else {
+            return Err(LocalError::new("expected a map {window, by}"));
+        };
         for k in m.keys() {
             if !matches!(k.as_str(), Some("window" | "by")) {
-                return Err(LocalError::new(format!("unknown key {k:?} (expected window, by)")));
+                return Err(LocalError::new(format!(
+                    "unknown key {k:?} (expected window, by)"
+                )));
             }
         }
-        let w = m.get("window").and_then(crate::yaml::key_text).ok_or_else(|| LocalError::new("window: missing"))?;
-        let window_ns = parse_duration_ns(&w).filter(|n| *n > 0).ok_or_else(|| LocalError::new(format!("window: invalid duration '{w}'")))?;
+        let w = m
+            .get("window")
+            .and_then(crate::yaml::key_text)
+            .ok_or_else(|| LocalError::new("window: missing"))?;
+        let window_ns = parse_duration_ns(&w)
+            .filter(|n| *n > 0)
+            .ok_or_else(|| LocalError::new(format!("window: invalid duration '{w}'")))?;
         let by = match m.get("by") {
             None => Vec::new(),
             Some(Yaml::Sequence(s)) => s
@@ -58,7 +67,12 @@ pub struct SuppressEntry {
 
 /// Apply suppression to a fresh alert: either open a window (the alert passes unchanged) or
 /// fold it into the open one (same id, next revision, summed count).
-pub fn apply(entry: Option<&mut SuppressEntry>, alert: &mut tripline_event::Alert, t_ns: i64, window_ns: i64) -> Option<SuppressEntry> {
+pub fn apply(
+    entry: Option<&mut SuppressEntry>,
+    alert: &mut tripline_event::Alert,
+    t_ns: i64,
+    window_ns: i64,
+) -> Option<SuppressEntry> {
     match entry {
         Some(e) if t_ns <= e.until_ns => {
             e.revision += 1;

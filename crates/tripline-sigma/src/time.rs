@@ -10,7 +10,9 @@ use crate::source::FieldSource;
 /// nanoseconds).
 pub fn value_ns(v: &Value) -> Option<i64> {
     match v {
-        Value::Str(s) => DateTime::parse_from_rfc3339(s.trim()).ok()?.timestamp_nanos_opt(),
+        Value::Str(s) => DateTime::parse_from_rfc3339(s.trim())
+            .ok()?
+            .timestamp_nanos_opt(),
         Value::Int(i) => Some(scale(*i as f64)),
         Value::Float(f) if f.is_finite() => Some(scale(*f)),
         _ => None,
@@ -51,7 +53,10 @@ mod tests {
         assert_eq!(format_ns(n), "2026-03-01T10:00:00Z");
         let m = value_ns(&Value::from("2026-03-01T10:00:00.250+00:00")).unwrap();
         assert_eq!(m - n, 250_000_000);
-        assert_eq!(value_ns(&Value::Int(1_700_000_000)), Some(1_700_000_000_000_000_000));
+        assert_eq!(
+            value_ns(&Value::Int(1_700_000_000)),
+            Some(1_700_000_000_000_000_000)
+        );
         assert_eq!(value_ns(&Value::from("yesterday")), None);
     }
 }

@@ -17,14 +17,18 @@ impl Document {
     /// Best-effort 1-based file line of `key` (searched after `after_line`, a file line),
     /// falling back to the document's first line.
     pub fn line_of(&self, key: &str, after_line: usize) -> usize {
-        self.find_line(key, after_line).unwrap_or(self.first_line.max(after_line))
+        self.find_line(key, after_line)
+            .unwrap_or(self.first_line.max(after_line))
     }
 
     /// The 1-based file line of the first `key:` at or after file line `after_line`.
     pub fn find_line(&self, key: &str, after_line: usize) -> Option<usize> {
         let start = after_line.saturating_sub(self.first_line);
         for (i, line) in self.text.lines().enumerate().skip(start) {
-            let t = line.trim_start().trim_start_matches("- ").trim_start_matches(['{', ' ']);
+            let t = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .trim_start_matches(['{', ' ']);
             let t = t.trim_start_matches(['\'', '"']);
             if let Some(rest) = t.strip_prefix(key) {
                 let rest = rest.trim_start_matches(['\'', '"']);
@@ -45,7 +49,11 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
     let mut first_line = 1;
     for (i, line) in text.lines().enumerate() {
         let is_sep = line.starts_with("---")
-            && line[3..].trim_start().chars().next().is_none_or(|c| c == '#');
+            && line[3..]
+                .trim_start()
+                .chars()
+                .next()
+                .is_none_or(|c| c == '#');
         if is_sep {
             push_doc(&mut docs, &current, first_line)?;
             current.clear();
@@ -62,7 +70,11 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
     Ok(docs)
 }
 
-fn push_doc(docs: &mut Vec<Document>, text: &str, first_line: usize) -> Result<(), (usize, String)> {
+fn push_doc(
+    docs: &mut Vec<Document>,
+    text: &str,
+    first_line: usize,
+) -> Result<(), (usize, String)> {
     if text.lines().all(|l| {
         let t = l.trim();
         t.is_empty() || t.starts_with('#')
@@ -72,11 +84,18 @@ fn push_doc(docs: &mut Vec<Document>, text: &str, first_line: usize) -> Result<(
     match serde_norway::from_str::<Yaml>(text) {
         Ok(Yaml::Null) => Ok(()),
         Ok(value) => {
-            docs.push(Document { first_line, text: text.to_owned(), value });
+            docs.push(Document {
+                first_line,
+                text: text.to_owned(),
+                value,
+            });
             Ok(())
         }
         Err(e) => {
-            let line = e.location().map(|l| first_line + l.line().saturating_sub(1)).unwrap_or(first_line);
+            let line = e
+                .location()
+                .map(|l| first_line + l.line().saturating_sub(1))
+                .unwrap_or(first_line);
             Err((line, format!("invalid YAML: {e}")))
         }
     }

@@ -38,16 +38,69 @@ impl Rng {
     }
 }
 
-const TOOLS: &[&str] = &["shell", "Shell", "SHELL", "apply_patch", "web_search", "read_file", "shell_exec"];
-const DECISIONS: &[&str] = &["approved", "denied", "Denied", "approved_for_session", "abort", ""];
-const WORDS: &[&str] = &[
-    "please", "run", "curl", "evil.example", "rm -rf /", "ssh", "key", "IGNORE", "previous", "instructions",
-    "100%", "under_score", "C:\\Windows\\System32", "a*b", "q?", "-ExecutionPolicy", "/ExecutionPolicy",
-    "\u{2013}ExecutionPolicy", "Bypass", "it's",
+const TOOLS: &[&str] = &[
+    "shell",
+    "Shell",
+    "SHELL",
+    "apply_patch",
+    "web_search",
+    "read_file",
+    "shell_exec",
 ];
-const IPS: &[&str] = &["10.1.2.3", "10.200.0.1", "192.168.1.5", "172.16.4.4", "fd00::1", "not-an-ip"];
-const EMAILS: &[&str] = &["alice@corp.example", "Admin.Ops@corp.example", "root@corp.example", "bob@other.example"];
-const FIELDS: &[&str] = &["tool_name", "decision", "prompt", "duration_ms", "success", "client_ip", "user_email", "blob"];
+const DECISIONS: &[&str] = &[
+    "approved",
+    "denied",
+    "Denied",
+    "approved_for_session",
+    "abort",
+    "",
+];
+const WORDS: &[&str] = &[
+    "please",
+    "run",
+    "curl",
+    "evil.example",
+    "rm -rf /",
+    "ssh",
+    "key",
+    "IGNORE",
+    "previous",
+    "instructions",
+    "100%",
+    "under_score",
+    "C:\\Windows\\System32",
+    "a*b",
+    "q?",
+    "-ExecutionPolicy",
+    "/ExecutionPolicy",
+    "\u{2013}ExecutionPolicy",
+    "Bypass",
+    "it's",
+];
+const IPS: &[&str] = &[
+    "10.1.2.3",
+    "10.200.0.1",
+    "192.168.1.5",
+    "172.16.4.4",
+    "fd00::1",
+    "not-an-ip",
+];
+const EMAILS: &[&str] = &[
+    "alice@corp.example",
+    "Admin.Ops@corp.example",
+    "root@corp.example",
+    "bob@other.example",
+];
+const FIELDS: &[&str] = &[
+    "tool_name",
+    "decision",
+    "prompt",
+    "duration_ms",
+    "success",
+    "client_ip",
+    "user_email",
+    "blob",
+];
 
 fn base64(s: &str) -> String {
     use base64::Engine as _;
@@ -61,7 +114,11 @@ fn sentence(r: &mut Rng) -> String {
 
 fn event(r: &mut Rng, all: bool) -> serde_json::Map<String, Json> {
     let tool = json!(r.pick(TOOLS));
-    let decision = if r.chance(10) { Json::Null } else { json!(r.pick(DECISIONS)) };
+    let decision = if r.chance(10) {
+        Json::Null
+    } else {
+        json!(r.pick(DECISIONS))
+    };
     let prompt = json!(sentence(r));
     let duration = match r.below(4) {
         0 => json!(r.below(3000)),
@@ -106,7 +163,10 @@ fn str_value(r: &mut Rng, field: &str) -> String {
         "client_ip" => r.pick(IPS).to_string(),
         _ => r.pick(WORDS).to_string(),
     };
-    let escaped = base.replace('\\', "\\\\").replace('*', "\\*").replace('?', "\\?");
+    let escaped = base
+        .replace('\\', "\\\\")
+        .replace('*', "\\*")
+        .replace('?', "\\?");
     match r.below(8) {
         0 if escaped.len() > 2 && escaped.is_char_boundary(2) => format!("{}*", &escaped[..2]),
         1 if escaped.len() > 2 && escaped.is_char_boundary(1) => format!("*{}", &escaped[1..]),
@@ -130,12 +190,36 @@ fn field_item(r: &mut Rng) -> String {
             yaml_str(r.pick(WORDS)),
             yaml_str(r.pick(WORDS))
         ),
-        4 => format!("{field}:\n            - {}\n            - {}", yaml_str(str_value(r, field)), yaml_str(str_value(r, field))),
-        5 => format!("duration_ms|{}: {}", r.pick(&["gt", "gte", "lt", "lte"]), r.below(3000)),
+        4 => format!(
+            "{field}:\n            - {}\n            - {}",
+            yaml_str(str_value(r, field)),
+            yaml_str(str_value(r, field))
+        ),
+        5 => format!(
+            "duration_ms|{}: {}",
+            r.pick(&["gt", "gte", "lt", "lte"]),
+            r.below(3000)
+        ),
         6 => format!("{field}|exists: {}", r.chance(50)),
-        7 => format!("client_ip|cidr: {}", yaml_str(r.pick(&["10.0.0.0/8", "192.168.0.0/16", "172.16.4.0/24"]))),
-        8 => format!("prompt|re: {}", yaml_str(r.pick(&["^please", "curl.*example", "ssh|key", "[0-9]+%", "I[a-z]+E", "^[a-z ]+$"]))),
-        9 => format!("blob|base64offset|contains: {}", yaml_str(r.pick(&["curl", "ssh key", "rm -rf", "please run"]))),
+        7 => format!(
+            "client_ip|cidr: {}",
+            yaml_str(r.pick(&["10.0.0.0/8", "192.168.0.0/16", "172.16.4.0/24"]))
+        ),
+        8 => format!(
+            "prompt|re: {}",
+            yaml_str(r.pick(&[
+                "^please",
+                "curl.*example",
+                "ssh|key",
+                "[0-9]+%",
+                "I[a-z]+E",
+                "^[a-z ]+$"
+            ]))
+        ),
+        9 => format!(
+            "blob|base64offset|contains: {}",
+            yaml_str(r.pick(&["curl", "ssh key", "rm -rf", "please run"]))
+        ),
         10 => format!("prompt|windash|contains: {}", yaml_str("-ExecutionPolicy")),
         11 => format!("success: {}", r.chance(50)),
         12 => format!("duration_ms: {}", r.pick(&[250, 1500, 0])),
@@ -151,9 +235,21 @@ fn condition(r: &mut Rng, names: &[String], depth: usize) -> String {
         return if r.chance(20) { format!("not {n}") } else { n };
     }
     match r.below(5) {
-        0 => format!("{} and {}", condition(r, names, depth - 1), condition(r, names, depth - 1)),
-        1 => format!("{} or {}", condition(r, names, depth - 1), condition(r, names, depth - 1)),
-        2 => format!("({}) and not {}", condition(r, names, depth - 1), r.pick(names)),
+        0 => format!(
+            "{} and {}",
+            condition(r, names, depth - 1),
+            condition(r, names, depth - 1)
+        ),
+        1 => format!(
+            "{} or {}",
+            condition(r, names, depth - 1),
+            condition(r, names, depth - 1)
+        ),
+        2 => format!(
+            "({}) and not {}",
+            condition(r, names, depth - 1),
+            r.pick(names)
+        ),
         3 => "1 of sel*".into(),
         _ => "all of them".into(),
     }
@@ -178,14 +274,17 @@ fn rule(r: &mut Rng, i: usize) -> (String, String) {
             y.push_str(&format!("        {item}\n"));
         }
     }
-    y.push_str(&format!("    condition: {}\nlevel: low\n", condition(r, &names, 2)));
+    y.push_str(&format!(
+        "    condition: {}\nlevel: low\n",
+        condition(r, &names, 2)
+    ));
     (id, y)
 }
 
 fn python() -> PathBuf {
-    let tools = std::env::var("TRIPLINE_TOOLS").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools")
-    });
+    let tools = std::env::var("TRIPLINE_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools"));
     tools.join("venv/bin/python")
 }
 
@@ -193,7 +292,10 @@ fn python() -> PathBuf {
 fn engine_agrees_with_pysigma_sqlite() {
     let py = python();
     let have_oracle = py.exists()
-        && Command::new(&py).args(["-c", "import sigma.backends.sqlite, yaml"]).output().is_ok_and(|o| o.status.success());
+        && Command::new(&py)
+            .args(["-c", "import sigma.backends.sqlite, yaml"])
+            .output()
+            .is_ok_and(|o| o.status.success());
     if !have_oracle {
         let msg = format!("{} with pySigma==1.5.1 and pySigma-backend-sqlite==2.0.0 (scripts/install-test-tools.sh)", py.display());
         if std::env::var("TRIPLINE_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
@@ -203,48 +305,99 @@ fn engine_agrees_with_pysigma_sqlite() {
         return;
     }
     let mut r = Rng(0x7219_11ee);
-    let events: Vec<serde_json::Map<String, Json>> = (0..EVENTS).map(|i| event(&mut r, i == 0)).collect();
+    let events: Vec<serde_json::Map<String, Json>> =
+        (0..EVENTS).map(|i| event(&mut r, i == 0)).collect();
     let rules: Vec<(String, String)> = (0..RULES).map(|i| rule(&mut r, i)).collect();
     let dir = tempfile::tempdir().expect("temp dir");
-    let rules_json: Vec<Json> = rules.iter().map(|(id, y)| json!({"id": id, "yaml": y})).collect();
-    std::fs::write(dir.path().join("rules.json"), serde_json::to_vec(&rules_json).expect("json")).expect("write rules");
-    let lines: Vec<String> = events.iter().map(|e| Json::Object(e.clone()).to_string()).collect();
+    let rules_json: Vec<Json> = rules
+        .iter()
+        .map(|(id, y)| json!({"id": id, "yaml": y}))
+        .collect();
+    std::fs::write(
+        dir.path().join("rules.json"),
+        serde_json::to_vec(&rules_json).expect("json"),
+    )
+    .expect("write rules");
+    let lines: Vec<String> = events
+        .iter()
+        .map(|e| Json::Object(e.clone()).to_string())
+        .collect();
     std::fs::write(dir.path().join("events.jsonl"), lines.join("\n")).expect("write events");
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/oracle_sqlite.py");
-    let out = Command::new(&py).arg(&script).arg(dir.path()).output().expect("run oracle");
-    assert!(out.status.success(), "oracle failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(&py)
+        .arg(&script)
+        .arg(dir.path())
+        .output()
+        .expect("run oracle");
+    assert!(
+        out.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let answer: Json = serde_json::from_slice(&out.stdout).expect("oracle output");
-    let oracle: BTreeMap<String, Vec<u64>> = serde_json::from_value(answer["results"].clone()).expect("results");
-    let unsupported = answer["unsupported"].as_object().cloned().unwrap_or_default();
+    let oracle: BTreeMap<String, Vec<u64>> =
+        serde_json::from_value(answer["results"].clone()).expect("results");
+    let unsupported = answer["unsupported"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
 
     let evs: Vec<Event> = events.into_iter().map(Event::from_json_object).collect();
     let mut mismatches = Vec::new();
     let mut compared = 0usize;
     for (id, y) in &rules {
         let Some(want) = oracle.get(id) else { continue };
-        let src = [RuleSource { path: format!("{id}.yml"), text: y.clone() }];
+        let src = [RuleSource {
+            path: format!("{id}.yml"),
+            text: y.clone(),
+        }];
         let mut engine = match Engine::compile(&src, &Lists::default(), &EngineOptions::default()) {
             Ok(e) => e,
             Err(errs) => {
-                mismatches.push(format!("{y}\n  engine rejects a rule the oracle accepts: {}", errs[0]));
+                mismatches.push(format!(
+                    "{y}\n  engine rejects a rule the oracle accepts: {}",
+                    errs[0]
+                ));
                 continue;
             }
         };
-        let got: Vec<u64> = evs.iter().flat_map(|e| engine.process(e)).flat_map(|o| o.seqs).collect();
+        let got: Vec<u64> = evs
+            .iter()
+            .flat_map(|e| engine.process(e))
+            .flat_map(|o| o.seqs)
+            .collect();
         compared += 1;
         if &got != want {
             let only_engine: Vec<u64> = got.iter().filter(|x| !want.contains(x)).copied().collect();
             let only_oracle: Vec<u64> = want.iter().filter(|x| !got.contains(x)).copied().collect();
-            let ex = only_engine.first().or(only_oracle.first()).map(|i| lines[*i as usize].clone()).unwrap_or_default();
-            mismatches.push(format!("{y}  only engine: {only_engine:?}\n  only oracle: {only_oracle:?}\n  e.g. {ex}"));
+            let ex = only_engine
+                .first()
+                .or(only_oracle.first())
+                .map(|i| lines[*i as usize].clone())
+                .unwrap_or_default();
+            mismatches.push(format!(
+                "{y}  only engine: {only_engine:?}\n  only oracle: {only_oracle:?}\n  e.g. {ex}"
+            ));
         }
     }
-    println!("differential: {compared} rules x {EVENTS} events compared, {} unsupported by the oracle", unsupported.len());
-    assert!(compared * 10 >= RULES * 8, "too few rules compared ({compared}); unsupported e.g. {:?}", unsupported.iter().next());
+    println!(
+        "differential: {compared} rules x {EVENTS} events compared, {} unsupported by the oracle",
+        unsupported.len()
+    );
+    assert!(
+        compared * 10 >= RULES * 8,
+        "too few rules compared ({compared}); unsupported e.g. {:?}",
+        unsupported.iter().next()
+    );
     assert!(
         mismatches.is_empty(),
         "{} of {compared} rules disagree with the oracle; first ones:\n{}",
         mismatches.len(),
-        mismatches.iter().take(6).cloned().collect::<Vec<_>>().join("\n---\n")
+        mismatches
+            .iter()
+            .take(6)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n---\n")
     );
 }

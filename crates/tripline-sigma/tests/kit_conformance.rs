@@ -41,16 +41,26 @@ fn yml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn compile(path: &Path) -> Engine {
-    let src = [RuleSource { path: path.display().to_string(), text: read(path) }];
+    let src = [RuleSource {
+        path: path.display().to_string(),
+        text: read(path),
+    }];
     match Engine::compile(&src, &lists(), &EngineOptions::default()) {
         Ok(e) => e,
-        Err(errs) => panic!("{}", errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")),
+        Err(errs) => panic!(
+            "{}",
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
     }
 }
 
 #[test]
 fn detection_cases_match_expected() {
-    let expected: BTreeMap<String, Json> = serde_json::from_str(&read(&kit().join("expected.json"))).expect("expected.json");
+    let expected: BTreeMap<String, Json> =
+        serde_json::from_str(&read(&kit().join("expected.json"))).expect("expected.json");
     let evs = events("events.jsonl");
     let files = yml_files(&kit().join("cases"));
     assert_eq!(files.len(), 48, "the kit has 48 detection cases");
@@ -68,7 +78,12 @@ fn detection_cases_match_expected() {
         let info = engine.rules();
         assert_eq!(info.len(), 1);
         let id = &info[0].meta.id;
-        let want: Vec<u64> = expected[id]["matches"].as_array().expect("matches").iter().map(|v| v.as_u64().expect("index")).collect();
+        let want: Vec<u64> = expected[id]["matches"]
+            .as_array()
+            .expect("matches")
+            .iter()
+            .map(|v| v.as_u64().expect("index"))
+            .collect();
         let have = got.remove(id).unwrap_or_default();
         checked += 1;
         if have != want {
@@ -76,25 +91,46 @@ fn detection_cases_match_expected() {
         }
     }
     assert_eq!(checked, expected.len());
-    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn correlation_cases_match_expected() {
-    let expected: BTreeMap<String, Json> = serde_json::from_str(&read(&kit().join("expected_corr.json"))).expect("expected_corr.json");
+    let expected: BTreeMap<String, Json> =
+        serde_json::from_str(&read(&kit().join("expected_corr.json"))).expect("expected_corr.json");
     let evs = events("events_corr.jsonl");
     let files = yml_files(&kit().join("correlation"));
     assert_eq!(files.len(), 8, "the kit has 8 correlation cases");
     let mut failures = Vec::new();
     for f in files {
         let mut engine = compile(&f);
-        let id = engine.rules().into_iter().find(|r| r.kind != "detection").expect("a correlation").meta.id;
+        let id = engine
+            .rules()
+            .into_iter()
+            .find(|r| r.kind != "detection")
+            .expect("a correlation")
+            .meta
+            .id;
         let mut first: BTreeMap<BTreeMap<String, String>, u64> = BTreeMap::new();
         for e in &evs {
             for o in engine.process(e) {
-                assert_eq!(o.kind, OutputKind::Correlation, "{}: base rules must not emit", f.display());
+                assert_eq!(
+                    o.kind,
+                    OutputKind::Correlation,
+                    "{}: base rules must not emit",
+                    f.display()
+                );
                 assert_eq!(o.rule_id, id);
-                let g: BTreeMap<String, String> = o.group.iter().map(|(k, v)| (k.clone(), v.to_text().unwrap_or_default())).collect();
+                let g: BTreeMap<String, String> = o
+                    .group
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_text().unwrap_or_default()))
+                    .collect();
                 // The kit's first_fire is the window's anchor (docs/sigma.md, "Windows").
                 first.entry(g).or_insert(o.anchor_seq);
             }
@@ -104,15 +140,41 @@ fn correlation_cases_match_expected() {
             serde_json::from_value(want["fired_groups"].clone()).expect("fired_groups");
         let have_groups: BTreeSet<BTreeMap<String, String>> = first.keys().cloned().collect();
         if want_groups != have_groups {
-            failures.push(format!("{}: groups want {want_groups:?}, got {have_groups:?}", f.display()));
+            failures.push(format!(
+                "{}: groups want {want_groups:?}, got {have_groups:?}",
+                f.display()
+            ));
             continue;
         }
         for (k, v) in want["first_fire"].as_object().expect("first_fire") {
             let g: BTreeMap<String, String> = serde_json::from_str(k).expect("group key");
             if first.get(&g).copied() != v.as_u64() {
-                failures.push(format!("{}: first_fire {k} want {v}, got {:?}", f.display(), first.get(&g)));
+                failures.push(format!(
+                    "{}: first_fire {k} want {v}, got {:?}",
+                    f.display(),
+                    first.get(&g)
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// When the shared kit is present (a developer machine), the copy here must be current.
+#[test]
+fn copied_kit_matches_shared_kit_when_present() {
+    let shared = Path::new("/work/shared/sigma-kit/public");
+    if !shared.exists() {
+        println!("skipped: {} not present", shared.display());
+        return;
+    }
+    for f in ["expected.json", "expected_corr.json", "events.jsonl", "events_corr.jsonl"] {
+        assert_eq!(read(&kit().join(f)), read(&shared.join(f)), "tests/kit/{f} differs from the shared kit");
+    }
+    assert_eq!(yml_files(&kit().join("cases")).len(), yml_files(&shared.join("cases")).len());
 }

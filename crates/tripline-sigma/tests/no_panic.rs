@@ -5,9 +5,33 @@ use tripline_event::{Event, Value};
 use tripline_sigma::{Engine, EngineOptions, Lists, RuleSource};
 
 const MODS: &[&str] = &[
-    "", "|contains", "|startswith", "|endswith", "|all", "|exists", "|cased", "|neq", "|windash", "|re", "|re|i",
-    "|base64", "|base64offset|contains", "|utf16le|base64", "|utf16|base64", "|utf16be", "|wide", "|gt", "|lte",
-    "|minute", "|month", "|cidr", "|expand", "|fieldref", "|fieldref|startswith", "|contains|all", "|bogus",
+    "",
+    "|contains",
+    "|startswith",
+    "|endswith",
+    "|all",
+    "|exists",
+    "|cased",
+    "|neq",
+    "|windash",
+    "|re",
+    "|re|i",
+    "|base64",
+    "|base64offset|contains",
+    "|utf16le|base64",
+    "|utf16|base64",
+    "|utf16be",
+    "|wide",
+    "|gt",
+    "|lte",
+    "|minute",
+    "|month",
+    "|cidr",
+    "|expand",
+    "|fieldref",
+    "|fieldref|startswith",
+    "|contains|all",
+    "|bogus",
 ];
 
 fn scalar() -> impl Strategy<Value = String> {
@@ -26,8 +50,23 @@ fn scalar() -> impl Strategy<Value = String> {
 
 fn rule_text() -> impl Strategy<Value = String> {
     (
-        prop::collection::vec((prop::sample::select(vec!["f", "g", "a.b"]), prop::sample::select(MODS.to_vec()), prop::collection::vec(scalar(), 1..3)), 1..4),
-        prop::sample::select(vec!["sel", "not sel", "1 of s*", "all of them", "sel and (sel or", "sel | count() > 1", "x"]),
+        prop::collection::vec(
+            (
+                prop::sample::select(vec!["f", "g", "a.b"]),
+                prop::sample::select(MODS.to_vec()),
+                prop::collection::vec(scalar(), 1..3),
+            ),
+            1..4,
+        ),
+        prop::sample::select(vec![
+            "sel",
+            "not sel",
+            "1 of s*",
+            "all of them",
+            "sel and (sel or",
+            "sel | count() > 1",
+            "x",
+        ]),
     )
         .prop_map(|(items, cond)| {
             let mut y = String::from("title: p\nid: p\ndetection:\n    sel:\n");
@@ -60,8 +99,13 @@ fn value() -> impl Strategy<Value = Value> {
 }
 
 fn event() -> impl Strategy<Value = Event> {
-    prop::collection::btree_map(prop::sample::select(vec!["f", "g", "a", "a.b", "time", "event_name"]).prop_map(str::to_owned), value(), 0..5)
-        .prop_map(Event::from_fields)
+    prop::collection::btree_map(
+        prop::sample::select(vec!["f", "g", "a", "a.b", "time", "event_name"])
+            .prop_map(str::to_owned),
+        value(),
+        0..5,
+    )
+    .prop_map(Event::from_fields)
 }
 
 fn lists() -> Lists {

@@ -6,6 +6,7 @@
 
 pub mod duration;
 mod env;
+mod listeners;
 pub mod sections;
 mod template;
 

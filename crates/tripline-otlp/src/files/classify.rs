@@ -26,7 +26,12 @@ pub enum InputKind {
 }
 
 /// Sidecar suffixes written by capture tools; never request bodies.
-const SIDECARS: &[&str] = &[".headers.json", ".meta.json", ".decoded.json", ".parsecheck.txt"];
+const SIDECARS: &[&str] = &[
+    ".headers.json",
+    ".meta.json",
+    ".decoded.json",
+    ".parsecheck.txt",
+];
 
 /// Classify `path`. `fallback` is the `--signal` option, used when the name and sidecar
 /// say nothing.
@@ -106,13 +111,19 @@ fn sidecar(stem: &Path, suffix: &str) -> Option<(Option<OtlpSignal>, Option<Enco
         .get("path")
         .and_then(|p| p.as_str())
         .and_then(OtlpSignal::from_path)
-        .or_else(|| v.get("signal").and_then(|s| s.as_str()).and_then(OtlpSignal::parse));
+        .or_else(|| {
+            v.get("signal")
+                .and_then(|s| s.as_str())
+                .and_then(OtlpSignal::parse)
+        });
     let content_type = v
         .get("content_type")
         .and_then(|c| c.as_str())
         .map(str::to_owned)
         .or_else(|| header(&v, "content-type"));
-    let encoding = content_type.as_deref().and_then(Encoding::from_content_type);
+    let encoding = content_type
+        .as_deref()
+        .and_then(Encoding::from_content_type);
     Some((signal, encoding))
 }
 
@@ -145,9 +156,18 @@ mod tests {
                 signal: Some(OtlpSignal::Traces)
             }
         );
-        assert_eq!(k("/x/0001-logs.headers.json"), InputKind::Skip("capture sidecar"));
-        assert_eq!(k("/x/0001_v1_logs.meta.json"), InputKind::Skip("capture sidecar"));
-        assert_eq!(k("/x/0001-traces.decoded.json"), InputKind::Skip("capture sidecar"));
+        assert_eq!(
+            k("/x/0001-logs.headers.json"),
+            InputKind::Skip("capture sidecar")
+        );
+        assert_eq!(
+            k("/x/0001_v1_logs.meta.json"),
+            InputKind::Skip("capture sidecar")
+        );
+        assert_eq!(
+            k("/x/0001-traces.decoded.json"),
+            InputKind::Skip("capture sidecar")
+        );
         assert!(matches!(k("/x/notes.txt"), InputKind::Skip(_)));
         assert_eq!(k("/x/out.jsonl"), InputKind::JsonLines);
         assert_eq!(

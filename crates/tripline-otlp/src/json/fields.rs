@@ -15,11 +15,15 @@ fn num<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Num>, D::Error> {
 }
 
 pub(crate) fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    num(d)?.map_or(Ok(0), |n| n.to_u64("uint64 field").map_err(D::Error::custom))
+    num(d)?.map_or(Ok(0), |n| {
+        n.to_u64("uint64 field").map_err(D::Error::custom)
+    })
 }
 
 pub(crate) fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    num(d)?.map_or(Ok(0), |n| n.to_u32("uint32 field").map_err(D::Error::custom))
+    num(d)?.map_or(Ok(0), |n| {
+        n.to_u32("uint32 field").map_err(D::Error::custom)
+    })
 }
 
 pub(crate) fn i32<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
@@ -27,7 +31,9 @@ pub(crate) fn i32<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
 }
 
 pub(crate) fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    num(d)?.map_or(Ok(0.0), |n| n.to_f64("double field").map_err(D::Error::custom))
+    num(d)?.map_or(Ok(0.0), |n| {
+        n.to_f64("double field").map_err(D::Error::custom)
+    })
 }
 
 pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
@@ -75,7 +81,9 @@ pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error
 }
 
 /// A list that may be `null`.
-pub(crate) fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+pub(crate) fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
@@ -84,11 +92,15 @@ fn enum_field<'de, D: Deserializer<'de>>(
     field: &str,
     by_name: fn(&str) -> Option<i32>,
 ) -> Result<i32, D::Error> {
-    num(d)?.map_or(Ok(0), |n| n.to_enum(field, by_name).map_err(D::Error::custom))
+    num(d)?.map_or(Ok(0), |n| {
+        n.to_enum(field, by_name).map_err(D::Error::custom)
+    })
 }
 
 pub(crate) fn severity<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
-    enum_field(d, "severityNumber", |s| SeverityNumber::from_str_name(s).map(|v| v as i32))
+    enum_field(d, "severityNumber", |s| {
+        SeverityNumber::from_str_name(s).map(|v| v as i32)
+    })
 }
 
 pub(crate) fn span_kind<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
@@ -96,7 +108,9 @@ pub(crate) fn span_kind<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error
 }
 
 pub(crate) fn status_code<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
-    enum_field(d, "code", |s| StatusCode::from_str_name(s).map(|v| v as i32))
+    enum_field(d, "code", |s| {
+        StatusCode::from_str_name(s).map(|v| v as i32)
+    })
 }
 
 pub(crate) fn temporality<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {

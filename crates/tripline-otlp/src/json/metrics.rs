@@ -3,8 +3,8 @@
 use opentelemetry_proto::tonic::metrics::v1::{
     exponential_histogram_data_point::Buckets, metric::Data, number_data_point,
     summary_data_point::ValueAtQuantile, ExponentialHistogram, ExponentialHistogramDataPoint,
-    Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics,
-    ScopeMetrics, Sum, Summary, SummaryDataPoint,
+    Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics,
+    Sum, Summary, SummaryDataPoint,
 };
 use serde::Deserialize;
 
@@ -52,7 +52,11 @@ struct JMetric {
 /// The body of `gauge`, `sum`, `histogram`, ... : data points plus the aggregation fields
 /// (ignored where the kind has none).
 #[derive(Deserialize)]
-#[serde(default, rename_all = "camelCase", bound(deserialize = "P: Deserialize<'de>"))]
+#[serde(
+    default,
+    rename_all = "camelCase",
+    bound(deserialize = "P: Deserialize<'de>")
+)]
 struct JPoints<P> {
     #[serde(deserialize_with = "fields::list")]
     data_points: Vec<P>,

@@ -100,7 +100,11 @@ impl Num {
 
     /// As an enum: its integer value or its name (`SEVERITY_NUMBER_INFO`, ...), looked up
     /// with `by_name`.
-    pub(crate) fn to_enum(&self, field: &str, by_name: fn(&str) -> Option<i32>) -> ScalarResult<i32> {
+    pub(crate) fn to_enum(
+        &self,
+        field: &str,
+        by_name: fn(&str) -> Option<i32>,
+    ) -> ScalarResult<i32> {
         if let Num::S(s) = self {
             if let Some(v) = by_name(s) {
                 return Ok(v);

@@ -6,7 +6,11 @@ use tripline_event::Agent;
 /// `gemini_cli.`), the instrumentation scope name (`codex*`, `com.anthropic.claude_code*`,
 /// `gemini-cli`), and the resource `service.name` (`codex*`, `Codex Desktop`,
 /// `claude-code`, `gemini-cli`).
-pub(crate) fn infer(event_name: Option<&str>, scope_name: &str, service_name: Option<&str>) -> Agent {
+pub(crate) fn infer(
+    event_name: Option<&str>,
+    scope_name: &str,
+    service_name: Option<&str>,
+) -> Agent {
     if let Some(a) = event_name.and_then(by_event_prefix) {
         return a;
     }
@@ -61,15 +65,25 @@ mod tests {
     #[test]
     fn real_values_map_to_agents() {
         assert_eq!(infer(Some("codex.tool_result"), "", None), Agent::Codex);
-        assert_eq!(infer(Some("fs.read_file"), "codex_exec", None), Agent::Codex);
+        assert_eq!(
+            infer(Some("fs.read_file"), "codex_exec", None),
+            Agent::Codex
+        );
         assert_eq!(infer(None, "", Some("Codex Desktop")), Agent::Codex);
         assert_eq!(
-            infer(Some("user_prompt"), "com.anthropic.claude_code.events", None),
+            infer(
+                Some("user_prompt"),
+                "com.anthropic.claude_code.events",
+                None
+            ),
             Agent::ClaudeCode
         );
         assert_eq!(infer(None, "x", Some("claude-code")), Agent::ClaudeCode);
         assert_eq!(infer(Some("gemini_cli.config"), "", None), Agent::GeminiCli);
         assert_eq!(infer(None, "", Some("gemini-cli")), Agent::GeminiCli);
-        assert_eq!(infer(Some("http.request"), "", Some("my-app")), Agent::Unknown);
+        assert_eq!(
+            infer(Some("http.request"), "", Some("my-app")),
+            Agent::Unknown
+        );
     }
 }

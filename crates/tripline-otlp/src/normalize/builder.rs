@@ -74,13 +74,12 @@ impl Builder {
         }
     }
 
-    /// Add resource attributes under canonical names; a name already taken (by a record
-    /// attribute or an intrinsic field) keeps its value and the resource value goes to
-    /// `resource.<canonical name>`.
+    /// Add resource attributes (already under canonical names); a name already taken (by a
+    /// record attribute or an intrinsic field) keeps its value and the resource value goes
+    /// to `resource.<canonical name>`.
     pub(crate) fn resource_attributes(&mut self, attrs: &[Attr]) {
-        for (raw, v) in attrs {
-            let canon = canonical(raw);
-            match self.fields.entry(canon) {
+        for (canon, v) in attrs {
+            match self.fields.entry(canon.clone()) {
                 Entry::Vacant(e) => {
                     e.insert(v.clone());
                 }
@@ -92,11 +91,10 @@ impl Builder {
         }
     }
 
-    /// Add instrumentation-scope attributes as `scope.<canonical name>`.
+    /// Add instrumentation-scope attributes, already named `scope.<canonical name>`.
     pub(crate) fn scope_attributes(&mut self, attrs: &[Attr]) {
-        for (raw, v) in attrs {
-            let key = format!("{}{}", names::SCOPE_PREFIX, canonical(raw));
-            self.fields.insert(key, v.clone());
+        for (key, v) in attrs {
+            self.fields.insert(key.clone(), v.clone());
         }
     }
 
@@ -121,10 +119,10 @@ mod tests {
             ("duration_ms".into(), Value::from("15")),
         ]);
         b.resource_attributes(&[
-            ("service.name".into(), Value::from("codex_exec")),
-            ("host.name".into(), Value::from("vm")),
+            ("service_name".into(), Value::from("codex_exec")),
+            ("host_name".into(), Value::from("vm")),
         ]);
-        b.scope_attributes(&[("x.y".into(), Value::Int(1))]);
+        b.scope_attributes(&[("scope.x_y".into(), Value::Int(1))]);
         let e = b.finish();
         assert_eq!(e.get_str("event_name"), Some("codex.user_prompt"));
         assert!(e.get("attr.event_name").is_none());

@@ -102,10 +102,22 @@ mod tests {
 
     #[test]
     fn numbers_and_booleans_parse_others_stay() {
-        assert_eq!(coerce("duration_ms", &Value::from("12")), Some(Value::Int(12)));
-        assert_eq!(coerce("cost_usd", &Value::from("0.25")), Some(Value::Float(0.25)));
-        assert_eq!(coerce("success", &Value::from("True")), Some(Value::Bool(true)));
-        assert_eq!(coerce("success", &Value::from("false")), Some(Value::Bool(false)));
+        assert_eq!(
+            coerce("duration_ms", &Value::from("12")),
+            Some(Value::Int(12))
+        );
+        assert_eq!(
+            coerce("cost_usd", &Value::from("0.25")),
+            Some(Value::Float(0.25))
+        );
+        assert_eq!(
+            coerce("success", &Value::from("True")),
+            Some(Value::Bool(true))
+        );
+        assert_eq!(
+            coerce("success", &Value::from("false")),
+            Some(Value::Bool(false))
+        );
         assert_eq!(coerce("duration_ms", &Value::from("n/a")), None);
         assert_eq!(coerce("duration_ms", &Value::from("NaN")), None);
         assert_eq!(coerce("model", &Value::from("12")), None);

@@ -12,6 +12,7 @@ use crate::limits::Limits;
 
 /// A resource block, converted once.
 pub(crate) struct ResourceCtx {
+    /// Attributes under their canonical names.
     pub(crate) attrs: Vec<Attr>,
     pub(crate) service_name: Option<String>,
     pub(crate) digest: [u8; 32],
@@ -28,7 +29,10 @@ impl ResourceCtx {
             .and_then(|(_, v)| v.as_str())
             .map(str::to_owned);
         Ok(Self {
-            attrs,
+            attrs: attrs
+                .into_iter()
+                .map(|(k, v)| (names::canonical(&k), v))
+                .collect(),
             service_name,
             digest: digest_message(res),
         })
@@ -39,12 +43,16 @@ impl ResourceCtx {
 pub(crate) struct ScopeCtx {
     pub(crate) name: String,
     pub(crate) version: String,
+    /// Attributes under their final names, `scope.<canonical name>`.
     pub(crate) attrs: Vec<Attr>,
     pub(crate) digest: [u8; 32],
 }
 
 impl ScopeCtx {
-    pub(crate) fn new(scope: Option<&InstrumentationScope>, limits: &Limits) -> Result<Self, LimitError> {
+    pub(crate) fn new(
+        scope: Option<&InstrumentationScope>,
+        limits: &Limits,
+    ) -> Result<Self, LimitError> {
         let empty = InstrumentationScope::default();
         let scope = scope.unwrap_or(&empty);
         check_str("scope name", &scope.name, limits)?;
@@ -52,7 +60,15 @@ impl ScopeCtx {
         Ok(Self {
             name: scope.name.clone(),
             version: scope.version.clone(),
-            attrs: values::attributes(&scope.attributes, limits)?,
+            attrs: values::attributes(&scope.attributes, limits)?
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        format!("{}{}", names::SCOPE_PREFIX, names::canonical(&k)),
+                        v,
+                    )
+                })
+                .collect(),
             digest: digest_message(scope),
         })
     }

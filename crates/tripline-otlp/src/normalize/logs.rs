@@ -14,7 +14,12 @@ use super::Batch;
 
 pub(crate) fn normalize(req: &ExportLogsServiceRequest, batch: &mut Batch) {
     for (ri, rl) in req.resource_logs.iter().enumerate() {
-        let count = || rl.scope_logs.iter().map(|s| s.log_records.len() as u64).sum();
+        let count = || {
+            rl.scope_logs
+                .iter()
+                .map(|s| s.log_records.len() as u64)
+                .sum()
+        };
         let res = match ResourceCtx::new(rl.resource.as_ref(), batch.limits) {
             Ok(r) => r,
             Err(e) => {
@@ -68,7 +73,11 @@ fn log_event(
         .and_then(time::from_rfc3339)
         .or_else(|| time::from_unix_nanos(rec.time_unix_nano))
         .or_else(|| observed.clone());
-    let agent = agent::infer(event_name.as_deref(), &scope.name, res.service_name.as_deref());
+    let agent = agent::infer(
+        event_name.as_deref(),
+        &scope.name,
+        res.service_name.as_deref(),
+    );
     let id = batch
         .ids
         .id(&[b"log", &res.digest, &scope.digest, &rec.encode_to_vec()]);
@@ -83,7 +92,10 @@ fn log_event(
     if !rec.event_name.is_empty() {
         b.set(names::OTLP_EVENT_NAME, rec.event_name.as_str());
     }
-    b.set_opt(names::SEVERITY, severity_text(&rec.severity_text, rec.severity_number));
+    b.set_opt(
+        names::SEVERITY,
+        severity_text(&rec.severity_text, rec.severity_number),
+    );
     if rec.severity_number != 0 {
         b.set(names::SEVERITY_NUMBER, i64::from(rec.severity_number));
     }

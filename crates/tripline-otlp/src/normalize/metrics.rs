@@ -79,7 +79,12 @@ struct Point<'a> {
 fn metric_points(metric: &Metric, res: &ResourceCtx, scope: &ScopeCtx, batch: &mut Batch) {
     let Some(data) = &metric.data else { return };
     let (kind, temporality, monotonic, points): (_, _, _, Vec<Point>) = match data {
-        Data::Gauge(g) => ("gauge", None, None, g.data_points.iter().map(number).collect()),
+        Data::Gauge(g) => (
+            "gauge",
+            None,
+            None,
+            g.data_points.iter().map(number).collect(),
+        ),
         Data::Sum(s) => (
             "sum",
             temporality_name(s.aggregation_temporality),
@@ -102,7 +107,9 @@ fn metric_points(metric: &Metric, res: &ResourceCtx, scope: &ScopeCtx, batch: &m
                             ("bucket_counts", u64_array(&p.bucket_counts)),
                             (
                                 "explicit_bounds",
-                                Value::Array(p.explicit_bounds.iter().map(|b| Value::Float(*b)).collect()),
+                                Value::Array(
+                                    p.explicit_bounds.iter().map(|b| Value::Float(*b)).collect(),
+                                ),
                             ),
                         ])
                         .collect(),
@@ -265,7 +272,12 @@ fn point_event(
     check_str("metric name", &m.name, limits)?;
     check_str("metric unit", &m.unit, limits)?;
     let attrs = values::attributes(point.attributes, limits)?;
-    let len = point.fields.iter().map(|(_, v)| array_len(v)).max().unwrap_or(0);
+    let len = point
+        .fields
+        .iter()
+        .map(|(_, v)| array_len(v))
+        .max()
+        .unwrap_or(0);
     if len > limits.max_array_len {
         return Err(LimitError::ArrayTooLong {
             key: "bucket_counts".into(),

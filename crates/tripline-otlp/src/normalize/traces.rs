@@ -55,7 +55,11 @@ fn span_events(
 ) -> Result<Vec<Event>, LimitError> {
     let limits = batch.limits;
     check_str("span name", &sp.name, limits)?;
-    check_str("status message", &sp.status.as_ref().map_or("", |s| &s.message), limits)?;
+    check_str(
+        "status message",
+        sp.status.as_ref().map_or("", |s| &s.message),
+        limits,
+    )?;
     if sp.events.len() > limits.max_array_len {
         return Err(LimitError::ArrayTooLong {
             key: "span events".into(),
@@ -84,7 +88,10 @@ fn span_events(
     b.set(names::ID, id);
     b.set_opt(names::TIME, start.clone());
     b.set_opt(names::START_TIME, start);
-    b.set_opt(names::END_TIME, time::from_unix_nanos(sp.end_time_unix_nano));
+    b.set_opt(
+        names::END_TIME,
+        time::from_unix_nanos(sp.end_time_unix_nano),
+    );
     if sp.start_time_unix_nano != 0 && sp.end_time_unix_nano >= sp.start_time_unix_nano {
         let nanos = sp.end_time_unix_nano - sp.start_time_unix_nano;
         b.set(names::DURATION_MS, nanos as f64 / 1e6);
@@ -111,7 +118,9 @@ fn span_events(
     let mut out = Vec::with_capacity(1 + sp.events.len());
     out.push(b.finish());
     for (ev, ev_attrs) in sp.events.iter().zip(converted) {
-        out.push(span_event(ev, ev_attrs, sp, &trace_id, &span_id, res, scope, batch));
+        out.push(span_event(
+            ev, ev_attrs, sp, &trace_id, &span_id, res, scope, batch,
+        ));
     }
     Ok(out)
 }
@@ -132,7 +141,11 @@ fn span_event(
         .map(str::to_owned);
     let time = time::from_unix_nanos(ev.time_unix_nano)
         .or_else(|| attr_str(&attrs, "event.timestamp").and_then(time::from_rfc3339));
-    let agent = agent::infer(event_name.as_deref(), &scope.name, res.service_name.as_deref());
+    let agent = agent::infer(
+        event_name.as_deref(),
+        &scope.name,
+        res.service_name.as_deref(),
+    );
     let id = batch.ids.id(&[
         b"span_event",
         &res.digest,

@@ -10,17 +10,34 @@ use crate::limits::Limits;
 /// Why one record was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum LimitError {
-    TooDeep { key: String, limit: usize },
-    TooManyAttributes { count: usize, limit: usize },
-    StringTooLong { key: String, len: usize, limit: usize },
-    ArrayTooLong { key: String, len: usize, limit: usize },
+    TooDeep {
+        key: String,
+        limit: usize,
+    },
+    TooManyAttributes {
+        count: usize,
+        limit: usize,
+    },
+    StringTooLong {
+        key: String,
+        len: usize,
+        limit: usize,
+    },
+    ArrayTooLong {
+        key: String,
+        len: usize,
+        limit: usize,
+    },
 }
 
 impl fmt::Display for LimitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LimitError::TooDeep { key, limit } => {
-                write!(f, "attribute `{key}` is nested deeper than max_depth ({limit})")
+                write!(
+                    f,
+                    "attribute `{key}` is nested deeper than max_depth ({limit})"
+                )
             }
             LimitError::TooManyAttributes { count, limit } => {
                 write!(f, "{count} attributes exceed max_attributes ({limit})")

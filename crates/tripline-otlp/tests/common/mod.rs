@@ -9,7 +9,9 @@ use tripline_otlp::{decode, Decoded, Encoding, Limits, OtlpSignal};
 
 /// `tests/fixtures/<rel>`.
 pub fn fixture_path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// The bytes of a fixture, gunzipped when it ends in `.gz`.

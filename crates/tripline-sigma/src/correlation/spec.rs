@@ -96,19 +96,41 @@ fn strings(v: &Yaml, field: &str) -> Result<Vec<String>, Located> {
             .map(|i| key_text(i).filter(|s| !s.is_empty()))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| e(field, "expected a list of strings")),
-        other => Err(e(field, format!("expected a list of strings, found {}", kind(other)))),
+        other => Err(e(
+            field,
+            format!("expected a list of strings, found {}", kind(other)),
+        )),
     }
 }
 
 /// Parse a `correlation:` map.
 pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
     let Yaml::Mapping(m) = v else {
-        return Err(e("correlation", format!("expected a map, found {}", kind(v))));
+        return Err(e(
+            "correlation",
+            format!("expected a map, found {}", kind(v)),
+        ));
     };
     for k in m.keys() {
         let k = key_text(k).unwrap_or_default();
-        if !["type", "rules", "group-by", "timespan", "timeframe", "condition", "aliases", "generate", "fields", "learning_period"].contains(&k.as_str()) {
-            return Err(e(&format!("correlation.{k}"), "unsupported: unknown correlation key"));
+        if ![
+            "type",
+            "rules",
+            "group-by",
+            "timespan",
+            "timeframe",
+            "condition",
+            "aliases",
+            "generate",
+            "fields",
+            "learning_period",
+        ]
+        .contains(&k.as_str())
+        {
+            return Err(e(
+                &format!("correlation.{k}"),
+                "unsupported: unknown correlation key",
+            ));
         }
     }
     let ctype = match m.get("type").and_then(Yaml::as_str) {
@@ -119,11 +141,25 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
         Some("value_sum") => CorrType::ValueSum,
         Some("value_avg") => CorrType::ValueAvg,
         Some("first_seen") => CorrType::FirstSeen,
-        Some("value_percentile") => return Err(e("correlation.type", "unsupported: value_percentile (the spec gives no way to name the percentile)")),
-        Some(other) => return Err(e("correlation.type", format!("unknown correlation type '{other}'"))),
+        Some("value_percentile") => {
+            return Err(e(
+                "correlation.type",
+                "unsupported: value_percentile (the spec gives no way to name the percentile)",
+            ))
+        }
+        Some(other) => {
+            return Err(e(
+                "correlation.type",
+                format!("unknown correlation type '{other}'"),
+            ))
+        }
         None => return Err(e("correlation.type", "missing")),
     };
-    let rules = strings(m.get("rules").ok_or_else(|| e("correlation.rules", "missing"))?, "correlation.rules")?;
+    let rules = strings(
+        m.get("rules")
+            .ok_or_else(|| e("correlation.rules", "missing"))?,
+        "correlation.rules",
+    )?;
     if rules.is_empty() {
         return Err(e("correlation.rules", "needs at least one rule"));
     }
@@ -133,16 +169,24 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
     };
     let mut aliases = BTreeMap::new();
     if let Some(a) = m.get("aliases") {
-        let Yaml::Mapping(am) = a else { return Err(e("correlation.aliases", "expected a map")) };
+        let Yaml::Mapping(am) = a else {
+            return Err(e("correlation.aliases", "expected a map"));
+        };
         for (alias, per_rule) in am {
             let alias = key_text(alias).unwrap_or_default();
             let Yaml::Mapping(pr) = per_rule else {
-                return Err(e(&format!("correlation.aliases.{alias}"), "expected a map rule -> field"));
+                return Err(e(
+                    &format!("correlation.aliases.{alias}"),
+                    "expected a map rule -> field",
+                ));
             };
             let mut fields = BTreeMap::new();
             for (r, f) in pr {
                 let (Some(r), Some(f)) = (key_text(r), f.as_str()) else {
-                    return Err(e(&format!("correlation.aliases.{alias}"), "expected rule: field strings"));
+                    return Err(e(
+                        &format!("correlation.aliases.{alias}"),
+                        "expected rule: field strings",
+                    ));
                 };
                 fields.insert(r, mapping.map(f).to_owned());
             }
@@ -152,7 +196,12 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
     let timespan_ns = match m.get("timespan").or_else(|| m.get("timeframe")) {
         Some(v) => {
             let t = key_text(v).unwrap_or_default();
-            parse_duration_ns(&t).ok_or_else(|| e("correlation.timespan", format!("invalid duration '{t}' (number + s, m, h, d)")))?
+            parse_duration_ns(&t).ok_or_else(|| {
+                e(
+                    "correlation.timespan",
+                    format!("invalid duration '{t}' (number + s, m, h, d)"),
+                )
+            })?
         }
         None if ctype == CorrType::FirstSeen => 0,
         None => return Err(e("correlation.timespan", "missing")),
@@ -160,9 +209,19 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
     let learning_ns = match m.get("learning_period") {
         Some(v) if ctype == CorrType::FirstSeen => {
             let t = key_text(v).unwrap_or_default();
-            parse_duration_ns(&t).ok_or_else(|| e("correlation.learning_period", format!("invalid duration '{t}'")))?
+            parse_duration_ns(&t).ok_or_else(|| {
+                e(
+                    "correlation.learning_period",
+                    format!("invalid duration '{t}'"),
+                )
+            })?
         }
-        Some(_) => return Err(e("correlation.learning_period", "only valid for type first_seen")),
+        Some(_) => {
+            return Err(e(
+                "correlation.learning_period",
+                "only valid for type first_seen",
+            ))
+        }
         None => 0,
     };
     let generate = match m.get("generate") {
@@ -173,12 +232,17 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
     let mut condition = Vec::new();
     let mut fields = Vec::new();
     if let Some(c) = m.get("condition") {
-        let Yaml::Mapping(cm) = c else { return Err(e("correlation.condition", "expected a map")) };
+        let Yaml::Mapping(cm) = c else {
+            return Err(e("correlation.condition", "expected a map"));
+        };
         for (k, v) in cm {
             let k = key_text(k).unwrap_or_default();
             let op = match k.as_str() {
                 "field" => {
-                    fields = strings(v, "correlation.condition.field")?.iter().map(|f| mapping.map(f).to_owned()).collect();
+                    fields = strings(v, "correlation.condition.field")?
+                        .iter()
+                        .map(|f| mapping.map(f).to_owned())
+                        .collect();
                     continue;
                 }
                 "gt" => CondOp::Gt,
@@ -187,7 +251,12 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
                 "lte" => CondOp::Lte,
                 "eq" => CondOp::Eq,
                 "neq" => CondOp::Neq,
-                other => return Err(e(&format!("correlation.condition.{other}"), "unknown condition operator")),
+                other => {
+                    return Err(e(
+                        &format!("correlation.condition.{other}"),
+                        "unknown condition operator",
+                    ))
+                }
             };
             let n = match v {
                 Yaml::Number(n) => n.as_f64(),
@@ -199,12 +268,20 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
     }
     if let Some(f) = m.get("fields") {
         if ctype != CorrType::FirstSeen {
-            return Err(e("correlation.fields", "only valid for type first_seen (use condition.field)"));
+            return Err(e(
+                "correlation.fields",
+                "only valid for type first_seen (use condition.field)",
+            ));
         }
-        fields = strings(f, "correlation.fields")?.iter().map(|f| mapping.map(f).to_owned()).collect();
+        fields = strings(f, "correlation.fields")?
+            .iter()
+            .map(|f| mapping.map(f).to_owned())
+            .collect();
     }
     match ctype {
-        CorrType::EventCount if condition.is_empty() => return Err(e("correlation.condition", "missing")),
+        CorrType::EventCount if condition.is_empty() => {
+            return Err(e("correlation.condition", "missing"))
+        }
         CorrType::ValueCount | CorrType::ValueSum | CorrType::ValueAvg => {
             if fields.len() != 1 {
                 return Err(e("correlation.condition.field", "needs exactly one field"));
@@ -213,12 +290,39 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
                 return Err(e("correlation.condition", "missing"));
             }
         }
-        CorrType::FirstSeen if fields.is_empty() => return Err(e("correlation.fields", "missing (the fields whose values are baselined)")),
+        CorrType::FirstSeen if fields.is_empty() => {
+            return Err(e(
+                "correlation.fields",
+                "missing (the fields whose values are baselined)",
+            ))
+        }
         _ => {}
     }
     if matches!(ctype, CorrType::Temporal | CorrType::TemporalOrdered) && !fields.is_empty() {
-        return Err(e("correlation.condition.field", "not valid for temporal correlations"));
+        return Err(e(
+            "correlation.condition.field",
+            "not valid for temporal correlations",
+        ));
     }
-    let group_by = group_by.iter().map(|g| if aliases.contains_key(g) { g.clone() } else { mapping.map(g).to_owned() }).collect();
-    Ok(CorrSpec { ctype, rules, group_by, timespan_ns, condition, fields, aliases, generate, learning_ns })
+    let group_by = group_by
+        .iter()
+        .map(|g| {
+            if aliases.contains_key(g) {
+                g.clone()
+            } else {
+                mapping.map(g).to_owned()
+            }
+        })
+        .collect();
+    Ok(CorrSpec {
+        ctype,
+        rules,
+        group_by,
+        timespan_ns,
+        condition,
+        fields,
+        aliases,
+        generate,
+        learning_ns,
+    })
 }

@@ -59,7 +59,9 @@ impl GroupWindow {
         let t = self.entries.get(end).map(|e| e.t).unwrap_or(0);
         let start = t.saturating_sub(span_ns);
         let last_equal = self.entries.partition_point(|x| x.t <= t);
-        self.entries.range(..last_equal).filter(move |e| e.t >= start)
+        self.entries
+            .range(..last_equal)
+            .filter(move |e| e.t >= start)
     }
 }
 
@@ -76,22 +78,35 @@ pub fn holds<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> bo
         CorrType::EventCount => cond_ok(window.count() as f64, None),
         CorrType::ValueCount => {
             let distinct: BTreeSet<String> = window
-                .filter_map(|e| e.value.as_ref().and_then(|v| scalar_text(v).map(|t| t.to_lowercase())))
+                .filter_map(|e| {
+                    e.value
+                        .as_ref()
+                        .and_then(|v| scalar_text(v).map(|t| t.to_lowercase()))
+                })
                 .collect();
             cond_ok(distinct.len() as f64, None)
         }
         CorrType::ValueSum | CorrType::ValueAvg => {
-            let nums: Vec<f64> = window.filter_map(|e| e.value.as_ref().and_then(as_number)).collect();
+            let nums: Vec<f64> = window
+                .filter_map(|e| e.value.as_ref().and_then(as_number))
+                .collect();
             if nums.is_empty() {
                 return false;
             }
             let sum: f64 = nums.iter().sum();
-            let v = if spec.ctype == CorrType::ValueSum { sum } else { sum / nums.len() as f64 };
+            let v = if spec.ctype == CorrType::ValueSum {
+                sum
+            } else {
+                sum / nums.len() as f64
+            };
             cond_ok(v, None)
         }
         CorrType::Temporal => {
             let distinct: BTreeSet<usize> = window.map(|e| e.rule).collect();
-            cond_ok(distinct.len() as f64, Some((CondOp::Gte, spec.rules.len() as f64)))
+            cond_ok(
+                distinct.len() as f64,
+                Some((CondOp::Gte, spec.rules.len() as f64)),
+            )
         }
         CorrType::TemporalOrdered => {
             let mut next = 0;
@@ -129,7 +144,14 @@ mod tests {
     }
 
     fn entry(t: i64, rule: usize) -> Entry {
-        Entry { t, rule, seqs: vec![t as u64], event_ids: vec![], value: Some(Value::Int(t)), evidence: None }
+        Entry {
+            t,
+            rule,
+            seqs: vec![t as u64],
+            event_ids: vec![],
+            value: Some(Value::Int(t)),
+            evidence: None,
+        }
     }
 
     #[test]

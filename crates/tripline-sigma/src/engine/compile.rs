@@ -24,8 +24,17 @@ impl Index {
     /// Resolve a reference: same file first, then by id, then by a unique name.
     fn resolve(&self, reference: &str, path: &str) -> Result<Target, String> {
         let ids = self.by_id.get(reference).map(Vec::as_slice).unwrap_or(&[]);
-        let names = self.by_name.get(reference).map(Vec::as_slice).unwrap_or(&[]);
-        let local: Vec<Target> = ids.iter().chain(names).filter(|(_, p)| p == path).map(|(t, _)| *t).collect();
+        let names = self
+            .by_name
+            .get(reference)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let local: Vec<Target> = ids
+            .iter()
+            .chain(names)
+            .filter(|(_, p)| p == path)
+            .map(|(t, _)| *t)
+            .collect();
         if let Some(t) = local.first() {
             return Ok(*t);
         }
@@ -35,14 +44,23 @@ impl Index {
         match names {
             [(t, _)] => Ok(*t),
             [] => Err(format!("references unknown rule '{reference}'")),
-            _ => Err(format!("reference '{reference}' is ambiguous ({} rules have that name)", names.len())),
+            _ => Err(format!(
+                "reference '{reference}' is ambiguous ({} rules have that name)",
+                names.len()
+            )),
         }
     }
 }
 
-pub(super) fn compile(sources: &[RuleSource], lists: &Lists, opts: &EngineOptions) -> Result<Engine, Vec<CompileError>> {
+pub(super) fn compile(
+    sources: &[RuleSource],
+    lists: &Lists,
+    opts: &EngineOptions,
+) -> Result<Engine, Vec<CompileError>> {
     let mut errors = Vec::new();
     let mut docs: Vec<RuleDoc> = Vec::new();
+    // ids and names of documents that failed: references to them are not reported again
+    let mut failed: Vec<String> = Vec::new();
     for src in sources {
         match load_documents(&src.text) {
             Err((line, msg)) => errors.push(CompileError::new(&src.path, line, "", msg)),
@@ -50,7 +68,14 @@ pub(super) fn compile(sources: &[RuleSource], lists: &Lists, opts: &EngineOption
                 for d in &ds {
                     match parse_document(&src.path, d, lists, &opts.mapping) {
                         Ok(r) => docs.push(r),
-                        Err(e) => errors.push(e),
+                        Err(e) => {
+                            for k in ["id", "name"] {
+                                if let Some(v) = d.value.get(k).and_then(|v| v.as_str()) {
+                                    failed.push(v.to_owned());
+                                }
+                            }
+                            errors.push(e)
+                        }
                     }
                 }
             }
@@ -62,29 +87,60 @@ pub(super) fn compile(sources: &[RuleSource], lists: &Lists, opts: &EngineOption
     let mut seen_ids: HashMap<String, (String, usize)> = HashMap::new();
     for d in docs {
         if let Some((p, l)) = seen_ids.get(&d.meta.id) {
-            errors.push(CompileError::new(&d.meta.path, d.meta.line, "id", format!("duplicate rule id '{}' (also at {p}:{l})", d.meta.id)));
+            errors.push(CompileError::new(
+                &d.meta.path,
+                d.meta.line,
+                "id",
+                format!("duplicate rule id '{}' (also at {p}:{l})", d.meta.id),
+            ));
             continue;
         }
         seen_ids.insert(d.meta.id.clone(), (d.meta.path.clone(), d.meta.line));
         let emits = !d.meta.name.contains("__");
         match d.body {
-            DocBody::Detection(detection) => {
-                det.push(DetRule { meta: d.meta, detection, filters: Vec::new(), emits, feeds: Vec::new(), suppress: d.suppress })
-            }
-            DocBody::Correlation(spec) => corr.push(CorrRule { meta: d.meta, spec, emits, feeds: Vec::new(), suppress: d.suppress }),
+            DocBody::Detection(detection) => det.push(DetRule {
+                meta: d.meta,
+                detection,
+                filters: Vec::new(),
+                emits,
+                feeds: Vec::new(),
+                suppress: d.suppress,
+            }),
+            DocBody::Correlation(spec) => corr.push(CorrRule {
+                meta: d.meta,
+                spec,
+                emits,
+                feeds: Vec::new(),
+                suppress: d.suppress,
+            }),
             DocBody::Filter { rules, detection } => filters.push((d.meta, rules, detection)),
         }
     }
-    let mut index = Index { by_id: HashMap::new(), by_name: HashMap::new() };
+    let mut index = Index {
+        by_id: HashMap::new(),
+        by_name: HashMap::new(),
+    };
     let targets = det
         .iter()
         .enumerate()
         .map(|(i, r)| (Target::Det(i), &r.meta))
-        .chain(corr.iter().enumerate().map(|(i, r)| (Target::Corr(i), &r.meta)));
+        .chain(
+            corr.iter()
+                .enumerate()
+                .map(|(i, r)| (Target::Corr(i), &r.meta)),
+        );
     for (t, m) in targets {
-        index.by_id.entry(m.id.clone()).or_default().push((t, m.path.clone()));
+        index
+            .by_id
+            .entry(m.id.clone())
+            .or_default()
+            .push((t, m.path.clone()));
         if m.name != m.id {
-            index.by_name.entry(m.name.clone()).or_default().push((t, m.path.clone()));
+            index
+                .by_name
+                .entry(m.name.clone())
+                .or_default()
+                .push((t, m.path.clone()));
         }
     }
     let mut det_links: Vec<(usize, usize, usize)> = Vec::new();
@@ -99,15 +155,24 @@ pub(super) fn compile(sources: &[RuleSource], lists: &Lists, opts: &EngineOption
                     let g = &mut generate_det[i];
                     *g = (true, g.1 || c.spec.generate);
                 }
-                Ok(Target::Corr(j)) if j == ci => {
-                    errors.push(CompileError::new(&c.meta.path, c.meta.line, "correlation.rules", "a correlation cannot reference itself"))
-                }
+                Ok(Target::Corr(j)) if j == ci => errors.push(CompileError::new(
+                    &c.meta.path,
+                    c.meta.line,
+                    "correlation.rules",
+                    "a correlation cannot reference itself",
+                )),
                 Ok(Target::Corr(j)) => {
                     corr_links.push((j, ci, pos));
                     let g = &mut generate_corr[j];
                     *g = (true, g.1 || c.spec.generate);
                 }
-                Err(msg) => errors.push(CompileError::new(&c.meta.path, c.meta.line, "correlation.rules", msg)),
+                Err(_) if failed.contains(r) => {}
+                Err(msg) => errors.push(CompileError::new(
+                    &c.meta.path,
+                    c.meta.line,
+                    "correlation.rules",
+                    msg,
+                )),
             }
         }
     }
@@ -125,14 +190,30 @@ pub(super) fn compile(sources: &[RuleSource], lists: &Lists, opts: &EngineOption
     }
     if let Some(ci) = find_cycle(&corr) {
         let m = &corr[ci].meta;
-        errors.push(CompileError::new(&m.path, m.line, "correlation.rules", "correlation chain forms a cycle"));
+        errors.push(CompileError::new(
+            &m.path,
+            m.line,
+            "correlation.rules",
+            "correlation chain forms a cycle",
+        ));
     }
     for (meta, rules, detection) in filters {
         for r in rules {
             match index.resolve(&r, &meta.path) {
                 Ok(Target::Det(i)) => det[i].filters.push(detection.clone()),
-                Ok(Target::Corr(_)) => errors.push(CompileError::new(&meta.path, meta.line, "filter.rules", format!("'{r}' is a correlation; filters apply to detection rules"))),
-                Err(msg) => errors.push(CompileError::new(&meta.path, meta.line, "filter.rules", msg)),
+                Ok(Target::Corr(_)) => errors.push(CompileError::new(
+                    &meta.path,
+                    meta.line,
+                    "filter.rules",
+                    format!("'{r}' is a correlation; filters apply to detection rules"),
+                )),
+                Err(_) if failed.contains(&r) => {}
+                Err(msg) => errors.push(CompileError::new(
+                    &meta.path,
+                    meta.line,
+                    "filter.rules",
+                    msg,
+                )),
             }
         }
     }
@@ -153,7 +234,15 @@ pub(super) fn compile(sources: &[RuleSource], lists: &Lists, opts: &EngineOption
             _ => undispatched.push(i),
         }
     }
-    Ok(Engine { det, corr, dispatch, undispatched, opts: opts.clone(), sources: sources.to_vec(), state: State::new() })
+    Ok(Engine {
+        det,
+        corr,
+        dispatch,
+        undispatched,
+        opts: opts.clone(),
+        sources: sources.to_vec(),
+        state: State::new(),
+    })
 }
 
 fn find_cycle(corr: &[CorrRule]) -> Option<usize> {

@@ -96,7 +96,11 @@ pub struct RuleInfo {
 
 impl Engine {
     /// Compile rule sources. Every problem is reported; no rule is skipped silently.
-    pub fn compile(sources: &[RuleSource], lists: &Lists, opts: &EngineOptions) -> Result<Engine, Vec<crate::CompileError>> {
+    pub fn compile(
+        sources: &[RuleSource],
+        lists: &Lists,
+        opts: &EngineOptions,
+    ) -> Result<Engine, Vec<crate::CompileError>> {
         compile::compile(sources, lists, opts)
     }
 
@@ -111,11 +115,16 @@ impl Engine {
 
     /// The compiled rules, detection rules first.
     pub fn rules(&self) -> Vec<RuleInfo> {
-        let d = self.det.iter().map(|r| RuleInfo { meta: r.meta.clone(), kind: "detection".into(), emits: r.emits });
-        let c = self
-            .corr
-            .iter()
-            .map(|r| RuleInfo { meta: r.meta.clone(), kind: format!("{:?}", r.spec.ctype), emits: r.emits });
+        let d = self.det.iter().map(|r| RuleInfo {
+            meta: r.meta.clone(),
+            kind: "detection".into(),
+            emits: r.emits,
+        });
+        let c = self.corr.iter().map(|r| RuleInfo {
+            meta: r.meta.clone(),
+            kind: format!("{:?}", r.spec.ctype),
+            emits: r.emits,
+        });
         d.chain(c).collect()
     }
 
@@ -127,9 +136,14 @@ impl Engine {
 
     /// Restore state produced by [`Engine::snapshot`].
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), String> {
-        let s: State = serde_json::from_slice(bytes).map_err(|e| format!("invalid engine snapshot: {e}"))?;
+        let s: State =
+            serde_json::from_slice(bytes).map_err(|e| format!("invalid engine snapshot: {e}"))?;
         if s.version != State::VERSION {
-            return Err(format!("engine snapshot version {} is not supported (expected {})", s.version, State::VERSION));
+            return Err(format!(
+                "engine snapshot version {} is not supported (expected {})",
+                s.version,
+                State::VERSION
+            ));
         }
         self.state = s;
         Ok(())

@@ -26,7 +26,9 @@ struct Hit<'a> {
 }
 
 fn value_key(v: &Value) -> String {
-    scalar_text(v).map(Cow::into_owned).unwrap_or_else(|| v.to_json_string())
+    scalar_text(v)
+        .map(Cow::into_owned)
+        .unwrap_or_else(|| v.to_json_string())
 }
 
 impl Engine {
@@ -37,7 +39,11 @@ impl Engine {
         self.state.seq += 1;
         // Event time is only parsed when something needs it: correlations (watermark) or a match.
         let has_corr = !self.corr.is_empty();
-        let mut t = if has_corr { event_ns(ev, &self.opts.time_fields) } else { None };
+        let mut t = if has_corr {
+            event_ns(ev, &self.opts.time_fields)
+        } else {
+            None
+        };
         if let Some(t) = t {
             if self.state.watermark_ns.is_none_or(|w| t > w) {
                 self.state.watermark_ns = Some(t);
@@ -53,7 +59,10 @@ impl Engine {
         let mut out = Vec::new();
         for i in matched {
             let r = &self.det[i];
-            let event_id = ev.id().map(str::to_owned).unwrap_or_else(|| format!("seq:{seq}"));
+            let event_id = ev
+                .id()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("seq:{seq}"));
             if r.emits {
                 let a = alert::build(AlertParts {
                     meta: &r.meta,
@@ -65,13 +74,33 @@ impl Engine {
                     count: 1,
                     what: "rule matched".into(),
                 });
-                let o = Output { kind: OutputKind::Match, rule_id: r.meta.id.clone(), rule_name: r.meta.name.clone(), group: Group::new(), seqs: vec![seq], time_ns: t, anchor_seq: seq, alert: a };
+                let o = Output {
+                    kind: OutputKind::Match,
+                    rule_id: r.meta.id.clone(),
+                    rule_name: r.meta.name.clone(),
+                    group: Group::new(),
+                    seqs: vec![seq],
+                    time_ns: t,
+                    anchor_seq: seq,
+                    alert: a,
+                };
                 let suppress = r.suppress.clone();
-                self.emit(o, suppress.as_ref().map(|s| (s, ev as &dyn FieldSource)), &mut out);
+                self.emit(
+                    o,
+                    suppress.as_ref().map(|s| (s, ev as &dyn FieldSource)),
+                    &mut out,
+                );
             }
             let feeds = self.det[i].feeds.clone();
             for (ci, pos) in feeds {
-                let hit = Hit { pos, src: ev, t, seqs: vec![seq], event_ids: vec![event_id.clone()], evidence: Some(ev) };
+                let hit = Hit {
+                    pos,
+                    src: ev,
+                    t,
+                    seqs: vec![seq],
+                    event_ids: vec![event_id.clone()],
+                    evidence: Some(ev),
+                };
                 self.corr_hit(ci, hit, &mut out);
             }
         }
@@ -88,28 +117,44 @@ impl Engine {
         let lateness = self.opts.allowed_lateness_ns;
         for c in &self.corr {
             if let Some(groups) = self.state.corr.get_mut(&c.meta.id) {
-                let before = wm.saturating_sub(lateness).saturating_sub(c.spec.timespan_ns);
+                let before = wm
+                    .saturating_sub(lateness)
+                    .saturating_sub(c.spec.timespan_ns);
                 groups.retain(|_, g| {
                     g.evict(before);
                     !g.entries.is_empty()
                 });
             }
         }
-        self.state.suppress.retain(|_, s| s.until_ns >= wm.saturating_sub(lateness));
+        self.state
+            .suppress
+            .retain(|_, s| s.until_ns >= wm.saturating_sub(lateness));
     }
 
     /// What the first_seen rules have learned, and since when.
     pub fn baselines(&self) -> Vec<BaselineEntry> {
         let mut out = Vec::new();
-        for c in self.corr.iter().filter(|c| c.spec.ctype == CorrType::FirstSeen) {
-            let Some(st) = self.state.first_seen.get(&c.meta.id) else { continue };
+        for c in self
+            .corr
+            .iter()
+            .filter(|c| c.spec.ctype == CorrType::FirstSeen)
+        {
+            let Some(st) = self.state.first_seen.get(&c.meta.id) else {
+                continue;
+            };
             let learning = match (st.started_ns, self.state.watermark_ns) {
                 (Some(s), Some(w)) => w < s.saturating_add(c.spec.learning_ns),
                 _ => true,
             };
             for (scope, values) in &st.scopes {
                 for (value, first) in values {
-                    out.push(BaselineEntry { rule_id: c.meta.id.clone(), scope: scope.clone(), value: value.clone(), first_seen: format_ns(*first), learning });
+                    out.push(BaselineEntry {
+                        rule_id: c.meta.id.clone(),
+                        scope: scope.clone(),
+                        value: value.clone(),
+                        first_seen: format_ns(*first),
+                        learning,
+                    });
                 }
             }
         }
@@ -129,7 +174,10 @@ impl Engine {
             }
             None => None,
         };
-        let pinned: &[usize] = key.and_then(|k| self.dispatch.get(k)).map(Vec::as_slice).unwrap_or(&[]);
+        let pinned: &[usize] = key
+            .and_then(|k| self.dispatch.get(k))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let hit = |i: &usize| {
             let r = &self.det[*i];
             r.detection.eval(ev) && !r.filters.iter().any(|f| f.eval(ev))
@@ -143,7 +191,12 @@ impl Engine {
         out
     }
 
-    fn emit(&mut self, mut o: Output, suppress: Option<(&crate::suppress::SuppressSpec, &dyn FieldSource)>, out: &mut Vec<Output>) {
+    fn emit(
+        &mut self,
+        mut o: Output,
+        suppress: Option<(&crate::suppress::SuppressSpec, &dyn FieldSource)>,
+        out: &mut Vec<Output>,
+    ) {
         if let Some((spec, src)) = suppress {
             let mut key = o.rule_id.clone();
             for f in &spec.by {
@@ -172,7 +225,13 @@ impl Engine {
         let mut group = Group::new();
         let mut key = String::new();
         for g in &c.spec.group_by {
-            let field = c.spec.aliases.get(g).and_then(|a| a.get(rule_ref)).map(String::as_str).unwrap_or(g);
+            let field = c
+                .spec
+                .aliases
+                .get(g)
+                .and_then(|a| a.get(rule_ref))
+                .map(String::as_str)
+                .unwrap_or(g);
             match hit.src.field(field) {
                 None | Some(Value::Null) => return,
                 Some(v) => {
@@ -186,11 +245,19 @@ impl Engine {
             self.first_seen_hit(ci, hit, t, group, key, out);
             return;
         }
-        let value = c.spec.fields.first().and_then(|f| hit.src.field(f)).cloned();
+        let value = c
+            .spec
+            .fields
+            .first()
+            .and_then(|f| hit.src.field(f))
+            .cloned();
         let id = c.meta.id.clone();
         let span = c.spec.timespan_ns;
         let groups = self.state.corr.entry(id).or_default();
-        let gw = groups.entry(key).or_insert_with(|| GroupWindow { group: group.clone(), ..GroupWindow::default() });
+        let gw = groups.entry(key).or_insert_with(|| GroupWindow {
+            group: group.clone(),
+            ..GroupWindow::default()
+        });
         gw.evict(wm.saturating_sub(lateness).saturating_sub(span));
         let entry = Entry {
             t,
@@ -211,11 +278,24 @@ impl Engine {
         let mut seqs: Vec<u64> = window.iter().flat_map(|e| e.seqs.iter().copied()).collect();
         seqs.sort_unstable();
         seqs.dedup();
-        let event_ids: Vec<String> = window.iter().flat_map(|e| e.event_ids.iter().cloned()).collect();
+        let event_ids: Vec<String> = window
+            .iter()
+            .flat_map(|e| e.event_ids.iter().cloned())
+            .collect();
         let evidence: Vec<&Event> = window.iter().filter_map(|e| e.evidence.as_ref()).collect();
         let first_ns = window.first().map(|e| e.t);
-        let anchor_seq = window.iter().filter(|e| e.t == t).flat_map(|e| e.seqs.iter().copied()).min().unwrap_or(0);
-        let what = format!("{:?} correlation over {} matches", c.spec.ctype, window.len()).to_lowercase();
+        let anchor_seq = window
+            .iter()
+            .filter(|e| e.t == t)
+            .flat_map(|e| e.seqs.iter().copied())
+            .min()
+            .unwrap_or(0);
+        let what = format!(
+            "{:?} correlation over {} matches",
+            c.spec.ctype,
+            window.len()
+        )
+        .to_lowercase();
         let a = alert::build(AlertParts {
             meta: &c.meta,
             group: group.clone(),
@@ -232,16 +312,46 @@ impl Engine {
         let suppress = c.suppress.clone();
         let group_event = Event::from_fields(group.clone());
         if emits {
-            let o = Output { kind: OutputKind::Correlation, rule_id: meta.id.clone(), rule_name: meta.name.clone(), group, seqs: seqs.clone(), time_ns: Some(t), anchor_seq, alert: a };
-            self.emit(o, suppress.as_ref().map(|s| (s, &group_event as &dyn FieldSource)), out);
+            let o = Output {
+                kind: OutputKind::Correlation,
+                rule_id: meta.id.clone(),
+                rule_name: meta.name.clone(),
+                group,
+                seqs: seqs.clone(),
+                time_ns: Some(t),
+                anchor_seq,
+                alert: a,
+            };
+            self.emit(
+                o,
+                suppress
+                    .as_ref()
+                    .map(|s| (s, &group_event as &dyn FieldSource)),
+                out,
+            );
         }
         for (next, pos) in feeds {
-            let h = Hit { pos, src: &group_event, t: Some(t), seqs: seqs.clone(), event_ids: event_ids.clone(), evidence: None };
+            let h = Hit {
+                pos,
+                src: &group_event,
+                t: Some(t),
+                seqs: seqs.clone(),
+                event_ids: event_ids.clone(),
+                evidence: None,
+            };
             self.corr_hit(next, h, out);
         }
     }
 
-    fn first_seen_hit(&mut self, ci: usize, hit: Hit<'_>, t: i64, mut group: Group, scope: String, out: &mut Vec<Output>) {
+    fn first_seen_hit(
+        &mut self,
+        ci: usize,
+        hit: Hit<'_>,
+        t: i64,
+        mut group: Group,
+        scope: String,
+        out: &mut Vec<Output>,
+    ) {
         let c = &self.corr[ci];
         let mut tuple = String::new();
         for f in &c.spec.fields {
@@ -271,7 +381,16 @@ impl Engine {
             count: 1,
             what: format!("first time seen: {tuple}"),
         });
-        let o = Output { kind: OutputKind::FirstSeen, rule_id: meta.id.clone(), rule_name: meta.name.clone(), group, anchor_seq: hit.seqs.iter().copied().min().unwrap_or(0), seqs: hit.seqs, time_ns: Some(t), alert: a };
+        let o = Output {
+            kind: OutputKind::FirstSeen,
+            rule_id: meta.id.clone(),
+            rule_name: meta.name.clone(),
+            group,
+            anchor_seq: hit.seqs.iter().copied().min().unwrap_or(0),
+            seqs: hit.seqs,
+            time_ns: Some(t),
+            alert: a,
+        };
         let suppress = c.suppress.clone();
         self.emit(o, suppress.as_ref().map(|s| (s, hit.src)), out);
     }

@@ -34,6 +34,9 @@ impl State {
 
     /// A fresh state.
     pub fn new() -> State {
-        State { version: Self::VERSION, ..State::default() }
+        State {
+            version: Self::VERSION,
+            ..State::default()
+        }
     }
 }

@@ -19,7 +19,9 @@ pub fn parse_net(s: &str) -> Result<IpNet, LocalError> {
 
 /// Whether `text` is an IP address inside `net`.
 pub fn contains(net: &IpNet, text: &str) -> bool {
-    text.trim().parse::<IpAddr>().is_ok_and(|ip| net.contains(&ip))
+    text.trim()
+        .parse::<IpAddr>()
+        .is_ok_and(|ip| net.contains(&ip))
 }
 
 #[cfg(test)]

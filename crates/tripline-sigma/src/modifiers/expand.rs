@@ -20,13 +20,18 @@ pub fn expand(raw: &str, lists: &Lists) -> Result<Vec<String>, LocalError> {
         if let Some(after) = rest.strip_prefix('%') {
             if let Some(end) = after.find('%') {
                 let name = &after[..end];
-                let values = lists
-                    .get(name)
-                    .ok_or_else(|| LocalError::new(format!("unknown placeholder %{name}% (no such list)")))?;
+                let values = lists.get(name).ok_or_else(|| {
+                    LocalError::new(format!("unknown placeholder %{name}% (no such list)"))
+                })?;
                 if out.len().saturating_mul(values.len()) > MAX_EXPANSIONS {
-                    return Err(LocalError::new(format!("unsupported: %{name}% expands to more than {MAX_EXPANSIONS} values")));
+                    return Err(LocalError::new(format!(
+                        "unsupported: %{name}% expands to more than {MAX_EXPANSIONS} values"
+                    )));
                 }
-                out = out.iter().flat_map(|p| values.iter().map(move |v| format!("{p}{v}"))).collect();
+                out = out
+                    .iter()
+                    .flat_map(|p| values.iter().map(move |v| format!("{p}{v}")))
+                    .collect();
                 rest = &after[end + 1..];
                 continue;
             }

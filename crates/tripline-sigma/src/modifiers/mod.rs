@@ -95,7 +95,11 @@ impl Modifier {
             "cidr" => Cidr,
             "expand" => Expand,
             "fieldref" => FieldRef,
-            other => return Err(LocalError::new(format!("unsupported: unknown modifier '{other}'"))),
+            other => {
+                return Err(LocalError::new(format!(
+                    "unsupported: unknown modifier '{other}'"
+                )))
+            }
         })
     }
 }

@@ -24,7 +24,12 @@ pub fn compile(pattern: &str, flags: ReFlags) -> Result<Regex, LocalError> {
         .dot_matches_new_line(flags.s)
         .size_limit(1 << 22)
         .build()
-        .map_err(|e| LocalError::new(format!("invalid regular expression '{pattern}': {}", first_line(&e.to_string()))))
+        .map_err(|e| {
+            LocalError::new(format!(
+                "invalid regular expression '{pattern}': {}",
+                first_line(&e.to_string())
+            ))
+        })
 }
 
 fn first_line(s: &str) -> String {
@@ -39,11 +44,33 @@ mod tests {
     fn flags_change_meaning() {
         let d = compile("BEGIN.*END", ReFlags::default()).unwrap();
         assert!(!d.is_match("BEGIN\nEND"));
-        assert!(compile("BEGIN.*END", ReFlags { s: true, ..Default::default() }).unwrap().is_match("BEGIN\nEND"));
-        assert!(!compile("^ERROR", ReFlags::default()).unwrap().is_match("ok\nERROR"));
-        assert!(compile("^ERROR", ReFlags { m: true, ..Default::default() }).unwrap().is_match("ok\nERROR"));
-        assert!(compile("patch", ReFlags::default()).unwrap().is_match("apply_patch"));
-        assert!(!compile("Patch", ReFlags::default()).unwrap().is_match("apply_patch"));
+        assert!(compile(
+            "BEGIN.*END",
+            ReFlags {
+                s: true,
+                ..Default::default()
+            }
+        )
+        .unwrap()
+        .is_match("BEGIN\nEND"));
+        assert!(!compile("^ERROR", ReFlags::default())
+            .unwrap()
+            .is_match("ok\nERROR"));
+        assert!(compile(
+            "^ERROR",
+            ReFlags {
+                m: true,
+                ..Default::default()
+            }
+        )
+        .unwrap()
+        .is_match("ok\nERROR"));
+        assert!(compile("patch", ReFlags::default())
+            .unwrap()
+            .is_match("apply_patch"));
+        assert!(!compile("Patch", ReFlags::default())
+            .unwrap()
+            .is_match("apply_patch"));
         assert!(compile("(", ReFlags::default()).is_err());
     }
 }

@@ -25,7 +25,10 @@ pub fn windash(s: &SigmaStr) -> Result<Vec<SigmaStr>, LocalError> {
                 && is_word(toks.get(i + 1))
         })
         .collect();
-    let count = WINDASH_CHARS.len().checked_pow(positions.len() as u32).unwrap_or(usize::MAX);
+    let count = WINDASH_CHARS
+        .len()
+        .checked_pow(positions.len() as u32)
+        .unwrap_or(usize::MAX);
     if count > MAX_VARIANTS {
         return Err(LocalError::new(format!(
             "unsupported: windash on {} dashes gives more than {MAX_VARIANTS} variants",

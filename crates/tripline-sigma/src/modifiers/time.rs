@@ -35,18 +35,23 @@ pub fn extract(text: &str, part: TimePart) -> Option<i64> {
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(digits(text, 0, 4)? as i32, digits(text, 5, 2)?, digits(text, 8, 2)?)?;
-    let time = if b.len() >= 16 && (b[10] == b'T' || b[10] == b't' || b[10] == b' ') && b[13] == b':' {
-        let (h, m) = (digits(text, 11, 2)?, digits(text, 14, 2)?);
-        if h > 23 || m > 59 {
-            return None;
-        }
-        Some((h, m))
-    } else if b.len() == 10 {
-        Some((0, 0))
-    } else {
-        None
-    };
+    let date = NaiveDate::from_ymd_opt(
+        digits(text, 0, 4)? as i32,
+        digits(text, 5, 2)?,
+        digits(text, 8, 2)?,
+    )?;
+    let time =
+        if b.len() >= 16 && (b[10] == b'T' || b[10] == b't' || b[10] == b' ') && b[13] == b':' {
+            let (h, m) = (digits(text, 11, 2)?, digits(text, 14, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            Some((h, m))
+        } else if b.len() == 10 {
+            Some((0, 0))
+        } else {
+            None
+        };
     let (h, m) = time?;
     Some(match part {
         TimePart::Minute => m as i64,

@@ -1,11 +1,102 @@
-//! `tripline baseline` (not built yet).
+//! `tripline baseline`: what the first-seen rules have learned, and since when.
 
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Not built yet.
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::Context;
+use tripline_sigma::BaselineEntry;
+use tripline_store::Store;
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`tripline baseline` is not built yet")
+use crate::config::{Config, Overrides};
+use crate::pipeline::detect::Detector;
+use crate::pipeline::setup::{self, Extra};
+use crate::pipeline::ENGINE_STATE_KEY;
+
+/// Show the first-seen baselines learned from stored events, and export them for review.
+///
+/// First-seen rules (a tripline Sigma extension, see docs/sigma.md) record every value
+/// they see, silently during their learning period, and alert on new values after it.
+/// This lists what they have learned per rule and scope, with the first time each value
+/// was seen, read from the engine state saved in the data dir.
+///
+/// --export writes the learned values as a list file (YAML `name: [values]`) that can be
+/// reviewed, committed under lists/, and referenced from rule filters as %name%.
+///
+/// Examples:
+///   tripline baseline --data ./tripline-data
+///   tripline baseline --data ./tripline-data --export lists/known_surfaces.yml
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Data directory of the store [default: ./tripline-data]
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// TOML config file (for extra rule directories)
+    #[arg(long, value_name = "FILE", env = "TRIPLINE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Extra rule files or directories the server runs with (repeatable)
+    #[arg(long, value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Print JSON Lines instead of a table
+    #[arg(long)]
+    json: bool,
+    /// Write the learned values as a YAML list file
+    #[arg(long, value_name = "FILE")]
+    export: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let overrides = Overrides { data: args.data.clone(), ..Overrides::default() };
+    let cfg = Config::load(args.config.as_deref(), &|k| std::env::var(k).ok(), &overrides)?;
+    let extra = Extra { rules: args.rules.clone(), ..Extra::default() };
+    let mut detector = Detector::load(&setup::rule_set(&cfg, &extra), setup::engine_options(&extra))?;
+    let dir = &cfg.server.data_dir;
+    let store = Store::open_read_only(dir).with_context(|| format!("opening the store in {}", dir.display()))?;
+    if let Some(state) = store.load_state(ENGINE_STATE_KEY)? {
+        detector.restore(&state)?;
+    }
+    let names: BTreeMap<String, String> =
+        detector.engine().rules().into_iter().map(|r| (r.meta.id, r.meta.name)).collect();
+    let mut entries = detector.engine().baselines();
+    entries.sort_by(|a, b| (&a.rule_id, &a.scope, &a.value).cmp(&(&b.rule_id, &b.scope, &b.value)));
+    let name_of = |e: &BaselineEntry| names.get(&e.rule_id).cloned().unwrap_or_else(|| e.rule_id.clone());
+
+    let mut out = io::stdout().lock();
+    if args.json {
+        for e in &entries {
+            let line = serde_json::json!({
+                "rule": name_of(e), "rule_id": e.rule_id, "scope": e.scope,
+                "value": e.value, "first_seen": e.first_seen, "learning": e.learning,
+            });
+            writeln!(out, "{line}")?;
+        }
+    } else if entries.is_empty() {
+        writeln!(out, "no first-seen values learned yet in {}", dir.display())?;
+    } else {
+        writeln!(out, "{:<32} {:<28} {:<40} {:<24} state", "rule", "scope", "value", "first seen")?;
+        for e in &entries {
+            let state = if e.learning { "learning" } else { "alerting" };
+            let scope = if e.scope.is_empty() { "(global)" } else { e.scope.as_str() };
+            writeln!(out, "{:<32} {:<28} {:<40} {:<24} {state}", name_of(e), scope, e.value, e.first_seen)?;
+        }
+    }
+
+    if let Some(path) = &args.export {
+        let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for e in &entries {
+            let value = if e.scope.is_empty() { e.value.clone() } else { format!("{}|{}", e.scope, e.value) };
+            lists.entry(format!("{}__baseline", name_of(e))).or_default().push(value);
+        }
+        let mut text = format!(
+            "# First-seen baselines exported by `tripline baseline` from {}.\n# Review before committing. Values are scope|value where a rule has group-by fields.\n",
+            dir.display()
+        );
+        text.push_str(&serde_norway::to_string(&lists).context("serializing the baseline list")?);
+        fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {} value(s) in {} list(s) to {}", entries.len(), lists.len(), path.display());
+    }
+    Ok(crate::exit::ok())
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::sync::watch;
-use tripline_receive::{bind_grpc, bind_http, GrpcConfig, HttpConfig, Ingest};
+use tripline_receive::{bind_grpc, bind_http, Ingest};
 
 use crate::config::{Config, Overrides};
 use crate::pipeline::ingest::PipelineIngest;
@@ -47,6 +47,9 @@ pub struct Args {
     /// Extra list files or directories (YAML `name: [values]`), for `%name%` placeholders
     #[arg(long, value_name = "PATH")]
     lists: Vec<PathBuf>,
+    /// Allow binding a non-loopback address without ingest tokens ([auth] tokens)
+    #[arg(long)]
+    insecure: bool,
     /// Once listening, write {"http": ADDR, "grpc": ADDR} to this file (for scripts)
     #[arg(long, value_name = "FILE")]
     ready_file: Option<PathBuf>,
@@ -85,17 +88,11 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         cfg.pipeline.retry_after.get(),
     );
     let ingest: Arc<dyn Ingest> = Arc::new(ingest);
-    let max_body = cfg.limits.max_body_bytes as usize;
-    let http = bind_http(
-        &HttpConfig { addr: cfg.server.http_addr, max_body_bytes: max_body, ..HttpConfig::default() },
-        Arc::clone(&ingest),
-    )
+    let (http_cfg, grpc_cfg) = cfg.listeners(args.insecure)?;
+    let http = bind_http(&http_cfg, Arc::clone(&ingest))
     .await
     .with_context(|| format!("binding OTLP/HTTP on {}", cfg.server.http_addr))?;
-    let grpc = bind_grpc(
-        &GrpcConfig { addr: cfg.server.grpc_addr, max_message_bytes: max_body, ..GrpcConfig::default() },
-        Arc::clone(&ingest),
-    )
+    let grpc = bind_grpc(&grpc_cfg, Arc::clone(&ingest))
     .await
     .with_context(|| format!("binding OTLP/gRPC on {}", cfg.server.grpc_addr))?;
     let (http_addr, grpc_addr) = (http.local_addr(), grpc.local_addr());
@@ -114,6 +111,11 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         cfg.retention.clone(),
         stopped(stop_rx.clone()),
     ));
+    let lists = tokio::spawn(crate::lists_watch::run(
+        Arc::clone(&pipeline),
+        setup::rule_set(&cfg, &extra),
+        stopped(stop_rx.clone()),
+    ));
     let http_task = tokio::spawn(http.serve(stopped(stop_rx.clone())));
     let grpc_task = tokio::spawn(grpc.serve(stopped(stop_rx.clone())));
 
@@ -123,6 +125,7 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     http_task.await.context("HTTP server task")?.context("OTLP/HTTP server")?;
     grpc_task.await.context("gRPC server task")?.context("OTLP/gRPC server")?;
     let _ = retention.await;
+    let _ = lists.await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -295,3 +295,39 @@ fn malformed_token_is_refused_without_echoing_it() {
     assert!(err.contains("auth.tokens[1]"), "{err}");
     assert!(!err.contains("no-separator-secret"), "{err}");
 }
+
+#[test]
+fn listeners_follow_the_config_and_share_auth() {
+    let mut c = Config::default();
+    let (http, grpc) = c.listeners(false).unwrap();
+    assert_eq!(http.addr, c.server.http_addr);
+    assert_eq!(grpc.addr, c.server.grpc_addr);
+    assert_eq!(http.max_body_bytes, 20 * 1024 * 1024);
+    assert_eq!(grpc.max_message_bytes, 20 * 1024 * 1024);
+    assert!(!http.auth.enabled());
+
+    c.auth.tokens = vec!["laptop=abc".into()];
+    c.auth.header = "X-Tripline-Token".into();
+    let (http, grpc) = c.listeners(false).unwrap();
+    assert_eq!(http.auth.verify(Some(b"abc")), Ok(Some("laptop".into())));
+    assert_eq!(grpc.auth.header_name(), "x-tripline-token");
+    assert!(http.auth.verify(Some(b"wrong")).is_err());
+    assert_eq!(grpc.auth.failures(), 1, "one counter for both listeners");
+}
+
+#[test]
+fn listeners_refuse_open_non_loopback_without_tokens() {
+    let mut c = Config::default();
+    c.server.http_addr = addr("0.0.0.0:4318");
+    let err = c.listeners(false).unwrap_err().to_string();
+    assert!(
+        err.contains("0.0.0.0:4318") && err.contains("--insecure"),
+        "{err}"
+    );
+    assert!(c.listeners(true).is_ok(), "--insecure");
+    c.auth.insecure = true;
+    assert!(c.listeners(false).is_ok(), "auth.insecure");
+    c.auth.insecure = false;
+    c.auth.tokens = vec!["ci=t0ken".into()];
+    assert!(c.listeners(false).is_ok(), "tokens");
+}

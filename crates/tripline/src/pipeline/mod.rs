@@ -21,7 +21,7 @@ use tripline_store::{Store, StoreError, StoreOptions, WriteBatch, WriteStats};
 use detect::Detector;
 
 /// The engine-state key under which the detector's snapshot is stored.
-const ENGINE_STATE_KEY: &str = "engine";
+pub const ENGINE_STATE_KEY: &str = "engine";
 
 /// Everything that comes out of one batch.
 #[derive(Debug, Default)]
@@ -152,3 +152,12 @@ impl Pipeline {
     }
 }
 
+
+impl Pipeline {
+    /// Re-read the list files and recompile the rules against them, keeping all streaming
+    /// state. On error the running rules are unchanged.
+    pub fn reload_lists(&self, set: &detect::RuleSet) -> anyhow::Result<()> {
+        let mut stages = self.stages.lock().unwrap_or_else(|p| p.into_inner());
+        stages.detector.reload_lists(set)
+    }
+}

@@ -2,7 +2,6 @@
 //! the events a test waits for are stored.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -20,7 +19,7 @@ pub const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Runs one query. `Err` carries the exit status and both output streams.
 pub fn run(data: &Path, sql: &str) -> Result<Vec<Row>, String> {
-    let mut cmd = Command::new(tools::tripline_bin());
+    let mut cmd = tools::tripline_command();
     cmd.arg("query").arg("--data").arg(data).arg(sql);
     let out = process::run("tripline query", &mut cmd, QUERY_TIMEOUT);
     if !out.status.success() {

@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -40,7 +40,7 @@ impl Serve {
         let ready = dir.path().join("ready.json");
         let log = dir.path().join("serve.log");
         let log_file = File::create(&log).expect("create serve log");
-        let child = Command::new(tools::tripline_bin())
+        let child = tools::tripline_command()
             .args(["serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--data"])
             .arg(&data)
             .arg("--ready-file")

@@ -139,6 +139,19 @@ pub fn tripline_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tripline"))
 }
 
+/// A command running the `tripline` binary under test, without the caller's `TRIPLINE_*`
+/// variables (they are config overrides for tripline, and the test runner's
+/// `TRIPLINE_TOOLS`/`TRIPLINE_REQUIRE_TOOLS` are none of its business).
+pub fn tripline_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(tripline_bin());
+    for (key, _) in env::vars_os() {
+        if key.to_string_lossy().starts_with("TRIPLINE_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
 fn codex_path(tools: &Path) -> PathBuf {
     tools.join("node/node_modules/.bin/codex")
 }

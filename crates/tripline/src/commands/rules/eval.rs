@@ -39,20 +39,36 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (rules, _) = files::find(&args.rules)?;
     let sources = files::load_sources(&rules)?;
     let lists = files::load_lists(args.lists.as_deref())?;
-    let mut opts = EngineOptions { mapping: files::load_mapping(args.mapping.as_deref())?, ..EngineOptions::default() };
+    let mut opts = EngineOptions {
+        mapping: files::load_mapping(args.mapping.as_deref())?,
+        ..EngineOptions::default()
+    };
     if let Some(f) = args.time_field {
         opts.time_fields.push(f);
     }
-    opts.allowed_lateness_ns = tripline_sigma::rule::parse_duration_ns(&args.lateness)
-        .ok_or_else(|| anyhow::anyhow!("--lateness: invalid duration '{}' (number + s, m, h, d)", args.lateness))?;
+    opts.allowed_lateness_ns =
+        tripline_sigma::rule::parse_duration_ns(&args.lateness).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--lateness: invalid duration '{}' (number + s, m, h, d)",
+                args.lateness
+            )
+        })?;
     let mut engine = Engine::compile(&sources, &lists, &opts).map_err(|errs| {
-        anyhow::anyhow!("{}", errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+        anyhow::anyhow!(
+            "{}",
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     })?;
     let name = args.events.display().to_string();
     let reader: Box<dyn BufRead> = if name == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::io::BufReader::new(std::fs::File::open(&args.events).with_context(|| format!("{name}: cannot open"))?))
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(&args.events).with_context(|| format!("{name}: cannot open"))?,
+        ))
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

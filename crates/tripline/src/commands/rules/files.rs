@@ -34,7 +34,10 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if p.is_dir() {
         for entry in std::fs::read_dir(p)? {
             let path = entry?.path();
-            let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+            let hidden = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
             if hidden {
                 continue;
             }
@@ -45,7 +48,10 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     } else if p.is_file() {
         out.push(p.to_path_buf());
     } else {
-        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such file or directory",
+        ));
     }
     Ok(())
 }
@@ -55,8 +61,12 @@ pub fn load_sources(files: &[PathBuf]) -> anyhow::Result<Vec<RuleSource>> {
     files
         .iter()
         .map(|f| {
-            let text = std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?;
-            Ok(RuleSource { path: f.display().to_string(), text })
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("{}: cannot read", f.display()))?;
+            Ok(RuleSource {
+                path: f.display().to_string(),
+                text,
+            })
         })
         .collect()
 }
@@ -69,16 +79,29 @@ pub fn load_lists(path: Option<&Path>) -> anyhow::Result<Lists> {
     collect(path, &mut files).with_context(|| format!("{}: cannot read", path.display()))?;
     files.sort();
     for f in files {
-        let text = std::fs::read_to_string(&f).with_context(|| format!("{}: cannot read", f.display()))?;
+        let text =
+            std::fs::read_to_string(&f).with_context(|| format!("{}: cannot read", f.display()))?;
+        if is_registry(&text) {
+            continue;
+        }
         let l = Lists::from_yaml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
         lists.extend(l);
     }
     Ok(lists)
 }
 
+/// Structured registries (`posture.yml`, `tools.yml`, ...) carry a top-level `version:`;
+/// they are not plain lists and are read by their own loaders (`tripline lists check`).
+fn is_registry(text: &str) -> bool {
+    serde_norway::from_str::<serde_norway::Value>(text).is_ok_and(|v| v.get("version").is_some())
+}
+
 /// Load a field mapping file.
 pub fn load_mapping(path: Option<&Path>) -> anyhow::Result<FieldMapping> {
-    let Some(path) = path else { return Ok(FieldMapping::default()) };
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let Some(path) = path else {
+        return Ok(FieldMapping::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     FieldMapping::from_yaml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }

@@ -23,16 +23,30 @@ const LEVELS: [&str; 5] = ["informational", "low", "medium", "high", "critical"]
 /// Style problems the compiler does not reject: missing title, unknown level.
 fn style_problems(src: &RuleSource) -> Vec<String> {
     let mut out = Vec::new();
-    let Ok(docs) = tripline_sigma::yaml::load_documents(&src.text) else { return out };
+    let Ok(docs) = tripline_sigma::yaml::load_documents(&src.text) else {
+        return out;
+    };
     for d in docs {
-        let Some(map) = d.value.as_mapping() else { continue };
+        let Some(map) = d.value.as_mapping() else {
+            continue;
+        };
         let is_alerting = map.contains_key("detection") || map.contains_key("correlation");
-        if is_alerting && map.get("title").and_then(|t| t.as_str()).is_none_or(str::is_empty) {
+        if is_alerting
+            && map
+                .get("title")
+                .and_then(|t| t.as_str())
+                .is_none_or(str::is_empty)
+        {
             out.push(format!("{}:{}: title: missing", src.path, d.first_line));
         }
         if let Some(level) = map.get("level") {
             if !level.as_str().is_some_and(|l| LEVELS.contains(&l)) {
-                out.push(format!("{}:{}: level: must be one of {}", src.path, d.line_of("level", d.first_line), LEVELS.join(", ")));
+                out.push(format!(
+                    "{}:{}: level: must be one of {}",
+                    src.path,
+                    d.line_of("level", d.first_line),
+                    LEVELS.join(", ")
+                ));
             }
         }
     }
@@ -53,6 +67,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for p in &problems {
         println!("{p}");
     }
-    eprintln!("{} rule file(s), {} problem(s)", sources.len(), problems.len());
-    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    eprintln!(
+        "{} rule file(s), {} problem(s)",
+        sources.len(),
+        problems.len()
+    );
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

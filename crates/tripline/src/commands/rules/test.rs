@@ -49,8 +49,14 @@ struct TestFile {
 }
 
 fn rule_file_for(test: &Path) -> PathBuf {
-    let name = test.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let stem = files::TEST_SUFFIXES.iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name);
+    let name = test
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let stem = files::TEST_SUFFIXES
+        .iter()
+        .find_map(|s| name.strip_suffix(s))
+        .unwrap_or(name);
     let yml = test.with_file_name(format!("{stem}.yml"));
     if yml.exists() {
         yml
@@ -67,12 +73,22 @@ fn to_event(v: &Json, at: &str) -> anyhow::Result<Event> {
 }
 
 fn parse_test_file(path: &Path) -> anyhow::Result<TestFile> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let doc: Json = serde_norway::from_str(&text).map_err(|e| anyhow::anyhow!("{}: invalid YAML: {e}", path.display()))?;
-    let Json::Object(map) = doc else { anyhow::bail!("{}: expected a map with positive:/negative:", path.display()) };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let doc: Json = serde_norway::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: invalid YAML: {e}", path.display()))?;
+    let Json::Object(map) = doc else {
+        anyhow::bail!(
+            "{}: expected a map with positive:/negative:",
+            path.display()
+        )
+    };
     for k in map.keys() {
         if !["rule", "positive", "negative"].contains(&k.as_str()) {
-            anyhow::bail!("{}: {k}: unknown key (expected rule, positive, negative)", path.display());
+            anyhow::bail!(
+                "{}: {k}: unknown key (expected rule, positive, negative)",
+                path.display()
+            );
         }
     }
     let rule = match map.get("rule") {
@@ -83,27 +99,44 @@ fn parse_test_file(path: &Path) -> anyhow::Result<TestFile> {
     let mut cases = Vec::new();
     for (key, positive) in [("positive", true), ("negative", false)] {
         let Some(list) = map.get(key) else { continue };
-        let Json::Array(items) = list else { anyhow::bail!("{}: {key}: expected a list of cases", path.display()) };
+        let Json::Array(items) = list else {
+            anyhow::bail!("{}: {key}: expected a list of cases", path.display())
+        };
         for (i, item) in items.iter().enumerate() {
             let label = format!("{key}[{i}]");
             let at = format!("{}: {label}", path.display());
             let events = match item {
-                Json::Array(evs) => evs.iter().map(|e| to_event(e, &at)).collect::<anyhow::Result<Vec<_>>>()?,
+                Json::Array(evs) => evs
+                    .iter()
+                    .map(|e| to_event(e, &at))
+                    .collect::<anyhow::Result<Vec<_>>>()?,
                 other => vec![to_event(other, &at)?],
             };
-            cases.push(Case { label, events, positive });
+            cases.push(Case {
+                label,
+                events,
+                positive,
+            });
         }
     }
     if cases.is_empty() {
         anyhow::bail!("{}: no positive or negative cases", path.display());
     }
-    Ok(TestFile { rule_file: rule_file_for(path).display().to_string(), rule, cases })
+    Ok(TestFile {
+        rule_file: rule_file_for(path).display().to_string(),
+        rule,
+        cases,
+    })
 }
 
 /// Run the rule tests.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (_, failed) = run_tests(&args)?;
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Run every test file; print a line per case and a summary; return (passed, failed).
@@ -111,14 +144,20 @@ fn run_tests(args: &Args) -> anyhow::Result<(usize, usize)> {
     let (rules, tests) = files::find(&args.paths)?;
     let sources = files::load_sources(&rules)?;
     let lists = files::load_lists(args.lists.as_deref())?;
-    let opts = EngineOptions { mapping: files::load_mapping(args.mapping.as_deref())?, ..EngineOptions::default() };
+    let opts = EngineOptions {
+        mapping: files::load_mapping(args.mapping.as_deref())?,
+        ..EngineOptions::default()
+    };
     let mut engine = match Engine::compile(&sources, &lists, &opts) {
         Ok(e) => e,
         Err(errs) => {
             for e in &errs {
                 println!("{e}");
             }
-            anyhow::bail!("{} rule problem(s); run `tripline rules lint` for details", errs.len());
+            anyhow::bail!(
+                "{} rule problem(s); run `tripline rules lint` for details",
+                errs.len()
+            );
         }
     };
     let fresh = engine.snapshot();
@@ -153,7 +192,10 @@ fn run_tests(args: &Args) -> anyhow::Result<(usize, usize)> {
             let detail = if case.positive {
                 "expected an alert, got none".to_owned()
             } else {
-                format!("expected no alert, got {}", hits.into_iter().collect::<Vec<_>>().join(", "))
+                format!(
+                    "expected no alert, got {}",
+                    hits.into_iter().collect::<Vec<_>>().join(", ")
+                )
             };
             if ok {
                 passed += 1;
@@ -164,7 +206,10 @@ fn run_tests(args: &Args) -> anyhow::Result<(usize, usize)> {
             }
         }
     }
-    println!("{passed} passed, {failed} failed ({} test file(s))", tests.len());
+    println!(
+        "{passed} passed, {failed} failed ({} test file(s))",
+        tests.len()
+    );
     Ok((passed, failed))
 }
 
@@ -178,16 +223,28 @@ mod tests {
 
     #[test]
     fn fixture_rule_tests_pass() {
-        let args = Args { paths: vec![fixtures()], lists: None, mapping: None };
+        let args = Args {
+            paths: vec![fixtures()],
+            lists: None,
+            mapping: None,
+        };
         assert_eq!(run_tests(&args).unwrap(), (6, 0));
     }
 
     #[test]
     fn a_wrong_expectation_fails() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::copy(fixtures().join("shell_denied.yml"), dir.path().join("r.yml")).unwrap();
+        std::fs::copy(
+            fixtures().join("shell_denied.yml"),
+            dir.path().join("r.yml"),
+        )
+        .unwrap();
         std::fs::write(dir.path().join("r.tests.yml"), "rule: shell_denied\nnegative:\n  - {event_name: codex.tool_decision, tool_name: shell, decision: denied}\n").unwrap();
-        let args = Args { paths: vec![dir.path().to_path_buf()], lists: None, mapping: None };
+        let args = Args {
+            paths: vec![dir.path().to_path_buf()],
+            lists: None,
+            mapping: None,
+        };
         assert_eq!(run_tests(&args).unwrap(), (0, 1));
     }
 }
