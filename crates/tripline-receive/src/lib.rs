@@ -17,12 +17,14 @@ mod export_response;
 pub mod grpc;
 pub mod http;
 mod ingest;
+mod metrics;
 pub mod rpc_status;
 
 pub use auth::{check_exposure, Auth, AuthError, Token, UnprotectedBind};
 pub use config::{GrpcConfig, HttpConfig, HttpPaths, DEFAULT_MAX_BODY_BYTES};
 pub use grpc::{bind_grpc, GrpcServer};
-pub use http::{bind_http, HttpServer, Readiness};
+pub use http::{bind_http, bind_http_with_metrics, HttpServer, Readiness};
+pub use metrics::MetricsSource;
 pub use ingest::{retry_after_secs, Ack, Ingest, IngestError, Request, Transport};
 pub use tripline_otlp::{Encoding, OtlpSignal};
 

@@ -11,7 +11,9 @@ mod config;
 mod exit;
 mod lists_watch;
 mod logging;
+mod metrics;
 mod pipeline;
+mod rulefiles;
 mod retention_task;
 
 /// Detection engineering for the OpenTelemetry that AI coding agents emit.

@@ -22,6 +22,8 @@ use crate::ingest::{Request, Transport};
 const HEALTHZ: &str = "/healthz";
 /// Readiness path.
 const READYZ: &str = "/readyz";
+/// Prometheus metrics path.
+const METRICS: &str = "/metrics";
 
 /// An export request whose headers passed every check.
 struct Export {
@@ -89,6 +91,18 @@ fn route(state: &HttpState, parts: &Parts) -> Result<Export, Box<Response>> {
 
     if path == HEALTHZ || path == READYZ {
         return Err(Box::new(health(state, path, &parts.method)));
+    }
+    if path == METRICS {
+        if let Some(source) = &state.metrics {
+            if parts.method != Method::GET && parts.method != Method::HEAD {
+                return Err(Box::new(reply::method_not_allowed("GET, HEAD", parts.method.as_str(), path, err_encoding)));
+            }
+            let mut page = source.render();
+            page.push_str("# HELP tripline_auth_failures_total Requests refused for a missing or wrong ingest token.\n");
+            page.push_str("# TYPE tripline_auth_failures_total counter\n");
+            page.push_str(&format!("tripline_auth_failures_total {}\n", state.cfg.auth.failures()));
+            return Err(Box::new(reply::text(StatusCode::OK, page)));
+        }
     }
     let Some(signal) = state.cfg.paths.signal_for(path) else {
         return Err(Box::new(reply::simple(

@@ -1,4 +1,5 @@
-//! OTLP/HTTP receiver (axum): `POST` export bodies, `GET /healthz`, `GET /readyz`.
+//! OTLP/HTTP receiver (axum): `POST` export bodies, `GET /healthz`, `GET /readyz`,
+//! `GET /metrics` (when a [`MetricsSource`] is given).
 //!
 //! Status codes: 200 (with `partial_success` as the [`crate::Ack`] says), 400 invalid, 404
 //! unknown path, 405 wrong method (`Allow`), 413 body over the limit (on the wire or after
@@ -19,6 +20,7 @@ use tokio::net::TcpListener;
 
 use crate::config::HttpConfig;
 use crate::ingest::Ingest;
+use crate::metrics::MetricsSource;
 use crate::BindError;
 
 /// A readiness flag the caller controls; `GET /readyz` answers 200 only while it is set.
@@ -47,6 +49,7 @@ pub(crate) struct HttpState {
     pub(crate) cfg: HttpConfig,
     pub(crate) ingest: Arc<dyn Ingest>,
     pub(crate) readiness: Readiness,
+    pub(crate) metrics: Option<Arc<dyn MetricsSource>>,
 }
 
 /// A bound, not yet serving, OTLP/HTTP listener.
@@ -59,6 +62,15 @@ pub struct HttpServer {
 
 /// Bind the OTLP/HTTP listener at `cfg.addr` (port 0 picks a free port).
 pub async fn bind_http(cfg: &HttpConfig, ingest: Arc<dyn Ingest>) -> crate::Result<HttpServer> {
+    bind_http_with_metrics(cfg, ingest, None).await
+}
+
+/// [`bind_http`], also serving `GET /metrics` from `metrics`.
+pub async fn bind_http_with_metrics(
+    cfg: &HttpConfig,
+    ingest: Arc<dyn Ingest>,
+    metrics: Option<Arc<dyn MetricsSource>>,
+) -> crate::Result<HttpServer> {
     let listener = TcpListener::bind(cfg.addr)
         .await
         .map_err(|source| BindError::Io {
@@ -74,6 +86,7 @@ pub async fn bind_http(cfg: &HttpConfig, ingest: Arc<dyn Ingest>) -> crate::Resu
         cfg: cfg.clone(),
         ingest,
         readiness: readiness.clone(),
+        metrics,
     });
     let router = Router::new().fallback(handler::handle).with_state(state);
     Ok(HttpServer {

@@ -119,8 +119,9 @@ pub(crate) fn unauthenticated(err: AuthError, header_name: &str, encoding: Encod
     resp
 }
 
-/// A plain-text answer for the health endpoints.
-pub(crate) fn text(http: StatusCode, body: &'static str) -> Response {
+/// A plain-text answer for the health and metrics endpoints.
+pub(crate) fn text(http: StatusCode, body: impl Into<String>) -> Response {
+    let body: String = body.into();
     (
         http,
         [(

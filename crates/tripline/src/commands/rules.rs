@@ -2,7 +2,6 @@
 //! `tripline-sigma` engine).
 
 mod eval;
-mod files;
 mod lint;
 mod test;
 

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::sync::watch;
-use tripline_receive::{bind_grpc, bind_http, Ingest};
+use tripline_receive::{bind_grpc, bind_http_with_metrics, Ingest};
+
+use crate::metrics::Metrics;
 
 use crate::config::{Config, Overrides};
 use crate::pipeline::ingest::PipelineIngest;
@@ -81,15 +83,17 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         max_string_len: cfg.limits.max_string_len as usize,
         ..tripline_otlp::Limits::default()
     };
+    let metrics = Arc::new(Metrics::default());
     let ingest = PipelineIngest::new(
         Arc::clone(&pipeline),
         limits,
         cfg.pipeline.max_inflight_batches as usize,
         cfg.pipeline.retry_after.get(),
+        Arc::clone(&metrics),
     );
     let ingest: Arc<dyn Ingest> = Arc::new(ingest);
     let (http_cfg, grpc_cfg) = cfg.listeners(args.insecure)?;
-    let http = bind_http(&http_cfg, Arc::clone(&ingest))
+    let http = bind_http_with_metrics(&http_cfg, Arc::clone(&ingest), Some(metrics))
     .await
     .with_context(|| format!("binding OTLP/HTTP on {}", cfg.server.http_addr))?;
     let grpc = bind_grpc(&grpc_cfg, Arc::clone(&ingest))

@@ -1,14 +1,13 @@
 //! The detection stage: the Sigma engine loaded with the built-in pack, extra rule
 //! directories and lists.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
 use tripline_event::{Alert, Event};
 use tripline_sigma::{Engine, EngineOptions, Lists, RuleSource};
 
 use crate::builtin;
+use crate::rulefiles;
 
 /// Where rules and lists come from.
 #[derive(Clone, Debug, Default)]
@@ -36,22 +35,14 @@ impl Detector {
         let mut sources = Vec::new();
         if set.builtin {
             for (path, text) in builtin::RULES {
-                if !is_rule_file(Path::new(path)) {
+                if rulefiles::is_test_file(Path::new(path)) {
                     continue;
                 }
                 sources.push(RuleSource { path: format!("<builtin>/rules/{path}"), text: (*text).to_owned() });
             }
         }
-        for dir in &set.dirs {
-            for path in yaml_files(dir)? {
-                if !is_rule_file(&path) {
-                    continue;
-                }
-                let text = fs::read_to_string(&path)
-                    .with_context(|| format!("reading rule file {}", path.display()))?;
-                sources.push(RuleSource { path: path.display().to_string(), text });
-            }
-        }
+        let (files, _tests) = rulefiles::find(&set.dirs)?;
+        sources.extend(rulefiles::load_sources(&files)?);
         let lists = load_lists(set)?;
         let engine = compile(&sources, &lists, &opts)?;
         Ok(Detector { engine, sources, lists, opts })
@@ -65,13 +56,18 @@ impl Detector {
         Ok(())
     }
 
-    /// Run events through the engine, in order; returns the alerts they produced.
+    /// Run events through the engine, in order; returns the alerts they produced. Then
+    /// the watermark moves to the newest event time, so windows of quiet groups expire.
     pub fn run(&mut self, events: &[Event]) -> Vec<Alert> {
-        events
+        let alerts = events
             .iter()
             .flat_map(|ev| self.engine.process(ev))
             .map(|out| out.alert)
-            .collect()
+            .collect();
+        if let Some(wm) = self.engine.watermark() {
+            self.engine.advance_watermark(wm);
+        }
+        alerts
     }
 
     /// The engine's streaming state (windows, suppression, baselines).
@@ -110,54 +106,18 @@ fn compile_errors(errors: Vec<tripline_sigma::CompileError>) -> anyhow::Error {
 }
 
 /// The built-in lists, then each `--lists` path in order (later names replace earlier ones).
+/// Structured registries (posture, tools) are skipped: they are not plain lists.
 fn load_lists(set: &RuleSet) -> anyhow::Result<Lists> {
     let mut lists = Lists::default();
     for (path, text) in builtin::LISTS {
-        if let Ok(l) = Lists::from_yaml(text) {
-            lists.extend(l);
-        } else {
-            // Structured registries (posture, tools) are not plain lists; they are read
-            // by their own loaders.
-            let _ = path;
+        if rulefiles::is_registry(text) {
+            continue;
         }
+        let l = Lists::from_yaml(text).map_err(|e| anyhow::anyhow!("<builtin>/lists/{path}: {e}"))?;
+        lists.extend(l);
     }
     for p in &set.lists {
-        for path in yaml_files(p)? {
-            let text = fs::read_to_string(&path)
-                .with_context(|| format!("reading list file {}", path.display()))?;
-            let l = Lists::from_yaml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            lists.extend(l);
-        }
+        lists.extend(rulefiles::load_lists(Some(p))?);
     }
     Ok(lists)
-}
-
-/// Rule files are YAML files that are not rule tests.
-fn is_rule_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    !(name.ends_with(".tests.yml") || name.ends_with(".tests.yaml"))
-}
-
-/// `path` itself if it is a file, else every YAML file below it, sorted.
-fn yaml_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    if !path.exists() {
-        bail!("{} does not exist", path.display());
-    }
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
-            let p = entry?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }

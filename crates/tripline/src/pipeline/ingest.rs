@@ -1,7 +1,7 @@
 //! The [`Ingest`] implementation the receivers call: bounded admission, decode, then the
 //! pipeline on a blocking thread. The answer is given only after the durable write.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,18 +13,7 @@ use tripline_receive::{Ack, Ingest, IngestError, Request};
 use tripline_store::StoreError;
 
 use super::Pipeline;
-
-/// Counters the server reports.
-#[derive(Debug, Default)]
-pub struct IngestCounters {
-    pub requests: AtomicU64,
-    pub events: AtomicU64,
-    pub duplicates: AtomicU64,
-    pub rejected_records: AtomicU64,
-    pub invalid_requests: AtomicU64,
-    pub overloaded: AtomicU64,
-    pub alerts: AtomicU64,
-}
+use crate::metrics::Metrics;
 
 /// Admission control plus the pipeline.
 pub struct PipelineIngest {
@@ -32,20 +21,20 @@ pub struct PipelineIngest {
     limits: Limits,
     permits: Arc<Semaphore>,
     retry_after: Duration,
-    pub counters: Arc<IngestCounters>,
+    metrics: Arc<Metrics>,
 }
 
 impl PipelineIngest {
     /// At most `max_inflight` batches are decoded or processed at once; beyond that the
     /// receivers answer 429 / RESOURCE_EXHAUSTED with `retry_after`, which keeps memory
     /// bounded at about `max_inflight` × the body limit.
-    pub fn new(pipeline: Arc<Pipeline>, limits: Limits, max_inflight: usize, retry_after: Duration) -> Self {
+    pub fn new(pipeline: Arc<Pipeline>, limits: Limits, max_inflight: usize, retry_after: Duration, metrics: Arc<Metrics>) -> Self {
         PipelineIngest {
             pipeline,
             limits,
             permits: Arc::new(Semaphore::new(max_inflight.max(1))),
             retry_after,
-            counters: Arc::new(IngestCounters::default()),
+            metrics,
         }
     }
 }
@@ -56,35 +45,51 @@ impl Ingest for PipelineIngest {
         let limits = self.limits.clone();
         let permits = Arc::clone(&self.permits);
         let retry_after = self.retry_after;
-        let counters = Arc::clone(&self.counters);
+        let metrics = Arc::clone(&self.metrics);
         Box::pin(async move {
-            counters.requests.fetch_add(1, Ordering::Relaxed);
+            metrics.requests.fetch_add(1, Ordering::Relaxed);
             let Ok(permit) = permits.try_acquire_owned() else {
-                counters.overloaded.fetch_add(1, Ordering::Relaxed);
+                metrics.refused("overloaded");
                 return Err(IngestError::Overloaded { retry_after });
             };
+            metrics.inflight.fetch_add(1, Ordering::Relaxed);
+            let m = Arc::clone(&metrics);
             let work = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                process(&pipeline, &limits, req, &counters)
+                process(&pipeline, &limits, req, &m)
             });
-            match work.await {
+            let result = match work.await {
                 Ok(result) => result,
                 Err(join) => Err(IngestError::Internal(format!("pipeline task failed: {join}"))),
+            };
+            metrics.inflight.fetch_sub(1, Ordering::Relaxed);
+            if let Err(e) = &result {
+                metrics.refused(match e {
+                    IngestError::Invalid(_) => "invalid",
+                    IngestError::TooLarge(_) => "too_large",
+                    IngestError::Overloaded { .. } => "overloaded",
+                    IngestError::Unavailable { .. } => "unavailable",
+                    IngestError::Internal(_) => "internal",
+                });
             }
+            result
         })
     }
 }
 
-fn process(
-    pipeline: &Pipeline,
-    limits: &Limits,
-    req: Request,
-    counters: &IngestCounters,
-) -> Result<Ack, IngestError> {
-    let decoded = tripline_otlp::decode(req.signal, req.encoding, &req.body, limits).map_err(|e| {
-        counters.invalid_requests.fetch_add(1, Ordering::Relaxed);
-        IngestError::Invalid(e.to_string())
-    })?;
+fn process(pipeline: &Pipeline, limits: &Limits, req: Request, metrics: &Metrics) -> Result<Ack, IngestError> {
+    let decoded = tripline_otlp::decode(req.signal, req.encoding, &req.body, limits)
+        .map_err(|e| IngestError::Invalid(e.to_string()))?;
+    metrics.events_received.fetch_add(decoded.events.len() as u64, Ordering::Relaxed);
+    metrics.records_rejected.fetch_add(decoded.rejected, Ordering::Relaxed);
+    let ingest_ms = req.received_at.timestamp_millis();
+    let newest_ms = decoded
+        .events
+        .iter()
+        .filter_map(|e| e.time())
+        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp_millis())
+        .max();
     let mut events = decoded.events;
     if let Some(emitter) = &req.emitter {
         for ev in &mut events {
@@ -92,7 +97,7 @@ fn process(
         }
     }
     let outcome = pipeline
-        .process_events(events, req.received_at.timestamp_millis())
+        .process_events(events, ingest_ms)
         .map_err(|e| match e {
             StoreError::DiskFull(msg) => IngestError::Unavailable {
                 retry_after: Duration::from_secs(30),
@@ -100,9 +105,14 @@ fn process(
             },
             other => IngestError::Unavailable { retry_after: Duration::from_secs(5), reason: other.to_string() },
         })?;
-    counters.events.fetch_add(outcome.events.len() as u64, Ordering::Relaxed);
-    counters.duplicates.fetch_add(outcome.duplicates, Ordering::Relaxed);
-    counters.alerts.fetch_add(outcome.alerts.len() as u64, Ordering::Relaxed);
-    counters.rejected_records.fetch_add(decoded.rejected, Ordering::Relaxed);
+    metrics.events_stored.fetch_add(outcome.stored.map_or(0, |s| s.inserted), Ordering::Relaxed);
+    metrics.events_duplicate.fetch_add(outcome.duplicates, Ordering::Relaxed);
+    for alert in &outcome.alerts {
+        metrics.alert(&alert.rule.name);
+    }
+    metrics.redacted(&outcome.redactions);
+    if let Some(newest) = newest_ms {
+        metrics.lag_ms.store(ingest_ms - newest, Ordering::Relaxed);
+    }
     Ok(Ack { rejected: decoded.rejected, message: decoded.reject_message })
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value as Json};
 use tripline_event::Event;
 use tripline_sigma::{Engine, EngineOptions, OutputKind};
 
-use super::files;
+use crate::rulefiles as files;
 
 /// Arguments of `rules eval`.
 #[derive(clap::Args)]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use tripline_sigma::{Engine, EngineOptions, RuleSource};
 
-use super::files;
+use crate::rulefiles as files;
 
 /// Arguments of `rules lint`.
 #[derive(clap::Args)]

@@ -20,7 +20,7 @@ use serde_json::Value as Json;
 use tripline_event::Event;
 use tripline_sigma::{Engine, EngineOptions};
 
-use super::files;
+use crate::rulefiles as files;
 
 /// Arguments of `rules test`.
 #[derive(clap::Args)]

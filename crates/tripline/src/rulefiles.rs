@@ -1,4 +1,5 @@
-//! Finding and loading rule files, lists and mappings.
+//! Finding and loading rule files, lists and mappings: shared by the `rules` commands and
+//! the pipeline, so both read rule directories the same way.
 
 use std::path::{Path, PathBuf};
 
@@ -92,7 +93,7 @@ pub fn load_lists(path: Option<&Path>) -> anyhow::Result<Lists> {
 
 /// Structured registries (`posture.yml`, `tools.yml`, ...) carry a top-level `version:`;
 /// they are not plain lists and are read by their own loaders (`tripline lists check`).
-fn is_registry(text: &str) -> bool {
+pub fn is_registry(text: &str) -> bool {
     serde_norway::from_str::<serde_norway::Value>(text).is_ok_and(|v| v.get("version").is_some())
 }
 
