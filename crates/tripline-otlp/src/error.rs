@@ -29,6 +29,16 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
+    /// The same error, naming `signal` instead (used when the signal was only guessed).
+    pub(crate) fn with_signal(mut self, signal: OtlpSignal) -> Self {
+        match &mut self {
+            DecodeError::Protobuf { signal: s, .. }
+            | DecodeError::Utf8 { signal: s, .. }
+            | DecodeError::Json { signal: s, .. } => *s = signal,
+        }
+        self
+    }
+
     /// The encoding the failing body was decoded as.
     pub fn encoding(&self) -> Encoding {
         match self {

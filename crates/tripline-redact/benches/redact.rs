@@ -9,6 +9,8 @@
 //! * `scan`: detection only (`SecretScanner::scan`).
 //! * `regexset_matches`: `RegexSet::matches` over all detector regexes (which detectors
 //!   match, no positions), the cheapest single-pass baseline.
+//! * `regexset_then_find_iter`: `RegexSet::matches`, then `find_iter` of the regexes that
+//!   matched (positions), the usual way to use a `RegexSet` for extraction.
 //! * `regex_each_find_iter`: every detector regex's `find_iter` (positions, no
 //!   pre-filter), what a scanner without the keyword pre-filter must do.
 //!
@@ -231,6 +233,17 @@ fn bench(c: &mut Criterion) {
             cpu_timed(iters, || {
                 for p in &parts {
                     black_box(set.matches(black_box(p)));
+                }
+            })
+        })
+    });
+    g.bench_function("regexset_then_find_iter", |b| {
+        b.iter_custom(|iters| {
+            cpu_timed(iters, || {
+                for p in &parts {
+                    for i in set.matches(black_box(p)).iter() {
+                        black_box(each[i].find_iter(p).count());
+                    }
                 }
             })
         })

@@ -60,8 +60,8 @@ pub(crate) fn decode(signal: OtlpSignal, body: &[u8]) -> Result<Request, DecodeE
 /// Decode an OTLP/JSON request whose signal is told by its top-level key. `Ok(None)` when
 /// the document is a JSON object without any `resource*` key (for example a flattened event).
 pub(crate) fn decode_any(body: &[u8]) -> Result<Option<Request>, DecodeError> {
-    // The signal in an error message is a guess until the key is known.
-    let req = parse(OtlpSignal::Logs, body)?;
+    // The signal named in an error message is a guess from the first `resource*` key.
+    let req = parse(OtlpSignal::Logs, body).map_err(|e| e.with_signal(guess_signal(body)))?;
     let signal = if req.resource_logs.is_some() {
         OtlpSignal::Logs
     } else if req.resource_metrics.is_some() {
@@ -72,6 +72,20 @@ pub(crate) fn decode_any(body: &[u8]) -> Result<Option<Request>, DecodeError> {
         return Ok(None);
     };
     Ok(Some(into_request(signal, req)))
+}
+
+/// The signal whose top-level key appears first in the text (logs when none does).
+fn guess_signal(body: &[u8]) -> OtlpSignal {
+    let find = |key: &[u8]| body.windows(key.len()).position(|w| w == key);
+    [
+        (b"\"resourceLogs\"".as_slice(), OtlpSignal::Logs),
+        (b"\"resourceMetrics\"".as_slice(), OtlpSignal::Metrics),
+        (b"\"resourceSpans\"".as_slice(), OtlpSignal::Traces),
+    ]
+    .into_iter()
+    .filter_map(|(k, s)| find(k).map(|pos| (pos, s)))
+    .min_by_key(|(pos, _)| *pos)
+    .map_or(OtlpSignal::Logs, |(_, s)| s)
 }
 
 fn into_request(signal: OtlpSignal, req: JRequest) -> Request {
@@ -100,5 +114,20 @@ fn into_request(signal: OtlpSignal, req: JRequest) -> Request {
                 .map(Into::into)
                 .collect(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_of_self_describing_lines_name_the_right_signal() {
+        let err = decode_any(br#"{"resourceMetrics":[{"scopeMetrics":[{]}]}"#)
+            .err()
+            .expect("malformed");
+        assert!(err.to_string().contains("metrics JSON"), "{err}");
+        assert_eq!(guess_signal(br#"{"resourceSpans":[], "x":"resourceLogs"}"#), OtlpSignal::Traces);
+        assert_eq!(guess_signal(b"{}"), OtlpSignal::Logs);
     }
 }

@@ -52,7 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let overrides = Overrides { data: args.data.clone(), ..Overrides::default() };
     let cfg = Config::load(args.config.as_deref(), &|k| std::env::var(k).ok(), &overrides)?;
     let extra = Extra { rules: args.rules.clone(), ..Extra::default() };
-    let mut detector = Detector::load(&setup::rule_set(&cfg, &extra), setup::engine_options(&extra))?;
+    let mut detector = Detector::load(&setup::rule_set(&cfg, &extra), setup::engine_options(&cfg, &extra))?;
     let dir = &cfg.server.data_dir;
     let store = Store::open_read_only(dir).with_context(|| format!("opening the store in {}", dir.display()))?;
     if let Some(state) = store.load_state(ENGINE_STATE_KEY)? {

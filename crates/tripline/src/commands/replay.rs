@@ -105,3 +105,31 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn broken_pipes_are_recognised_through_the_reader() {
+        let json_err = serde_json::Error::io(io::Error::from(io::ErrorKind::BrokenPipe));
+        let e = anyhow::Error::from(ReadError::Sink {
+            path: PathBuf::from("x.pb"),
+            error: Box::new(json_err),
+        });
+        assert!(is_broken_pipe(&e));
+        let other = anyhow::Error::from(ReadError::Sink {
+            path: PathBuf::from("x.pb"),
+            error: "disk full".into(),
+        });
+        assert!(!is_broken_pipe(&other));
+        assert!(is_broken_pipe(&anyhow::Error::from(io::Error::from(io::ErrorKind::BrokenPipe))));
+    }
+
+    #[test]
+    fn signals_parse_for_the_flag() {
+        assert_eq!(parse_signal("traces"), Ok(OtlpSignal::Traces));
+        assert!(parse_signal("spanz").unwrap_err().contains("spanz"));
+    }
+}

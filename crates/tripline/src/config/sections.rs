@@ -85,8 +85,13 @@ pub struct Rules {
     pub dirs: Vec<PathBuf>,
     /// Whether the built-in rule pack runs.
     pub builtin: bool,
-    /// Directory of value lists that replaces the built-in lists; empty = built-in lists.
+    /// Directory (or file) of value lists loaded on top of the built-in lists; a list name
+    /// defined there replaces the built-in list of that name. Empty = built-in lists only.
     pub lists: PathBuf,
+    /// How late (in event time, behind the newest event seen) an event may arrive and still
+    /// count in correlation windows. Exporters send traces, metrics and logs in separate
+    /// batches, so this must cover a batch interval or two.
+    pub allowed_lateness: HumanDuration,
 }
 
 impl Default for Rules {
@@ -95,6 +100,7 @@ impl Default for Rules {
             dirs: Vec::new(),
             builtin: true,
             lists: PathBuf::new(),
+            allowed_lateness: HumanDuration::secs(300),
         }
     }
 }

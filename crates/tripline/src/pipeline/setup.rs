@@ -36,8 +36,9 @@ pub fn rule_set(cfg: &Config, extra: &Extra) -> RuleSet {
 }
 
 /// Engine options for the config and flags.
-pub fn engine_options(extra: &Extra) -> EngineOptions {
+pub fn engine_options(cfg: &Config, extra: &Extra) -> EngineOptions {
     let mut opts = EngineOptions::default();
+    opts.allowed_lateness_ns = i64::try_from(cfg.rules.allowed_lateness.get().as_nanos()).unwrap_or(i64::MAX);
     if let Some(f) = &extra.time_field {
         opts.time_fields.push(f.clone());
     }
@@ -57,12 +58,12 @@ pub fn redactor(cfg: &Config) -> anyhow::Result<Redactor> {
     let policy: RedactionPolicy = toml::Value::Table(table)
         .try_into()
         .context("invalid [redaction] section")?;
-    Ok(Redactor::new(policy, Arc::new(SecretScanner::builtin()), &key))
+    Ok(Redactor::new(policy, SecretScanner::shared_builtin(), &key))
 }
 
 /// A full pipeline: detector, redactor and (when `data_dir` is given) the store.
 pub fn pipeline(cfg: &Config, extra: &Extra, data_dir: Option<PathBuf>) -> anyhow::Result<Pipeline> {
-    let detector = Detector::load(&rule_set(cfg, extra), engine_options(extra))?;
+    let detector = Detector::load(&rule_set(cfg, extra), engine_options(cfg, extra))?;
     Pipeline::open(PipelineOptions {
         detector,
         data_dir,

@@ -62,3 +62,41 @@ pub fn for_each_event(
     bar.finish_and_clear();
     Ok(events)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixtures() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tripline-otlp/tests/fixtures/codex/a-baseline")
+    }
+
+    #[test]
+    fn streams_the_same_events_as_the_library_reader() {
+        let mut cli = Vec::new();
+        let n = for_each_event(&[fixtures()], &Options::default(), &mut |e| {
+            cli.push(e);
+            Ok(())
+        })
+        .unwrap();
+        let mut lib = Vec::new();
+        files::read_inputs(&[fixtures()], &ReadOptions::default(), &mut |e| {
+            lib.push(e);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n as usize, cli.len());
+        assert!(!cli.is_empty());
+        assert_eq!(cli, lib);
+    }
+
+    #[test]
+    fn callback_errors_stop_reading_and_name_the_file() {
+        let err = for_each_event(&[fixtures()], &Options::default(), &mut |_| {
+            Err("sink full".into())
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("0001-traces.pb") && err.contains("sink full"), "{err}");
+    }
+}

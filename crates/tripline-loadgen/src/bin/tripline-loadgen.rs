@@ -1,0 +1,156 @@
+//! `tripline-loadgen`: send Codex-shaped OTLP logs to a tripline (or any OTLP receiver).
+//!
+//!   tripline-loadgen --target 127.0.0.1:4318 --records 20000 --batch 100 --concurrency 8
+//!   tripline-loadgen --bench --tripline target/release/tripline [--records 20000] [--runs 3]
+//!
+//! Prints one JSON summary per run (sent/acked/retries, throughput, p50/p99 latency, the
+//! client's CPU time). `--bench` starts a fresh `tripline serve` per run (durable store,
+//! built-in rules) and prints the medians of `--runs` runs for 1 and 8 clients × batches of
+//! 100 and 1,000 records.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use tripline_loadgen::serve::{process_cpu_time, self_cpu_time};
+use tripline_loadgen::{run, GenSpec, Protocol, RunConfig, Serve, ServeSpec, Target};
+
+#[derive(Parser, Debug)]
+#[command(version, about = "Load generator for tripline (Codex-shaped OTLP logs)")]
+struct Args {
+    /// Receiver address HOST:PORT (OTLP/HTTP, or OTLP/gRPC with --grpc)
+    #[arg(long, default_value = "127.0.0.1:4318")]
+    target: String,
+    /// Records to send
+    #[arg(long, default_value_t = 20_000)]
+    records: u64,
+    /// Records per export request
+    #[arg(long, default_value_t = 100)]
+    batch: u64,
+    /// Concurrent clients
+    #[arg(long, default_value_t = 1)]
+    concurrency: usize,
+    /// Seed of the generated content
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Use OTLP/gRPC instead of OTLP/HTTP
+    #[arg(long)]
+    grpc: bool,
+    /// Stop after this many seconds
+    #[arg(long, default_value_t = 600)]
+    deadline_secs: u64,
+    /// Run the benchmark matrix against fresh `tripline serve` processes
+    #[arg(long)]
+    bench: bool,
+    /// The tripline binary (for --bench)
+    #[arg(long, default_value = "target/release/tripline")]
+    tripline: PathBuf,
+    /// Runs per configuration (for --bench; medians are reported)
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if args.bench {
+        return bench(&args, &rt);
+    }
+    let gen = GenSpec { seed: args.seed, records: args.records, batch_size: args.batch, ..GenSpec::default() };
+    let mut cfg = RunConfig::new(gen, Target::fixed(args.target.clone()));
+    cfg.concurrency = args.concurrency;
+    cfg.protocol = if args.grpc { Protocol::Grpc } else { Protocol::Http };
+    cfg.deadline = Duration::from_secs(args.deadline_secs);
+    let cpu0 = self_cpu_time();
+    let report = rt.block_on(run(cfg));
+    let mut json = report.summary_json();
+    json["client_cpu_s"] = serde_json::json!((self_cpu_time() - cpu0).as_secs_f64());
+    println!("{json}");
+    Ok(())
+}
+
+struct Sample {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    client_cpu_pct: f64,
+    server_cpu_pct: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    if v.is_empty() {
+        return 0.0;
+    }
+    v[v.len() / 2]
+}
+
+fn bench(args: &Args, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    let bin = std::fs::canonicalize(&args.tripline)
+        .with_context(|| format!("--tripline {}", args.tripline.display()))?;
+    let root = std::env::temp_dir().join(format!("tripline-loadgen-bench-{}", std::process::id()));
+    println!("# tripline ingest benchmark: {} records per run, median of {} runs, durable store (WAL, synchronous=FULL), built-in rules", args.records, args.runs);
+    println!("# protocol clients batch | records/s | ack p50 ms | ack p99 ms | client CPU % | server CPU %");
+    let protos: Vec<Protocol> = if args.grpc { vec![Protocol::Http, Protocol::Grpc] } else { vec![Protocol::Http] };
+    for proto in protos {
+        for clients in [1usize, 8] {
+            for batch in [100u64, 1000] {
+                let mut samples = Vec::new();
+                for r in 0..args.runs {
+                    let dir = root.join(format!("{proto:?}-{clients}-{batch}-{r}"));
+                    let _ = std::fs::remove_dir_all(&dir);
+                    let spec = ServeSpec::new(&bin, dir.join("data"), dir.join("scratch"));
+                    let mut serve = Serve::start(spec)?;
+                    let addr = match proto {
+                        Protocol::Http => serve.http_addr().to_string(),
+                        Protocol::Grpc => serve.grpc_addr().to_string(),
+                    };
+                    let gen = GenSpec { seed: 1000 + r as u64, records: args.records, batch_size: batch, ..GenSpec::default() };
+                    let mut cfg = RunConfig::new(gen, Target::fixed(addr));
+                    cfg.concurrency = clients;
+                    cfg.protocol = proto;
+                    cfg.deadline = Duration::from_secs(args.deadline_secs);
+                    let (c0, s0, t0) = (self_cpu_time(), process_cpu_time(serve.pid()), Instant::now());
+                    let report = rt.block_on(run(cfg));
+                    let wall = t0.elapsed().as_secs_f64();
+                    let client_cpu = (self_cpu_time() - c0).as_secs_f64();
+                    let server_cpu = match (s0, process_cpu_time(serve.pid())) {
+                        (Some(a), Some(b)) => (b - a).as_secs_f64(),
+                        _ => f64::NAN,
+                    };
+                    let stored = serve.query("SELECT count(*) AS n FROM events")?;
+                    let n = stored.first().and_then(|r| r["n"].as_u64()).unwrap_or(0);
+                    anyhow::ensure!(
+                        report.records_acked == args.records && n == args.records,
+                        "run incomplete: acked {} stored {n} of {}: {}",
+                        report.records_acked,
+                        args.records,
+                        report.summary_json()
+                    );
+                    serve.terminate(Duration::from_secs(30))?;
+                    let _ = std::fs::remove_dir_all(&dir);
+                    eprintln!("  run {r}: {}", report.summary_json());
+                    samples.push(Sample {
+                        rps: report.throughput(),
+                        p50_ms: report.ack_percentile(50.0).as_secs_f64() * 1e3,
+                        p99_ms: report.ack_percentile(99.0).as_secs_f64() * 1e3,
+                        client_cpu_pct: 100.0 * client_cpu / wall,
+                        server_cpu_pct: 100.0 * server_cpu / wall,
+                    });
+                }
+                let m = |f: fn(&Sample) -> f64| median(samples.iter().map(f).collect());
+                println!(
+                    "{proto:?} {clients} {batch} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0}",
+                    m(|s| s.rps),
+                    m(|s| s.p50_ms),
+                    m(|s| s.p99_ms),
+                    m(|s| s.client_cpu_pct),
+                    m(|s| s.server_cpu_pct)
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    Ok(())
+}

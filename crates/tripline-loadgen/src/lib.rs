@@ -1,0 +1,20 @@
+//! tripline's load generator and reliability-test helpers.
+//!
+//! * [`gen`]: seeded Codex-shaped OTLP log batches (`codex.conversation_starts`,
+//!   `codex.user_prompt`, `codex.tool_decision`, `codex.tool_result`), one `loadgen.seq`
+//!   per record so the store can be checked record by record;
+//! * [`client`]: C concurrent exporters sending them over OTLP/HTTP (protobuf) or gRPC,
+//!   retrying like the OpenTelemetry exporters (Retry-After / RetryInfo honoured,
+//!   exponential backoff with jitter, no retry on 400/413), recording which batches were
+//!   acknowledged and the latencies;
+//! * [`serve`]: start, `kill -9`, restart and query a `tripline serve` child process.
+//!
+//! The `tripline-loadgen` binary wraps these (`--bench` runs the benchmark matrix).
+
+pub mod client;
+pub mod gen;
+pub mod serve;
+
+pub use client::{run, BatchFate, Protocol, Report, RetryPolicy, RunConfig, Target};
+pub use gen::GenSpec;
+pub use serve::{Serve, ServeSpec};
