@@ -215,3 +215,17 @@ fn oversized_files_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn lone_json_documents_without_otlp_keys_are_not_telemetry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("manifest.json");
+    std::fs::write(&path, br#"{"scenario": "a", "requests": 3}"#).unwrap();
+    let plan = files::plan(std::slice::from_ref(&path), &ReadOptions::default()).unwrap();
+    let tally = files::read_file(&plan[0], &ReadOptions::default(), &mut |_| {
+        panic!("no events expected")
+    })
+    .unwrap();
+    assert!(tally.not_telemetry);
+    assert_eq!(tally.events, 0);
+}

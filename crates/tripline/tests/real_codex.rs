@@ -60,17 +60,43 @@ fn exec_script() -> Value {
 fn run_codex(test: &str, script: Value, otel: impl FnOnce(&Serve) -> String) -> Option<CodexRun> {
     let found = tools::require(test, &[Tool::Codex, Tool::Python3, Tool::Git])?;
     let steps = script["steps"].as_array().map_or(0, Vec::len);
-    let answer = script["steps"][steps.saturating_sub(1)]["text"].as_str().unwrap_or_default().to_string();
+    let answer = script["steps"][steps.saturating_sub(1)]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let serve = Serve::start();
     let mock = MockModel::start(found.path(Tool::Python3), &script);
     let env = CodexEnv::new(found.path(Tool::Git), &mock.base_url(), &otel(&serve));
-    let out = env.exec(found.path(Tool::Codex), &["--sandbox", "workspace-write"], PROMPT);
-    let run = CodexRun { serve, mock, env, out };
+    let out = env.exec(
+        found.path(Tool::Codex),
+        &["--sandbox", "workspace-write"],
+        PROMPT,
+    );
+    let run = CodexRun {
+        serve,
+        mock,
+        env,
+        out,
+    };
 
-    assert!(run.out.status.success(), "codex exec failed with {}\n{}", run.out.status, run.context());
-    assert!(run.out.stdout.contains(&answer), "codex did not print the model's answer\n{}", run.context());
+    assert!(
+        run.out.status.success(),
+        "codex exec failed with {}\n{}",
+        run.out.status,
+        run.context()
+    );
+    assert!(
+        run.out.stdout.contains(&answer),
+        "codex did not print the model's answer\n{}",
+        run.context()
+    );
     let turns = run.mock.responses_requests();
-    assert_eq!(turns.len(), steps, "Codex should ask the model once per scripted step\n{}", run.context());
+    assert_eq!(
+        turns.len(),
+        steps,
+        "Codex should ask the model once per scripted step\n{}",
+        run.context()
+    );
     assert!(
         turns.iter().all(|t| t["exhausted"] == false),
         "Codex asked the model more often than scripted\n{}",
@@ -82,7 +108,12 @@ fn run_codex(test: &str, script: Value, otel: impl FnOnce(&Serve) -> String) -> 
 /// The scripted command really ran in the work dir.
 fn assert_probe_file(run: &CodexRun) {
     let probe = std::fs::read_to_string(run.env.work().join("probe.txt")).unwrap_or_default();
-    assert_eq!(probe.trim(), MARKER, "the scripted command did not run in the work dir\n{}", run.context());
+    assert_eq!(
+        probe.trim(),
+        MARKER,
+        "the scripted command did not run in the work dir\n{}",
+        run.context()
+    );
 }
 
 /// The events one `codex exec` run must leave in the store, whatever the transport.
@@ -97,10 +128,20 @@ fn assert_codex_events(run: &CodexRun) {
         |rows| {
             let got: Vec<&str> = rows.iter().map(|r| str_col(r, "signal")).collect();
             let want = ["log", "metric", "span", "span_event"];
-            if want.iter().all(|s| got.contains(s)) { Ok(()) } else { Err(format!("signals {got:?}")) }
+            if want.iter().all(|s| got.contains(s)) {
+                Ok(())
+            } else {
+                Err(format!("signals {got:?}"))
+            }
         },
     );
-    assert_eq!(signals.len(), 4, "unexpected signal values: {}\n{}", show(&signals), ctx());
+    assert_eq!(
+        signals.len(),
+        4,
+        "unexpected signal values: {}\n{}",
+        show(&signals),
+        ctx()
+    );
     let agents = serve.query("SELECT DISTINCT agent, service_name FROM events");
     assert_eq!(
         agents.len(),
@@ -120,14 +161,32 @@ fn assert_codex_events(run: &CodexRun) {
          FROM events WHERE signal = 'log' AND event_name = 'codex.conversation_starts'",
         at_least(1),
     );
-    assert_eq!(starts.len(), 1, "one conversation_starts log record: {}\n{}", show(&starts), ctx());
+    assert_eq!(
+        starts.len(),
+        1,
+        "one conversation_starts log record: {}\n{}",
+        show(&starts),
+        ctx()
+    );
     let start = &starts[0];
-    assert_eq!(str_col(start, "approval_policy"), "never", "codex exec forces approval never");
+    assert_eq!(
+        str_col(start, "approval_policy"),
+        "never",
+        "codex exec forces approval never"
+    );
     assert_eq!(str_col(start, "sandbox_policy"), "workspace-write");
     assert_eq!(str_col(start, "originator"), "codex_exec");
-    assert!(!str_col(start, "host_name").is_empty(), "host_name from the resource: {}", show(&starts));
+    assert!(
+        !str_col(start, "host_name").is_empty(),
+        "host_name from the resource: {}",
+        show(&starts)
+    );
     let conversation = str_col(start, "conversation_id").to_string();
-    assert!(!conversation.is_empty(), "conversation_id: {}", show(&starts));
+    assert!(
+        !conversation.is_empty(),
+        "conversation_id: {}",
+        show(&starts)
+    );
 
     // codex.user_prompt: one record, same conversation, prompt not logged (log_user_prompt = false).
     let prompts = serve.wait_rows(
@@ -138,7 +197,11 @@ fn assert_codex_events(run: &CodexRun) {
     );
     assert_eq!(prompts.len(), 1, "{}", show(&prompts));
     assert_eq!(str_col(&prompts[0], "conversation_id"), conversation);
-    assert_ne!(prompts[0].get("prompt"), Some(&json!(PROMPT)), "the prompt must not be stored verbatim");
+    assert_ne!(
+        prompts[0].get("prompt"),
+        Some(&json!(PROMPT)),
+        "the prompt must not be stored verbatim"
+    );
 
     // codex.tool_result: the command line in `arguments`, numbers and booleans coerced.
     let results = serve.wait_rows(
@@ -154,15 +217,23 @@ fn assert_codex_events(run: &CodexRun) {
     let result = &results[0];
     assert_eq!(str_col(result, "conversation_id"), conversation);
     assert_eq!(str_col(result, "tool_name"), "exec_command");
-    let arguments: Value = serde_json::from_str(str_col(result, "arguments"))
-        .unwrap_or_else(|e| panic!("arguments is not the JSON Codex sent ({e}): {}", show(&results)));
+    let arguments: Value = serde_json::from_str(str_col(result, "arguments")).unwrap_or_else(|e| {
+        panic!(
+            "arguments is not the JSON Codex sent ({e}): {}",
+            show(&results)
+        )
+    });
     assert_eq!(arguments["cmd"], COMMAND, "arguments: {arguments}");
     let duration_type = str_col(result, "duration_type");
     assert!(
         duration_type == "integer" || duration_type == "real",
         "duration_ms (sent as a string) should be stored as a number, is {duration_type}"
     );
-    assert_eq!(str_col(result, "success_type"), "true", "success (sent as \"true\") should be the boolean true");
+    assert_eq!(
+        str_col(result, "success_type"),
+        "true",
+        "success (sent as \"true\") should be the boolean true"
+    );
 
     // codex.api_request: one log record per model request, all answered 200.
     let turns = run.mock.responses_requests().len();
@@ -172,8 +243,17 @@ fn assert_codex_events(run: &CodexRun) {
          FROM events WHERE signal = 'log' AND event_name = 'codex.api_request'",
         at_least(turns),
     );
-    assert_eq!(api.len(), turns, "one codex.api_request per model request: {}", show(&api));
-    assert!(api.iter().all(|r| r["status"] == json!(200)), "statuses: {}", show(&api));
+    assert_eq!(
+        api.len(),
+        turns,
+        "one codex.api_request per model request: {}",
+        show(&api)
+    );
+    assert!(
+        api.iter().all(|r| r["status"] == json!(200)),
+        "statuses: {}",
+        show(&api)
+    );
 
     // Metric points: named, kinded, valued; the counters count what happened.
     let points = serve.wait_rows(
@@ -192,16 +272,41 @@ fn assert_codex_events(run: &CodexRun) {
         },
     );
     for point in &points {
-        assert_eq!(point["metric_name"], point["event_name"], "metric_name: {}", show(&points));
-        assert!(point["metric_kind"].as_str().is_some_and(|k| !k.is_empty()), "metric_kind: {}", show(&points));
+        assert_eq!(
+            point["metric_name"],
+            point["event_name"],
+            "metric_name: {}",
+            show(&points)
+        );
+        assert!(
+            point["metric_kind"].as_str().is_some_and(|k| !k.is_empty()),
+            "metric_kind: {}",
+            show(&points)
+        );
     }
     let total = |name: &str| -> f64 {
-        points.iter().filter(|p| p["event_name"] == name).map(|p| p["value"].as_f64().unwrap_or(f64::NAN)).sum()
+        points
+            .iter()
+            .filter(|p| p["event_name"] == name)
+            .map(|p| p["value"].as_f64().unwrap_or(f64::NAN))
+            .sum()
     };
-    assert_eq!(total("codex.api_request"), turns as f64, "codex.api_request counter: {}", show(&points));
-    assert_eq!(total("codex.tool.call"), 1.0, "codex.tool.call counter: {}", show(&points));
+    assert_eq!(
+        total("codex.api_request"),
+        turns as f64,
+        "codex.api_request counter: {}",
+        show(&points)
+    );
+    assert_eq!(
+        total("codex.tool.call"),
+        1.0,
+        "codex.tool.call counter: {}",
+        show(&points)
+    );
     assert!(
-        points.iter().any(|p| p["event_name"] == "codex.tool.call" && p["tool"] == "exec_command"),
+        points
+            .iter()
+            .any(|p| p["event_name"] == "codex.tool.call" && p["tool"] == "exec_command"),
         "codex.tool.call carries tool=exec_command: {}",
         show(&points)
     );
@@ -225,7 +330,11 @@ fn assert_codex_events(run: &CodexRun) {
         let trace = span["trace_id"].as_str().unwrap_or("");
         let id = span["span_id"].as_str().unwrap_or("");
         assert!(
-            trace.len() == 32 && id.len() == 16 && (trace.to_owned() + id).chars().all(|c| c.is_ascii_hexdigit()),
+            trace.len() == 32
+                && id.len() == 16
+                && (trace.to_owned() + id)
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit()),
             "trace_id/span_id should be hex (32/16 digits): {}",
             query::show(std::slice::from_ref(span))
         );
@@ -246,7 +355,9 @@ fn assert_codex_events(run: &CodexRun) {
         },
     );
     assert!(
-        span_events.iter().all(|r| r["conversation_id"] == json!(conversation)),
+        span_events
+            .iter()
+            .all(|r| r["conversation_id"] == json!(conversation)),
         "span events belong to the same conversation: {}",
         show(&span_events)
     );
@@ -288,11 +399,17 @@ fn codex_over_otlp_grpc() {
 /// The `[otel]` snippet between the README markers, exactly as a user would paste it.
 fn readme_snippet() -> String {
     let path = tools::workspace_root().join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let readme =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let begin = "<!-- codex-otel-config:begin -->";
     let end = "<!-- codex-otel-config:end -->";
-    let start = readme.find(begin).unwrap_or_else(|| panic!("README.md lacks {begin}")) + begin.len();
-    let len = readme[start..].find(end).unwrap_or_else(|| panic!("README.md lacks {end} after {begin}"));
+    let start = readme
+        .find(begin)
+        .unwrap_or_else(|| panic!("README.md lacks {begin}"))
+        + begin.len();
+    let len = readme[start..]
+        .find(end)
+        .unwrap_or_else(|| panic!("README.md lacks {end} after {begin}"));
     let block = readme[start..start + len].trim();
     let body = block
         .strip_prefix("```toml")
@@ -304,7 +421,10 @@ fn readme_snippet() -> String {
 #[test]
 fn codex_with_readme_otel_snippet() {
     let snippet = readme_snippet();
-    assert!(snippet.trim_start().starts_with("[otel]"), "README snippet should be the [otel] table:\n{snippet}");
+    assert!(
+        snippet.trim_start().starts_with("[otel]"),
+        "README snippet should be the [otel] table:\n{snippet}"
+    );
     assert_eq!(
         snippet.matches("127.0.0.1:4318").count(),
         3,
@@ -327,7 +447,10 @@ fn codex_with_readme_otel_snippet() {
         "logs, metrics and traces (README config)",
         "SELECT signal, count(*) AS n FROM events GROUP BY signal ORDER BY signal",
         |rows: &[Row]| {
-            let has = |s: &str| rows.iter().any(|r| r["signal"] == s && r["n"].as_u64().unwrap_or(0) > 0);
+            let has = |s: &str| {
+                rows.iter()
+                    .any(|r| r["signal"] == s && r["n"].as_u64().unwrap_or(0) > 0)
+            };
             if has("log") && has("metric") && has("span") {
                 Ok(())
             } else {
@@ -354,7 +477,12 @@ fn codex_api_error_and_apply_patch() {
         return;
     };
     let hello = std::fs::read_to_string(run.env.work().join("hello.py")).unwrap_or_default();
-    assert_eq!(hello.trim(), "print('hello')", "apply_patch did not create hello.py\n{}", run.context());
+    assert_eq!(
+        hello.trim(),
+        "print('hello')",
+        "apply_patch did not create hello.py\n{}",
+        run.context()
+    );
     let serve = &run.serve;
 
     let api = serve.wait_rows(
@@ -372,7 +500,12 @@ fn codex_api_error_and_apply_patch() {
         show(&api),
         run.context()
     );
-    assert_eq!(statuses.iter().filter(|s| ***s == json!(200)).count(), 2, "two successful requests: {}", show(&api));
+    assert_eq!(
+        statuses.iter().filter(|s| ***s == json!(200)).count(),
+        2,
+        "two successful requests: {}",
+        show(&api)
+    );
 
     let results = serve.wait_rows(
         "the codex.tool_result log record for apply_patch",
@@ -382,7 +515,21 @@ fn codex_api_error_and_apply_patch() {
         at_least(1),
     );
     assert_eq!(results.len(), 1, "{}", show(&results));
-    assert_eq!(str_col(&results[0], "tool_name"), "apply_patch", "{}", show(&results));
-    assert!(str_col(&results[0], "arguments").contains("*** Add File: hello.py"), "{}", show(&results));
-    assert_eq!(str_col(&results[0], "success_type"), "true", "{}", show(&results));
+    assert_eq!(
+        str_col(&results[0], "tool_name"),
+        "apply_patch",
+        "{}",
+        show(&results)
+    );
+    assert!(
+        str_col(&results[0], "arguments").contains("*** Add File: hello.py"),
+        "{}",
+        show(&results)
+    );
+    assert_eq!(
+        str_col(&results[0], "success_type"),
+        "true",
+        "{}",
+        show(&results)
+    );
 }

@@ -14,11 +14,25 @@ use support::mock_model::MockModel;
 use support::tools::{self, Tool};
 
 /// One HTTP/1.1 exchange with `Connection: close`: (status, lower-cased head, body).
-fn http(base_url: &str, method: &str, path: &str, extra_headers: &[(&str, &str)], body: &Value) -> (u16, String, String) {
-    let addr = base_url.trim_start_matches("http://").trim_end_matches("/v1");
+fn http(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    extra_headers: &[(&str, &str)],
+    body: &Value,
+) -> (u16, String, String) {
+    let addr = base_url
+        .trim_start_matches("http://")
+        .trim_end_matches("/v1");
     let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let payload = if body.is_null() { String::new() } else { body.to_string() };
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let payload = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
         payload.len()
@@ -31,8 +45,14 @@ fn http(base_url: &str, method: &str, path: &str, extra_headers: &[(&str, &str)]
     stream.write_all(request.as_bytes()).unwrap();
     let mut raw = String::new();
     stream.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no HTTP head in {raw:?}"));
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP head in {raw:?}"));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     (status, head.to_ascii_lowercase(), body.to_string())
 }
 
@@ -41,17 +61,31 @@ fn sse_events(body: &str) -> Vec<Value> {
     body.split("\n\n")
         .filter(|chunk| !chunk.trim().is_empty())
         .map(|chunk| {
-            let kind = chunk.lines().find_map(|l| l.strip_prefix("event: ")).expect("event: line");
-            let data: Value = serde_json::from_str(chunk.lines().find_map(|l| l.strip_prefix("data: ")).expect("data: line"))
-                .expect("data is JSON");
-            assert_eq!(data["type"], kind, "the data repeats the event type: {chunk}");
+            let kind = chunk
+                .lines()
+                .find_map(|l| l.strip_prefix("event: "))
+                .expect("event: line");
+            let data: Value = serde_json::from_str(
+                chunk
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .expect("data: line"),
+            )
+            .expect("data is JSON");
+            assert_eq!(
+                data["type"], kind,
+                "the data repeats the event type: {chunk}"
+            );
             data
         })
         .collect()
 }
 
 fn types(events: &[Value]) -> Vec<&str> {
-    events.iter().map(|e| e["type"].as_str().unwrap_or("")).collect()
+    events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or(""))
+        .collect()
 }
 
 fn responses(mock: &MockModel, headers: &[(&str, &str)]) -> (u16, String, String) {
@@ -80,14 +114,26 @@ fn mock_model_plays_its_script() {
 
     let (status, _, body) = http(&base, "GET", "/v1/models", &[], &Value::Null);
     assert_eq!(status, 200);
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["object"], "list");
-    let (status, _, _) = http(&base, "POST", "/v1/analytics/codex/turn-costs", &[], &json!({}));
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["object"],
+        "list"
+    );
+    let (status, _, _) = http(
+        &base,
+        "POST",
+        "/v1/analytics/codex/turn-costs",
+        &[],
+        &json!({}),
+    );
     assert_eq!(status, 404);
 
     // Step 1: an HTTP error with a JSON error body.
     let (status, _, body) = responses(&mock, &[]);
     assert_eq!(status, 500);
-    assert!(serde_json::from_str::<Value>(&body).unwrap()["error"]["message"].is_string(), "{body}");
+    assert!(
+        serde_json::from_str::<Value>(&body).unwrap()["error"]["message"].is_string(),
+        "{body}"
+    );
 
     // A routed request takes its own step list and leaves the main one alone.
     let (status, _, body) = responses(&mock, &[("x-openai-subagent", "guardian")]);
@@ -115,14 +161,20 @@ fn mock_model_plays_its_script() {
     assert_eq!(item["name"], "exec_command");
     let args: Value = serde_json::from_str(item["arguments"].as_str().unwrap()).unwrap();
     assert_eq!(args, json!({"cmd": "ls -la"}));
-    assert_eq!(events[5]["response"]["output"][0]["call_id"], item["call_id"]);
+    assert_eq!(
+        events[5]["response"]["output"][0]["call_id"],
+        item["call_id"]
+    );
     assert!(events[5]["response"]["usage"]["total_tokens"].is_number());
 
     // Step 3: a freeform custom tool call.
     let events = sse_events(&responses(&mock, &[]).2);
     assert_eq!(events[2]["item"]["type"], "custom_tool_call");
     assert_eq!(events[2]["item"]["name"], "apply_patch");
-    assert_eq!(events[2]["item"]["input"], "*** Begin Patch\n*** End Patch\n");
+    assert_eq!(
+        events[2]["item"]["input"],
+        "*** Begin Patch\n*** End Patch\n"
+    );
 
     // Step 4: a text answer.
     let events = sse_events(&responses(&mock, &[]).2);
@@ -148,7 +200,11 @@ fn mock_model_plays_its_script() {
         .iter()
         .map(|r| {
             let step = r["step"]["type"].as_str().unwrap_or("-").to_string();
-            (r["path"].as_str().unwrap_or("").to_string(), step, r["exhausted"] == true)
+            (
+                r["path"].as_str().unwrap_or("").to_string(),
+                step,
+                r["exhausted"] == true,
+            )
         })
         .collect();
     let expect = |p: &str, s: &str, e: bool| (p.to_string(), s.to_string(), e);
@@ -165,6 +221,12 @@ fn mock_model_plays_its_script() {
             expect("/v1/responses", "-", true),
         ]
     );
-    assert_eq!(log[2]["body"]["model"], "gpt-5.5", "request bodies are logged as JSON");
-    assert_eq!(log[3]["headers"]["x-openai-subagent"], "guardian", "headers are logged");
+    assert_eq!(
+        log[2]["body"]["model"], "gpt-5.5",
+        "request bodies are logged as JSON"
+    );
+    assert_eq!(
+        log[3]["headers"]["x-openai-subagent"], "guardian",
+        "headers are logged"
+    );
 }

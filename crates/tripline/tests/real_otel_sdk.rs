@@ -34,7 +34,8 @@ struct Probe {
 /// Runs an emitter to completion with a clean environment (no stray `OTEL_*`): PATH plus
 /// `envs`.
 fn emit(what: &str, cmd: &mut Command, envs: &[(&str, &Path)]) {
-    cmd.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
     for (key, value) in envs {
         cmd.env(key, value);
     }
@@ -43,8 +44,14 @@ fn emit(what: &str, cmd: &mut Command, envs: &[(&str, &Path)]) {
 
 fn python_emitter(found: &Found, protocol: &str, endpoint: &str, run_id: &str) -> Command {
     let mut cmd = Command::new(found.path(Tool::VenvPython));
-    cmd.arg(tools::support_script("otel_emit.py"))
-        .args(["--protocol", protocol, "--endpoint", endpoint, "--run-id", run_id]);
+    cmd.arg(tools::support_script("otel_emit.py")).args([
+        "--protocol",
+        protocol,
+        "--endpoint",
+        endpoint,
+        "--run-id",
+        run_id,
+    ]);
     cmd
 }
 
@@ -53,10 +60,30 @@ fn python_emitter(found: &Found, protocol: &str, endpoint: &str, run_id: &str) -
 fn assert_typed_attributes(row: &Row, what: &str) {
     let whole = || show(std::slice::from_ref(row));
     assert_eq!(row["count"], json!(42), "{what}: probe.count: {}", whole());
-    assert_eq!(row["count_type"], "integer", "{what}: probe.count is an int: {}", whole());
-    assert_eq!(row["ratio"], json!(0.25), "{what}: probe.ratio: {}", whole());
-    assert_eq!(row["ratio_type"], "real", "{what}: probe.ratio is a double: {}", whole());
-    assert_eq!(row["flag_type"], "true", "{what}: probe.flag is the boolean true: {}", whole());
+    assert_eq!(
+        row["count_type"],
+        "integer",
+        "{what}: probe.count is an int: {}",
+        whole()
+    );
+    assert_eq!(
+        row["ratio"],
+        json!(0.25),
+        "{what}: probe.ratio: {}",
+        whole()
+    );
+    assert_eq!(
+        row["ratio_type"],
+        "real",
+        "{what}: probe.ratio is a double: {}",
+        whole()
+    );
+    assert_eq!(
+        row["flag_type"],
+        "true",
+        "{what}: probe.flag is the boolean true: {}",
+        whole()
+    );
     assert_eq!(row["text"], "alpha", "{what}: probe.text: {}", whole());
 }
 
@@ -82,10 +109,26 @@ fn assert_probe_events(serve: &Serve, probe: &Probe) {
         ),
         at_least(1),
     );
-    assert_eq!(logs.len(), 1, "one log record: {}\n{}", show(&logs), serve.log_text());
+    assert_eq!(
+        logs.len(),
+        1,
+        "one log record: {}\n{}",
+        show(&logs),
+        serve.log_text()
+    );
     let log = &logs[0];
-    assert_eq!(log["event_name"], json!(format!("{p}.log")), "{}", show(&logs));
-    assert_eq!(log["agent"], "unknown", "an SDK probe is no coding agent: {}", show(&logs));
+    assert_eq!(
+        log["event_name"],
+        json!(format!("{p}.log")),
+        "{}",
+        show(&logs)
+    );
+    assert_eq!(
+        log["agent"],
+        "unknown",
+        "an SDK probe is no coding agent: {}",
+        show(&logs)
+    );
     assert_eq!(log["service_name"], probe.service_name, "{}", show(&logs));
     assert_eq!(log["body"], probe.body, "{}", show(&logs));
     assert_typed_attributes(log, "log");
@@ -100,8 +143,18 @@ fn assert_probe_events(serve: &Serve, probe: &Probe) {
         at_least(1),
     );
     assert_eq!(spans.len(), 1, "one span: {}", show(&spans));
-    assert_eq!(spans[0]["event_name"], json!(format!("{p}.span")), "{}", show(&spans));
-    assert_eq!(spans[0]["service_name"], probe.service_name, "{}", show(&spans));
+    assert_eq!(
+        spans[0]["event_name"],
+        json!(format!("{p}.span")),
+        "{}",
+        show(&spans)
+    );
+    assert_eq!(
+        spans[0]["service_name"],
+        probe.service_name,
+        "{}",
+        show(&spans)
+    );
     assert_typed_attributes(&spans[0], "span");
 
     // The span event, named by its name, with its own attribute.
@@ -114,10 +167,25 @@ fn assert_probe_events(serve: &Serve, probe: &Probe) {
         ),
         at_least(1),
     );
-    assert_eq!(span_events.len(), 1, "one span event: {}", show(&span_events));
-    assert_eq!(span_events[0]["event_name"], json!(format!("{p}.span_event")), "{}", show(&span_events));
+    assert_eq!(
+        span_events.len(),
+        1,
+        "one span event: {}",
+        show(&span_events)
+    );
+    assert_eq!(
+        span_events[0]["event_name"],
+        json!(format!("{p}.span_event")),
+        "{}",
+        show(&span_events)
+    );
     assert_eq!(span_events[0]["step"], json!(1), "{}", show(&span_events));
-    assert_eq!(span_events[0]["step_type"], "integer", "{}", show(&span_events));
+    assert_eq!(
+        span_events[0]["step_type"],
+        "integer",
+        "{}",
+        show(&span_events)
+    );
 
     // The metric points: the counter's value is what was added; the histogram is a
     // different kind of metric.
@@ -133,7 +201,11 @@ fn assert_probe_events(serve: &Serve, probe: &Probe) {
         ),
         |rows: &[Row]| {
             let has = |n: &str| rows.iter().any(|r| r["event_name"] == n);
-            if has(&counter) && has(&histogram) { Ok(()) } else { Err("counter and histogram not both stored".into()) }
+            if has(&counter) && has(&histogram) {
+                Ok(())
+            } else {
+                Err("counter and histogram not both stored".into())
+            }
         },
     );
     let point = |name: &str| -> &Row {
@@ -144,23 +216,42 @@ fn assert_probe_events(serve: &Serve, probe: &Probe) {
     let c = point(&counter);
     let h = point(&histogram);
     assert_eq!(c["metric_name"], json!(counter), "{}", show(&points));
-    assert_eq!(c["value"].as_f64(), Some(7.0), "counter value 3 + 4: {}", show(&points));
+    assert_eq!(
+        c["value"].as_f64(),
+        Some(7.0),
+        "counter value 3 + 4: {}",
+        show(&points)
+    );
     assert_eq!(c["service_name"], probe.service_name, "{}", show(&points));
     assert_typed_attributes(c, "counter point");
     assert_eq!(h["metric_name"], json!(histogram), "{}", show(&points));
     let kind = |r: &Row| r["metric_kind"].as_str().unwrap_or("").to_string();
-    assert!(!kind(c).is_empty() && !kind(h).is_empty(), "metric_kind set: {}", show(&points));
-    assert_ne!(kind(c), kind(h), "a counter and a histogram are different metric kinds: {}", show(&points));
+    assert!(
+        !kind(c).is_empty() && !kind(h).is_empty(),
+        "metric_kind set: {}",
+        show(&points)
+    );
+    assert_ne!(
+        kind(c),
+        kind(h),
+        "a counter and a histogram are different metric kinds: {}",
+        show(&points)
+    );
 }
 
 #[test]
 fn python_sdk_over_otlp_http_protobuf() {
-    let Some(found) = tools::require("python_sdk_over_otlp_http_protobuf", &[Tool::VenvPython]) else {
+    let Some(found) = tools::require("python_sdk_over_otlp_http_protobuf", &[Tool::VenvPython])
+    else {
         return;
     };
     let serve = Serve::start();
     let run_id = format!("py-http-{}", std::process::id());
-    emit("otel_emit.py (http/protobuf)", &mut python_emitter(&found, "http/protobuf", &serve.http_url(), &run_id), &[]);
+    emit(
+        "otel_emit.py (http/protobuf)",
+        &mut python_emitter(&found, "http/protobuf", &serve.http_url(), &run_id),
+        &[],
+    );
     let probe = Probe {
         prefix: "probe.python.http_protobuf".into(),
         service_name: "tripline-probe-python",
@@ -170,7 +261,10 @@ fn python_sdk_over_otlp_http_protobuf() {
     assert_probe_events(&serve, &probe);
     // Graceful shutdown is part of the contract: SIGTERM → exit 0.
     let status = serve.stop();
-    assert!(status.success(), "tripline serve should exit 0 on SIGTERM, got {status}");
+    assert!(
+        status.success(),
+        "tripline serve should exit 0 on SIGTERM, got {status}"
+    );
 }
 
 #[test]
@@ -180,7 +274,11 @@ fn python_sdk_over_otlp_grpc() {
     };
     let serve = Serve::start();
     let run_id = format!("py-grpc-{}", std::process::id());
-    emit("otel_emit.py (grpc)", &mut python_emitter(&found, "grpc", &serve.grpc_url(), &run_id), &[]);
+    emit(
+        "otel_emit.py (grpc)",
+        &mut python_emitter(&found, "grpc", &serve.grpc_url(), &run_id),
+        &[],
+    );
     let probe = Probe {
         prefix: "probe.python.grpc".into(),
         service_name: "tripline-probe-python",
@@ -192,15 +290,31 @@ fn python_sdk_over_otlp_grpc() {
 
 #[test]
 fn js_sdk_over_otlp_http_json() {
-    let Some(found) = tools::require("js_sdk_over_otlp_http_json", &[Tool::Node, Tool::NodeModules]) else {
+    let Some(found) = tools::require(
+        "js_sdk_over_otlp_http_json",
+        &[Tool::Node, Tool::NodeModules],
+    ) else {
         return;
     };
     let serve = Serve::start();
     let run_id = format!("js-json-{}", std::process::id());
     let mut cmd = Command::new(found.path(Tool::Node));
-    cmd.arg(tools::support_script("otel_emit.js"))
-        .args(["--endpoint", &serve.http_url(), "--run-id", &run_id]);
-    emit("otel_emit.js (http/json)", &mut cmd, &[("TRIPLINE_NODE_MODULES", found.path(Tool::NodeModules))]);
-    let probe = Probe { prefix: "probe.js".into(), service_name: "tripline-probe-js", body: "hello from js", run_id };
+    cmd.arg(tools::support_script("otel_emit.js")).args([
+        "--endpoint",
+        &serve.http_url(),
+        "--run-id",
+        &run_id,
+    ]);
+    emit(
+        "otel_emit.js (http/json)",
+        &mut cmd,
+        &[("TRIPLINE_NODE_MODULES", found.path(Tool::NodeModules))],
+    );
+    let probe = Probe {
+        prefix: "probe.js".into(),
+        service_name: "tripline-probe-js",
+        body: "hello from js",
+        run_id,
+    };
     assert_probe_events(&serve, &probe);
 }

@@ -9,7 +9,10 @@ use super::{ReadError, Sink, Tally};
 use crate::{decode, decode_json_any, Encoding, Limits, OtlpSignal};
 
 /// Handle one JSON document or line. `known` is the signal the file name or sidecar gave,
-/// used when the document has no `resource*` key but is known to be an OTLP body.
+/// used when the document has no `resource*` key but is known to be an OTLP body. A whole
+/// `.json` document (`line` is `None`) that is neither OTLP nor known to be a body is not
+/// telemetry (a manifest, a config file) and is skipped: only JSON Lines carry flattened
+/// events.
 pub(crate) fn handle_json(
     bytes: &[u8],
     path: &Path,
@@ -30,6 +33,10 @@ pub(crate) fn handle_json(
     if let Some(signal) = known {
         let decoded = decode(signal, Encoding::Json, bytes, limits).map_err(decode_err)?;
         return tally.emit(decoded, path, sink);
+    }
+    if line.is_none() {
+        tally.not_telemetry = true;
+        return Ok(());
     }
     let event = flat_event(bytes).map_err(|detail| ReadError::BadEvent {
         path: path.to_path_buf(),

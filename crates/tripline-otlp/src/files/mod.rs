@@ -12,6 +12,9 @@
 //!   signal told by each line's top-level key (`.jsonl`, `.ndjson`, or `.json`);
 //! * JSON Lines of already-flattened events (objects without a `resource*` key).
 //!
+//! A `.json` file holding one document without OTLP keys is not telemetry (manifests,
+//! configs) and yields nothing ([`Tally::not_telemetry`]).
+//!
 //! Sidecars (`.headers.json`, `.meta.json`, `.decoded.json`, `.parsecheck.txt`), hidden
 //! files and unknown extensions are skipped. Directories are walked recursively in sorted
 //! order, so the output is deterministic.
@@ -74,6 +77,9 @@ pub struct Tally {
     pub rejected: u64,
     /// The first rejection message, if any.
     pub reject_message: Option<String>,
+    /// The file was a single JSON document without OTLP keys (a manifest, a config file)
+    /// and was skipped.
+    pub not_telemetry: bool,
 }
 
 impl Tally {

@@ -123,11 +123,12 @@ mod tests {
 
     #[test]
     fn errors_of_self_describing_lines_name_the_right_signal() {
-        let err = decode_any(br#"{"resourceMetrics":[{"scopeMetrics":[{]}]}"#)
-            .err()
-            .expect("malformed");
+        let err = decode_any(br#"{"resourceMetrics":[{"scopeMetrics":[{]}]}"#).unwrap_err();
         assert!(err.to_string().contains("metrics JSON"), "{err}");
-        assert_eq!(guess_signal(br#"{"resourceSpans":[], "x":"resourceLogs"}"#), OtlpSignal::Traces);
+        assert_eq!(
+            guess_signal(br#"{"resourceSpans":[], "x":"resourceLogs"}"#),
+            OtlpSignal::Traces
+        );
         assert_eq!(guess_signal(b"{}"), OtlpSignal::Logs);
     }
 }

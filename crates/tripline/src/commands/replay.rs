@@ -12,7 +12,11 @@ use clap::ValueEnum;
 use tripline_otlp::files::{BoxError, ReadError};
 use tripline_otlp::OtlpSignal;
 
+use tripline_event::Event;
+
+use crate::config::{Config, Overrides};
 use crate::exit;
+use crate::pipeline::setup::{self, Extra};
 
 /// Replay captured telemetry through the pipeline.
 ///
@@ -22,22 +26,45 @@ use crate::exit;
 /// JSON Lines as the Collector's file exporter writes them, and JSON Lines of already
 /// flattened events. Sidecars and other files are skipped (listed with -v).
 ///
+/// Events go through the same pipeline as `tripline serve` from decode onward: the rules
+/// (the built-in pack, or --rules instead), then redaction, so what is printed is what the
+/// server would store. With --data the events and alerts are also stored, and already
+/// stored events are skipped, exactly as the server skips an exporter's retry.
+///
+///   tripline replay captures/                          # alerts from the built-in pack
+///   tripline replay --rules my-rules/ --lists lists/ events.jsonl
 ///   tripline replay --emit events captures/ > events.jsonl
+///   tripline replay --format ocsf captures/            # OCSF Detection Finding (2004)
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// What to print: canonical events, or alerts from the rules.
-    #[arg(long, value_enum, default_value_t = Emit::Events)]
+    /// What to print: alerts from the rules, or the normalized (redacted) events.
+    #[arg(long, value_enum, default_value_t = Emit::Alerts)]
     pub emit: Emit,
+    /// Alert format: tripline's native JSON, or OCSF Detection Finding (class_uid 2004).
+    #[arg(long, value_enum, default_value_t = AlertFormat::Native)]
+    pub format: AlertFormat,
     /// Signal of protobuf bodies whose file name and sidecar do not tell it.
     #[arg(long, value_parser = parse_signal)]
     pub signal: Option<OtlpSignal>,
-    /// Directory of Sigma rules (with --emit alerts).
-    #[arg(long, value_name = "DIR")]
-    pub rules: Option<PathBuf>,
-    /// Data directory holding the store and baselines.
+    /// Rule files or directories to run instead of the built-in pack (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Also run the built-in pack when --rules is given.
+    #[arg(long)]
+    pub builtin: bool,
+    /// Extra list files or directories (YAML `name: [values]`) for `%name%` placeholders.
+    #[arg(long, value_name = "PATH")]
+    pub lists: Vec<PathBuf>,
+    /// Event-time field tried after `time` and `timestamp` (for flattened JSON Lines).
+    #[arg(long, value_name = "FIELD")]
+    pub time_field: Option<String>,
+    /// Also store events and alerts in this data directory (and skip events already there).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// TOML config file (redaction policy, allowed lateness, ...).
+    #[arg(long, value_name = "FILE", env = "TRIPLINE_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Report skipped files and per-file counts on stderr.
     #[arg(short, long)]
     pub verbose: bool,
@@ -55,30 +82,80 @@ pub enum Emit {
     Alerts,
 }
 
+/// `--format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AlertFormat {
+    /// tripline's alert JSON (`id`, `revision`, `rule`, `group`, `events`, ...).
+    Native,
+    /// OCSF 1.x Detection Finding (class_uid 2004).
+    Ocsf,
+}
+
+/// Events handed to the pipeline at once.
+const BATCH: usize = 1024;
+
 /// Parse `--signal` (`logs`, `metrics`, `traces`).
 pub fn parse_signal(s: &str) -> Result<OtlpSignal, String> {
-    OtlpSignal::parse(s).ok_or_else(|| format!("unknown signal {s:?} (use logs, metrics or traces)"))
+    OtlpSignal::parse(s)
+        .ok_or_else(|| format!("unknown signal {s:?} (use logs, metrics or traces)"))
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if args.emit == Emit::Alerts || args.rules.is_some() || args.data.is_some() {
-        anyhow::bail!(
-            "`tripline replay --emit alerts`, --rules and --data are not wired yet; \
-             use `--emit events` to print canonical events"
-        );
+    let cfg = Config::load(args.config.as_deref(), &|k| std::env::var(k).ok(), &Overrides::default())?;
+    let mut cfg = cfg;
+    if !args.rules.is_empty() {
+        cfg.rules.builtin = args.builtin;
     }
+    let extra = Extra { rules: args.rules.clone(), lists: args.lists.clone(), time_field: args.time_field.clone() };
+    let pipeline = setup::pipeline(&cfg, &extra, args.data.clone())?;
     let opts = input::Options {
         signal: args.signal,
         verbose: args.verbose,
     };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    let mut batch = Vec::with_capacity(BATCH);
+    let flush = |batch: &mut Vec<Event>, out: &mut BufWriter<io::StdoutLock<'_>>| -> anyhow::Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let outcome = pipeline.process_events(std::mem::take(batch), chrono::Utc::now().timestamp_millis())?;
+        match args.emit {
+            Emit::Events => {
+                for ev in &outcome.events {
+                    serde_json::to_writer(&mut *out, ev)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            Emit::Alerts => {
+                for alert in &outcome.alerts {
+                    match args.format {
+                        AlertFormat::Native => serde_json::to_writer(&mut *out, alert)?,
+                        AlertFormat::Ocsf => serde_json::to_writer(&mut *out, &tripline_sinks::ocsf::detection_finding(alert))?,
+                    }
+                    out.write_all(b"\n")?;
+                }
+            }
+        }
+        Ok(())
+    };
+    let mut failed: Option<anyhow::Error> = None;
     let result = input::for_each_event(&args.paths, &opts, &mut |event| {
-        serde_json::to_writer(&mut out, &event)?;
-        out.write_all(b"\n")?;
+        batch.push(event);
+        if batch.len() >= BATCH {
+            if let Err(e) = flush(&mut batch, &mut out) {
+                let msg = e.to_string();
+                failed = Some(e);
+                return Err(msg.into());
+            }
+        }
         Ok::<(), BoxError>(())
     });
-    match result.and_then(|_| out.flush().map_err(anyhow::Error::from)) {
+    let result = match failed {
+        Some(e) => Err(e),
+        None => result.and_then(|_| flush(&mut batch, &mut out)).and_then(|_| out.flush().map_err(anyhow::Error::from)),
+    };
+    match result {
         Ok(()) => Ok(exit::ok()),
         // `tripline replay ... | head` closes stdout early: not an error.
         Err(e) if is_broken_pipe(&e) => Ok(exit::ok()),
@@ -124,7 +201,9 @@ mod tests {
             error: "disk full".into(),
         });
         assert!(!is_broken_pipe(&other));
-        assert!(is_broken_pipe(&anyhow::Error::from(io::Error::from(io::ErrorKind::BrokenPipe))));
+        assert!(is_broken_pipe(&anyhow::Error::from(io::Error::from(
+            io::ErrorKind::BrokenPipe
+        ))));
     }
 
     #[test]

@@ -84,5 +84,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Err(e.into());
         }
     }
-    Ok(if findings { exit::findings() } else { exit::ok() })
+    Ok(if findings {
+        exit::findings()
+    } else {
+        exit::ok()
+    })
 }

@@ -80,11 +80,6 @@ impl Pipeline {
         Ok(Pipeline { stages: Mutex::new(Stages { detector, store }), redactor })
     }
 
-    /// The redactor (for anything else that leaves the process, such as printed events).
-    pub fn redactor(&self) -> &Redactor {
-        &self.redactor
-    }
-
     /// Run one batch through detect → redact → store. Blocking; call from a blocking
     /// thread. Returns only after the store has committed (when there is a store).
     pub fn process_events(

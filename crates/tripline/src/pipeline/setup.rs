@@ -1,7 +1,6 @@
 //! Building a [`Pipeline`] from the config: shared by `serve` and `replay`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context;
 use tripline_redact::{RedactionPolicy, Redactor, SecretScanner};

@@ -57,7 +57,10 @@ impl CodexEnv {
     /// `model_base_url`, then `otel_toml`) and makes the work dir a git repository with one
     /// commit (`git` is the git binary).
     pub fn new(git: &Path, model_base_url: &str, otel_toml: &str) -> CodexEnv {
-        let dir = tempfile::Builder::new().prefix("tripline-codex-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("tripline-codex-")
+            .tempdir()
+            .expect("temp dir");
         let env = CodexEnv { dir };
         for d in [env.codex_home(), env.home(), env.work()] {
             std::fs::create_dir_all(d).expect("create codex scratch dirs");
@@ -69,10 +72,26 @@ impl CodexEnv {
              request_max_retries = 1\nstream_max_retries = 1\n\n{otel_toml}"
         );
         std::fs::write(env.codex_home().join("config.toml"), config).expect("write config.toml");
-        std::fs::write(env.work().join("README.md"), "# scratch repo for tripline tests\n").unwrap();
+        std::fs::write(
+            env.work().join("README.md"),
+            "# scratch repo for tripline tests\n",
+        )
+        .unwrap();
         env.git(git, &["init", "--quiet"]);
         env.git(git, &["add", "README.md"]);
-        env.git(git, &["-c", "user.name=tripline", "-c", "user.email=tripline@example.invalid", "commit", "--quiet", "-m", "init"]);
+        env.git(
+            git,
+            &[
+                "-c",
+                "user.name=tripline",
+                "-c",
+                "user.email=tripline@example.invalid",
+                "commit",
+                "--quiet",
+                "-m",
+                "init",
+            ],
+        );
         env
     }
 
@@ -119,6 +138,7 @@ impl CodexEnv {
             .current_dir(self.work())
             .env("HOME", self.home())
             .env("GIT_CONFIG_NOSYSTEM", "1");
-        process::run("git", &mut cmd, Duration::from_secs(30)).assert_success(&format!("git {args:?}"));
+        process::run("git", &mut cmd, Duration::from_secs(30))
+            .assert_success(&format!("git {args:?}"));
     }
 }

@@ -23,9 +23,13 @@ impl MockModel {
     /// Starts the mock with `script` (a list of steps, or `{"steps": [...], "routes": [...]}`;
     /// see the script's doc) using `python3`, and waits for its port file.
     pub fn start(python3: &Path, script: &Value) -> MockModel {
-        let dir = tempfile::Builder::new().prefix("tripline-mock-model-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("tripline-mock-model-")
+            .tempdir()
+            .expect("temp dir");
         let script_path = dir.path().join("script.json");
-        std::fs::write(&script_path, serde_json::to_vec_pretty(script).unwrap()).expect("write script");
+        std::fs::write(&script_path, serde_json::to_vec_pretty(script).unwrap())
+            .expect("write script");
         let port_file = dir.path().join("port");
         let stderr = File::create(dir.path().join("mock.stderr")).expect("create mock log");
         let child = Command::new(python3)
@@ -41,14 +45,27 @@ impl MockModel {
             .stderr(stderr)
             .spawn()
             .expect("start mock_model.py");
-        let mut mock = MockModel { child, dir, port: 0 };
-        mock.port = wait::poll("the mock model to write its port file", START_TIMEOUT, || {
-            if let Ok(Some(status)) = mock.child.try_wait() {
-                panic!("mock_model.py exited with {status} before listening\n{}", mock.log_text());
-            }
-            let text = std::fs::read_to_string(&port_file).map_err(|e| e.to_string())?;
-            text.trim().parse::<u16>().map_err(|e| format!("port file {text:?}: {e}"))
-        });
+        let mut mock = MockModel {
+            child,
+            dir,
+            port: 0,
+        };
+        mock.port = wait::poll(
+            "the mock model to write its port file",
+            START_TIMEOUT,
+            || {
+                if let Ok(Some(status)) = mock.child.try_wait() {
+                    panic!(
+                        "mock_model.py exited with {status} before listening\n{}",
+                        mock.log_text()
+                    );
+                }
+                let text = std::fs::read_to_string(&port_file).map_err(|e| e.to_string())?;
+                text.trim()
+                    .parse::<u16>()
+                    .map_err(|e| format!("port file {text:?}: {e}"))
+            },
+        );
         mock
     }
 

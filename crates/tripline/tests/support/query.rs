@@ -87,7 +87,10 @@ pub fn show(rows: &[Row]) -> String {
 
 /// The string in column `col`, or a panic naming the row.
 pub fn str_col<'a>(row: &'a Row, col: &str) -> &'a str {
-    row.get(col)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("column {col:?} is not a string in {}", Value::Object(row.clone())))
+    row.get(col).and_then(Value::as_str).unwrap_or_else(|| {
+        panic!(
+            "column {col:?} is not a string in {}",
+            Value::Object(row.clone())
+        )
+    })
 }

@@ -35,13 +35,23 @@ impl Serve {
 
     /// As [`Serve::start`], with extra command-line arguments.
     pub fn start_with(extra: &[&str]) -> Serve {
-        let dir = tempfile::Builder::new().prefix("tripline-serve-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("tripline-serve-")
+            .tempdir()
+            .expect("temp dir");
         let data = dir.path().join("data");
         let ready = dir.path().join("ready.json");
         let log = dir.path().join("serve.log");
         let log_file = File::create(&log).expect("create serve log");
         let child = tools::tripline_command()
-            .args(["serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--data"])
+            .args([
+                "serve",
+                "--http",
+                "127.0.0.1:0",
+                "--grpc",
+                "127.0.0.1:0",
+                "--data",
+            ])
             .arg(&data)
             .arg("--ready-file")
             .arg(&ready)
@@ -51,7 +61,14 @@ impl Serve {
             .stderr(log_file)
             .spawn()
             .expect("start tripline serve");
-        let mut serve = Serve { child, dir, data, log, http: String::new(), grpc: String::new() };
+        let mut serve = Serve {
+            child,
+            dir,
+            data,
+            log,
+            http: String::new(),
+            grpc: String::new(),
+        };
         let (http, grpc) = serve.wait_ready(&ready);
         serve.http = http;
         serve.grpc = grpc;
@@ -59,21 +76,29 @@ impl Serve {
     }
 
     fn wait_ready(&mut self, ready: &Path) -> (String, String) {
-        wait::poll("tripline serve to write its ready file", READY_TIMEOUT, || {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("tripline serve exited with {status} before it was ready\n{}", self.log_text());
-            }
-            let text = std::fs::read_to_string(ready).map_err(|e| format!("{}: {e}", ready.display()))?;
-            let json: Value = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("ready file is not JSON ({e}): {text:?}"));
-            let addr = |key: &str| -> String {
-                json[key]
-                    .as_str()
-                    .unwrap_or_else(|| panic!("ready file lacks a string {key:?}: {text}"))
-                    .to_string()
-            };
-            Ok((addr("http"), addr("grpc")))
-        })
+        wait::poll(
+            "tripline serve to write its ready file",
+            READY_TIMEOUT,
+            || {
+                if let Ok(Some(status)) = self.child.try_wait() {
+                    panic!(
+                        "tripline serve exited with {status} before it was ready\n{}",
+                        self.log_text()
+                    );
+                }
+                let text = std::fs::read_to_string(ready)
+                    .map_err(|e| format!("{}: {e}", ready.display()))?;
+                let json: Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("ready file is not JSON ({e}): {text:?}"));
+                let addr = |key: &str| -> String {
+                    json[key]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("ready file lacks a string {key:?}: {text}"))
+                        .to_string()
+                };
+                Ok((addr("http"), addr("grpc")))
+            },
+        )
     }
 
     /// The OTLP/HTTP listen address, `127.0.0.1:PORT`.
@@ -131,7 +156,10 @@ impl Serve {
     pub fn stop(mut self) -> ExitStatus {
         match process::terminate(&mut self.child, STOP_GRACE) {
             Some(status) => status,
-            None => panic!("tripline serve did not exit within {STOP_GRACE:?} of SIGTERM\n{}", self.log_text()),
+            None => panic!(
+                "tripline serve did not exit within {STOP_GRACE:?} of SIGTERM\n{}",
+                self.log_text()
+            ),
         }
     }
 }

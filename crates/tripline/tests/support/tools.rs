@@ -38,7 +38,9 @@ impl Tool {
             Tool::Node => "node (Node.js 20+) on PATH".into(),
             Tool::NodeModules => format!(
                 "the OpenTelemetry JS SDK ({})",
-                node_modules_path(&tools).join("@opentelemetry/sdk-logs").display()
+                node_modules_path(&tools)
+                    .join("@opentelemetry/sdk-logs")
+                    .display()
             ),
             Tool::VenvPython => format!(
                 "the Python venv with the OpenTelemetry SDK ({})",
@@ -168,10 +170,12 @@ fn venv_python_path(tools: &Path) -> PathBuf {
 fn on_path(name: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let path = env::var_os("PATH")?;
-    env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| {
-        candidate
-            .metadata()
-            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-            .unwrap_or(false)
-    })
+    env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| {
+            candidate
+                .metadata()
+                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                .unwrap_or(false)
+        })
 }

@@ -48,14 +48,21 @@ pub fn for_each_event(
         }
         let tally = files::read_file(file, &read_opts, on_event)?;
         events += tally.events;
+        if tally.not_telemetry {
+            if opts.verbose {
+                bar.suspend(|| {
+                    eprintln!("skipped {}: JSON without OTLP keys", file.path.display())
+                });
+            }
+            bar.inc(file.size);
+            continue;
+        }
         if tally.rejected > 0 {
             let why = tally.reject_message.as_deref().unwrap_or("over a limit");
             bar.suspend(|| eprintln!("warning: {}: {why}", file.path.display()));
         }
         if opts.verbose {
-            bar.suspend(|| {
-                eprintln!("read {}: {} events", file.path.display(), tally.events)
-            });
+            bar.suspend(|| eprintln!("read {}: {} events", file.path.display(), tally.events));
         }
         bar.inc(file.size);
     }
@@ -68,7 +75,8 @@ mod tests {
     use super::*;
 
     fn fixtures() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tripline-otlp/tests/fixtures/codex/a-baseline")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tripline-otlp/tests/fixtures/codex/a-baseline")
     }
 
     #[test]
@@ -97,6 +105,9 @@ mod tests {
         })
         .unwrap_err()
         .to_string();
-        assert!(err.contains("0001-traces.pb") && err.contains("sink full"), "{err}");
+        assert!(
+            err.contains("0001-traces.pb") && err.contains("sink full"),
+            "{err}"
+        );
     }
 }

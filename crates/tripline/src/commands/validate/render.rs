@@ -119,10 +119,18 @@ pub fn table(reports: &[GroupReport], all: bool) -> String {
             let _ = writeln!(out, "  unknown events: {}", f.unknown_events.join(", "));
         }
         if !f.missing_expected.is_empty() {
-            let _ = writeln!(out, "  expected but not seen: {}", f.missing_expected.join(", "));
+            let _ = writeln!(
+                out,
+                "  expected but not seen: {}",
+                f.missing_expected.join(", ")
+            );
         }
         for (name, keys) in &f.new_keys {
-            let _ = writeln!(out, "  {name}: keys not in the known schema: {}", keys.join(", "));
+            let _ = writeln!(
+                out,
+                "  {name}: keys not in the known schema: {}",
+                keys.join(", ")
+            );
         }
         for (name, keys) in &f.missing_keys {
             let _ = writeln!(out, "  {name}: known keys not seen: {}", keys.join(", "));

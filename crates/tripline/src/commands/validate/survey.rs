@@ -249,9 +249,19 @@ redacted = ["[REDACTED]"]
         let base = r#""signal":"log","agent":"codex","service_name":"codex_exec","originator":"codex_exec","app_version":"0.1","conversation_id":"c""#;
         s.add(&ev(&format!(r#"{{{base},"event_name":"codex.user_prompt","prompt":"hi AKIA","time":"2026-01-01T00:00:01Z","extra_key":1}}"#)), &schema);
         s.add(&ev(&format!(r#"{{{base},"event_name":"codex.user_prompt","prompt":"[REDACTED]","time":"2026-01-01T00:00:00Z"}}"#)), &schema);
-        s.add(&ev(&format!(r#"{{{base},"event_name":"codex.brand_new","time":"2026-01-01T00:00:02Z"}}"#)), &schema);
+        s.add(
+            &ev(&format!(
+                r#"{{{base},"event_name":"codex.brand_new","time":"2026-01-01T00:00:02Z"}}"#
+            )),
+            &schema,
+        );
         // named only by the OTLP eventName field: listed, not judged
-        s.add(&ev(&format!(r#"{{{base},"event_name":"event x.rs:1","otlp_event_name":"event x.rs:1"}}"#)), &schema);
+        s.add(
+            &ev(&format!(
+                r#"{{{base},"event_name":"event x.rs:1","otlp_event_name":"event x.rs:1"}}"#
+            )),
+            &schema,
+        );
         assert_eq!(s.groups.len(), 1);
         let (key, group) = s.groups.iter().next().unwrap();
         assert_eq!(group.prompts_seen, 2);
