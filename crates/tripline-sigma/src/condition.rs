@@ -17,6 +17,18 @@ pub enum Cond {
     Ident(usize),
 }
 
+impl Cond {
+    /// Evaluate the tree, asking `leaf` whether identifier `i` holds.
+    pub fn eval_with(&self, leaf: &dyn Fn(usize) -> bool) -> bool {
+        match self {
+            Cond::And(v) => v.iter().all(|c| c.eval_with(leaf)),
+            Cond::Or(v) => v.iter().any(|c| c.eval_with(leaf)),
+            Cond::Not(c) => !c.eval_with(leaf),
+            Cond::Ident(i) => leaf(*i),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Token {
     Open,

@@ -75,15 +75,26 @@ pub struct Detection {
 impl Detection {
     /// Evaluate the condition on an event.
     pub fn eval(&self, ev: &dyn FieldSource) -> bool {
-        self.eval_cond(&self.cond, ev)
+        self.eval_cond(&self.cond, ev, &|_| false)
     }
 
-    fn eval_cond(&self, c: &Cond, ev: &dyn FieldSource) -> bool {
-        match c {
-            Cond::And(v) => v.iter().all(|c| self.eval_cond(c, ev)),
-            Cond::Or(v) => v.iter().any(|c| self.eval_cond(c, ev)),
-            Cond::Not(c) => !self.eval_cond(c, ev),
-            Cond::Ident(i) => self.searches.get(*i).is_some_and(|s| s.eval(ev)),
+    /// Evaluate the condition where identifier `i` also holds when `extra(i)` does
+    /// (secret matching, see `engine::dynamic`).
+    pub fn eval_with(&self, ev: &dyn FieldSource, extra: &dyn Fn(usize) -> bool) -> bool {
+        self.eval_cond(&self.cond, ev, extra)
+    }
+
+    /// Evaluate another condition over this detection's identifiers (dynamic levels).
+    pub fn eval_cond(&self, c: &Cond, ev: &dyn FieldSource, extra: &dyn Fn(usize) -> bool) -> bool {
+        c.eval_with(&|i| self.searches.get(i).is_some_and(|s| s.eval(ev)) || extra(i))
+    }
+
+    /// The event fields identifier `i` reads (empty for keyword searches).
+    pub fn fields_of(&self, i: usize) -> Vec<&str> {
+        match self.searches.get(i) {
+            Some(Search::And(items)) => items.iter().map(|f| f.field.as_str()).collect(),
+            Some(Search::AnyOf(maps)) => maps.iter().flatten().map(|f| f.field.as_str()).collect(),
+            _ => Vec::new(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! tripline's streaming Sigma engine (no I/O).
 //!
 //! * [`Engine::compile`] parses and compiles Sigma v2.1 rule files (detections,
-//!   correlations, filters, plus tripline's `first_seen` and `suppress` extensions);
+//!   correlations, filters, plus tripline's `first_seen`, `suppress` and `tripline:`
+//!   (dynamic level, secret matching) extensions);
 //! * [`Engine::process`] runs one [`tripline_event::Event`] through them and returns
 //!   [`Output`]s carrying [`tripline_event::Alert`]s;
 //! * [`Engine::snapshot`] / [`Engine::restore`] persist the streaming state.
@@ -14,6 +15,7 @@ pub mod correlation;
 pub mod detection;
 pub mod engine;
 pub mod error;
+pub mod extension;
 pub mod first_seen;
 pub mod lists;
 pub mod mapping;
@@ -21,6 +23,7 @@ pub mod matcher;
 pub mod modifiers;
 pub mod pattern;
 pub mod rule;
+pub mod secret;
 pub mod source;
 pub mod suppress;
 pub mod time;
@@ -32,4 +35,5 @@ pub use error::CompileError;
 pub use first_seen::BaselineEntry;
 pub use lists::Lists;
 pub use mapping::FieldMapping;
+pub use secret::{SecretCheck, SecretConfidence};
 pub use source::FieldSource;

@@ -8,6 +8,7 @@ use serde_norway::Value as Yaml;
 use crate::correlation::spec::{self, CorrSpec};
 use crate::detection::{self, Detection};
 use crate::error::CompileError;
+use crate::extension::ExtSpec;
 use crate::lists::Lists;
 use crate::mapping::FieldMapping;
 use crate::suppress::SuppressSpec;
@@ -57,6 +58,8 @@ pub struct RuleDoc {
     pub body: DocBody,
     /// optional suppression (tripline extension)
     pub suppress: Option<SuppressSpec>,
+    /// the `tripline:` key (dynamic level, secret matching), empty when absent
+    pub ext: ExtSpec,
 }
 
 /// Parse one YAML document into a rule.
@@ -128,6 +131,10 @@ pub fn parse_document(
         None => None,
         Some(v) => Some(SuppressSpec::parse(v).map_err(|e| err("suppress", "suppress", e.0))?),
     };
+    let ext = match get("tripline") {
+        None | Some(Yaml::Null) => ExtSpec::default(),
+        Some(v) => ExtSpec::parse(v).map_err(|e| err("tripline", "tripline", e.0))?,
+    };
     let located = |(field, e): detection::Located| {
         CompileError::new(path, field_line(doc, &field), &field, e.0)
     };
@@ -194,10 +201,21 @@ pub fn parse_document(
             .map_err(|(f, e)| located((f.replacen("detection", "filter", 1), e)))?;
         DocBody::Filter { rules, detection }
     };
+    if !ext.is_empty() && matches!(body, DocBody::Filter { .. }) {
+        return Err(err("tripline", "tripline", "not supported on filters".into()));
+    }
+    if !ext.secret_fields.is_empty() && matches!(body, DocBody::Correlation(_)) {
+        return Err(err(
+            "tripline",
+            "tripline.secret_fields",
+            "only detection rules can use secret_fields (put it on the helper rule)".into(),
+        ));
+    }
     Ok(RuleDoc {
         meta,
         body,
         suppress,
+        ext,
     })
 }
 

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::dynamic::{DynLevel, SecretAug};
 use super::{CorrRule, DetRule, Engine, EngineOptions, RuleSource, State};
 use crate::error::CompileError;
 use crate::lists::Lists;
@@ -85,6 +86,7 @@ pub(super) fn compile(
     let mut corr = Vec::new();
     let mut filters = Vec::new();
     let mut seen_ids: HashMap<String, (String, usize)> = HashMap::new();
+    let mut corr_ext = Vec::new();
     for d in docs {
         if let Some((p, l)) = seen_ids.get(&d.meta.id) {
             errors.push(CompileError::new(
@@ -98,21 +100,38 @@ pub(super) fn compile(
         seen_ids.insert(d.meta.id.clone(), (d.meta.path.clone(), d.meta.line));
         let emits = !d.meta.name.contains("__");
         match d.body {
-            DocBody::Detection(detection) => det.push(DetRule {
-                meta: d.meta,
-                detection,
-                filters: Vec::new(),
-                emits,
-                feeds: Vec::new(),
-                suppress: d.suppress,
-            }),
-            DocBody::Correlation(spec) => corr.push(CorrRule {
-                meta: d.meta,
-                spec,
-                emits,
-                feeds: Vec::new(),
-                suppress: d.suppress,
-            }),
+            DocBody::Detection(detection) => {
+                let ext_err = |e: crate::error::LocalError| {
+                    CompileError::new(&d.meta.path, d.meta.line, "tripline", e.0)
+                };
+                let map = |f: &str| opts.mapping.map(f).to_owned();
+                let resolved = DynLevel::for_detection(&d.ext, &detection)
+                    .and_then(|l| Ok((l, SecretAug::resolve(&d.ext, &detection, &map)?)));
+                match resolved {
+                    Ok((level, secret)) => det.push(DetRule {
+                        meta: d.meta,
+                        detection,
+                        filters: Vec::new(),
+                        emits,
+                        feeds: Vec::new(),
+                        suppress: d.suppress,
+                        level,
+                        secret,
+                    }),
+                    Err(e) => errors.push(ext_err(e)),
+                }
+            }
+            DocBody::Correlation(spec) => {
+                corr_ext.push(d.ext);
+                corr.push(CorrRule {
+                    meta: d.meta,
+                    spec,
+                    emits,
+                    feeds: Vec::new(),
+                    suppress: d.suppress,
+                    level: None,
+                })
+            }
             DocBody::Filter { rules, detection } => filters.push((d.meta, rules, detection)),
         }
     }
@@ -176,8 +195,17 @@ pub(super) fn compile(
             }
         }
     }
+    let mut helpers: Vec<Vec<(usize, usize)>> = vec![Vec::new(); corr.len()];
     for (i, ci, pos) in det_links {
         det[i].feeds.push((ci, pos));
+        helpers[ci].push((pos, i));
+    }
+    for (ci, ext) in corr_ext.iter().enumerate() {
+        let c = &corr[ci];
+        match DynLevel::for_correlation(ext, &c.spec.rules, &helpers[ci], &det) {
+            Ok(l) => corr[ci].level = l,
+            Err(e) => errors.push(CompileError::new(&c.meta.path, c.meta.line, "tripline", e.0)),
+        }
     }
     for (j, ci, pos) in corr_links {
         corr[j].feeds.push((ci, pos));

@@ -1,6 +1,7 @@
 //! The engine: compile rule sources once, then stream events through it.
 
 mod compile;
+mod dynamic;
 mod process;
 mod state;
 
@@ -13,6 +14,7 @@ use crate::detection::Detection;
 use crate::lists::Lists;
 use crate::mapping::FieldMapping;
 use crate::rule::RuleMeta;
+use crate::secret::SecretCheck;
 use crate::suppress::SuppressSpec;
 
 /// One rule file handed to the engine: its path (for messages) and its text.
@@ -36,6 +38,8 @@ pub struct EngineOptions {
     pub allowed_lateness_ns: i64,
     /// field used for pre-dispatch (rules pinning it are only evaluated on their values)
     pub dispatch_field: String,
+    /// secret predicate for `tripline.secret_fields` (none: secret matching never holds)
+    pub secret_check: Option<SecretCheck>,
 }
 
 impl Default for EngineOptions {
@@ -45,6 +49,7 @@ impl Default for EngineOptions {
             time_fields: vec!["time".into(), "timestamp".into()],
             allowed_lateness_ns: 0,
             dispatch_field: tripline_event::names::EVENT_NAME.into(),
+            secret_check: None,
         }
     }
 }
@@ -59,6 +64,10 @@ pub(crate) struct DetRule {
     /// (correlation index, position in its `rules`)
     pub feeds: Vec<(usize, usize)>,
     pub suppress: Option<SuppressSpec>,
+    /// `tripline.levels` / `level_field`
+    pub level: Option<dynamic::DynLevel>,
+    /// `tripline.secret_fields`
+    pub secret: Option<dynamic::SecretAug>,
 }
 
 /// A compiled correlation rule.
@@ -69,6 +78,8 @@ pub(crate) struct CorrRule {
     pub emits: bool,
     pub feeds: Vec<(usize, usize)>,
     pub suppress: Option<SuppressSpec>,
+    /// `tripline.levels` / `level_field`
+    pub level: Option<dynamic::DynLevel>,
 }
 
 /// The streaming Sigma engine. No I/O: time comes from events or from the caller.

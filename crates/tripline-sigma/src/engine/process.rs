@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use tripline_event::{Event, Value};
 
-use super::Engine;
+use super::{dynamic, Engine};
 use crate::alert::{self, AlertParts, Output, OutputKind};
 use crate::correlation::spec::CorrType;
 use crate::correlation::window::{holds, Entry, GroupWindow};
@@ -64,7 +64,7 @@ impl Engine {
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("seq:{seq}"));
             if r.emits {
-                let a = alert::build(AlertParts {
+                let mut a = alert::build(AlertParts {
                     meta: &r.meta,
                     group: Group::new(),
                     first_ns: t,
@@ -74,6 +74,11 @@ impl Engine {
                     count: 1,
                     what: "rule matched".into(),
                 });
+                if let Some(l) = r.level.as_ref().and_then(|l| {
+                    l.detection_level(r, ev, self.opts.secret_check.as_ref())
+                }) {
+                    a.rule.level = l;
+                }
                 let o = Output {
                     kind: OutputKind::Match,
                     rule_id: r.meta.id.clone(),
@@ -178,9 +183,16 @@ impl Engine {
             .and_then(|k| self.dispatch.get(k))
             .map(Vec::as_slice)
             .unwrap_or(&[]);
+        let secret = self.opts.secret_check.as_ref();
         let hit = |i: &usize| {
             let r = &self.det[*i];
-            r.detection.eval(ev) && !r.filters.iter().any(|f| f.eval(ev))
+            let matched = match (&r.secret, secret) {
+                (Some(_), Some(_)) => r
+                    .detection
+                    .eval_with(ev, &|k| dynamic::secret_holds(r, k, ev, secret)),
+                _ => r.detection.eval(ev),
+            };
+            matched && !r.filters.iter().any(|f| f.eval(ev))
         };
         let mut out: Vec<usize> = pinned.iter().filter(|i| hit(i)).copied().collect();
         let before = out.len();
@@ -296,7 +308,10 @@ impl Engine {
             window.len()
         )
         .to_lowercase();
-        let a = alert::build(AlertParts {
+        let level = c.level.as_ref().and_then(|l| {
+            l.correlation_level(&self.det, &window, self.opts.secret_check.as_ref())
+        });
+        let mut a = alert::build(AlertParts {
             meta: &c.meta,
             group: group.clone(),
             first_ns,
@@ -306,6 +321,9 @@ impl Engine {
             count: window.len() as u64,
             what,
         });
+        if let Some(l) = level {
+            a.rule.level = l;
+        }
         let emits = c.emits;
         let meta = c.meta.clone();
         let feeds = c.feeds.clone();

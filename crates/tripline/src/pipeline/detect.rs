@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use tripline_event::{Alert, Event};
 use tripline_sigma::{Engine, EngineOptions, Lists, RuleSource};
 
+use super::enrich::{Enricher, Registries};
 use crate::builtin;
 use crate::rulefiles;
 
@@ -26,6 +27,7 @@ pub struct Detector {
     sources: Vec<RuleSource>,
     lists: Lists,
     opts: EngineOptions,
+    enricher: Enricher,
 }
 
 impl Detector {
@@ -45,13 +47,16 @@ impl Detector {
         sources.extend(rulefiles::load_sources(&files)?);
         let lists = load_lists(set)?;
         let engine = compile(&sources, &lists, &opts)?;
-        Ok(Detector { engine, sources, lists, opts })
+        let enricher = Enricher::new(Registries::load(&set.lists, &lists)?);
+        Ok(Detector { engine, sources, lists, opts, enricher })
     }
 
     /// Recompile with new lists, keeping the streaming state.
     pub fn reload_lists(&mut self, set: &RuleSet) -> anyhow::Result<()> {
         let lists = load_lists(set)?;
+        let registries = Registries::load(&set.lists, &lists)?;
         self.engine.set_lists(&lists).map_err(compile_errors)?;
+        self.enricher.set_registries(registries);
         self.lists = lists;
         Ok(())
     }
@@ -70,14 +75,36 @@ impl Detector {
         alerts
     }
 
-    /// The engine's streaming state (windows, suppression, baselines).
-    pub fn snapshot(&self) -> Vec<u8> {
-        self.engine.snapshot()
+    /// Run the enrichment stage over a batch, in order (before [`Detector::run`]).
+    pub fn enrich(&mut self, events: &mut [Event]) {
+        self.enricher.enrich_all(events);
     }
 
-    /// Restore state produced by [`Detector::snapshot`].
+    /// The streaming state: `{"engine": <engine snapshot>, "enrich": <enrichment state>}`
+    /// (windows, suppression, baselines, per-conversation context).
+    pub fn snapshot(&self) -> Vec<u8> {
+        let engine: serde_json::Value =
+            serde_json::from_slice(&self.engine.snapshot()).unwrap_or(serde_json::Value::Null);
+        serde_json::to_vec(&serde_json::json!({"engine": engine, "enrich": self.enricher.snapshot()}))
+            .unwrap_or_default()
+    }
+
+    /// Restore state produced by [`Detector::snapshot`] (or an engine-only snapshot from
+    /// before the enrichment stage existed).
     pub fn restore(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
-        self.engine.restore(bytes).map_err(anyhow::Error::msg)
+        let v: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| anyhow::anyhow!("invalid detector snapshot: {e}"))?;
+        match v {
+            serde_json::Value::Object(mut m) if m.contains_key("enrich") && m.contains_key("engine") => {
+                let engine = serde_json::to_vec(&m.remove("engine").unwrap_or_default())?;
+                self.engine.restore(&engine).map_err(anyhow::Error::msg)?;
+                self.enricher.restore(m.remove("enrich").unwrap_or_default())
+            }
+            _ => {
+                self.enricher.reset();
+                self.engine.restore(bytes).map_err(anyhow::Error::msg)
+            }
+        }
     }
 
     /// Drop all streaming state (used when the last committed state cannot be read).
@@ -85,6 +112,7 @@ impl Detector {
         if let Ok(fresh) = compile(&self.sources, &self.lists, &self.opts) {
             self.engine = fresh;
         }
+        self.enricher.reset();
     }
 
     /// The compiled engine, for inspection (`tripline baseline`).

@@ -6,6 +6,7 @@
 //! same code as production from decode onward.
 
 pub mod detect;
+pub mod enrich;
 pub mod ingest;
 pub mod key;
 pub mod setup;
@@ -106,7 +107,9 @@ impl Pipeline {
             }
         }
 
-        // Detection sees the raw values.
+        // Registries and conversation context become plain fields, then detection sees
+        // the raw values.
+        detector.enrich(&mut events);
         let mut alerts = detector.run(&events);
 
         // Nothing unredacted goes further.

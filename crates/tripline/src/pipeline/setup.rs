@@ -41,7 +41,21 @@ pub fn engine_options(cfg: &Config, extra: &Extra) -> EngineOptions {
     if let Some(f) = &extra.time_field {
         opts.time_fields.push(f.clone());
     }
+    opts.secret_check = Some(secret_check());
     opts
+}
+
+/// The engine's secret predicate (`tripline.secret_fields`): the redaction crate's
+/// built-in detectors, so rules and the redactor agree on what a secret is.
+pub fn secret_check() -> tripline_sigma::SecretCheck {
+    let scanner = SecretScanner::shared_builtin();
+    tripline_sigma::SecretCheck::new(move |text, min| {
+        let min = match min {
+            tripline_sigma::SecretConfidence::Low => tripline_redact::Confidence::Low,
+            tripline_sigma::SecretConfidence::High => tripline_redact::Confidence::High,
+        };
+        scanner.contains_secret_at_least(text, min)
+    })
 }
 
 /// The redactor the `[redaction]` section describes, keyed with the key file.

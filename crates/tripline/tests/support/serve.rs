@@ -121,6 +121,11 @@ impl Serve {
         format!("http://{}", self.grpc)
     }
 
+    /// The server's process id (for /proc readings).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The data directory given to `--data` (and to `tripline query --data`).
     pub fn data_dir(&self) -> &Path {
         &self.data
