@@ -10,6 +10,13 @@ pub struct DurationError {
     reason: &'static str,
 }
 
+impl DurationError {
+    /// Why the text is not a duration (`empty`, `missing unit`, `unknown unit`, ...).
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
 /// Parse a duration made of `<number><unit>` parts, units `w`, `d`, `h`, `m`, `s`, `ms`.
 pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
     let err = |reason| DurationError {

@@ -54,45 +54,18 @@ pub struct ParseDurationError {
 impl FromStr for HumanDuration {
     type Err = ParseDurationError;
 
+    /// One parser for every duration in tripline: [`tripline_store::duration::parse_duration`]
+    /// (`<number><unit>` parts, units `w d h m s ms`), plus a bare `0`.
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let err = |reason| ParseDurationError {
-            input: input.to_string(),
-            reason,
-        };
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(err("empty"));
-        }
-        if s == "0" {
+        if input.trim() == "0" {
             return Ok(HumanDuration(Duration::ZERO));
         }
-        let mut total_ms: u64 = 0;
-        let mut rest = s;
-        while !rest.is_empty() {
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if digits == 0 {
-                return Err(err("expected a number"));
-            }
-            let number: u64 = rest[..digits]
-                .parse()
-                .map_err(|_| err("number too large"))?;
-            rest = &rest[digits..];
-            let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-            let unit = &rest[..unit_len];
-            rest = &rest[unit_len..];
-            let Some((_, ms)) = UNITS.iter().find(|(name, _)| *name == unit) else {
-                return Err(err(if unit.is_empty() {
-                    "missing unit"
-                } else {
-                    "unknown unit"
-                }));
-            };
-            total_ms = number
-                .checked_mul(*ms)
-                .and_then(|v| total_ms.checked_add(v))
-                .ok_or_else(|| err("too large"))?;
-        }
-        Ok(HumanDuration(Duration::from_millis(total_ms)))
+        tripline_store::duration::parse_duration(input)
+            .map(HumanDuration)
+            .map_err(|e| ParseDurationError {
+                input: input.to_string(),
+                reason: e.reason(),
+            })
     }
 }
 

@@ -22,7 +22,7 @@ use tripline_sigma::Lists;
 use crate::builtin;
 use crate::rulefiles;
 
-pub use posture::{Posture, Verdict};
+pub use posture::Posture;
 pub use session::SessionClasses;
 pub use state::EnrichState;
 pub use tools::Tools;

@@ -41,6 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let lists = files::load_lists(args.lists.as_deref())?;
     let mut opts = EngineOptions {
         mapping: files::load_mapping(args.mapping.as_deref())?,
+        secret_check: Some(crate::pipeline::setup::secret_check()),
         ..EngineOptions::default()
     };
     if let Some(f) = args.time_field {

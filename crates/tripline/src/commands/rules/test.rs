@@ -146,6 +146,7 @@ fn run_tests(args: &Args) -> anyhow::Result<(usize, usize)> {
     let lists = files::load_lists(args.lists.as_deref())?;
     let opts = EngineOptions {
         mapping: files::load_mapping(args.mapping.as_deref())?,
+        secret_check: Some(crate::pipeline::setup::secret_check()),
         ..EngineOptions::default()
     };
     let mut engine = match Engine::compile(&sources, &lists, &opts) {
