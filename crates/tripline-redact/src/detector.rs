@@ -142,9 +142,24 @@ impl Detector {
                 self.keep_if_valid(text, m.start(), m.end(), out);
             }
         } else {
-            for caps in self.regex.captures_iter(text) {
-                if let Some(m) = caps.get(self.group) {
-                    self.keep_if_valid(text, m.start(), m.end(), out);
+            // The context before the secret (`password=`) may itself sit inside what an
+            // earlier match took for a secret (`generic_password:\nDB_PASSWORD="..."`), so
+            // the search resumes at the start of each captured secret, not after the whole
+            // match: no assignment is hidden behind another.
+            let mut pos = 0;
+            while pos <= text.len() {
+                let Some(caps) = self.regex.captures_at(text, pos) else { break };
+                let whole = caps.get(0).map_or(pos..pos, |m| m.range());
+                let next = match caps.get(self.group) {
+                    Some(m) => {
+                        self.keep_if_valid(text, m.start(), m.end(), out);
+                        m.start().max(whole.start + 1)
+                    }
+                    None => whole.end.max(whole.start + 1),
+                };
+                pos = next;
+                while pos < text.len() && !text.is_char_boundary(pos) {
+                    pos += 1;
                 }
             }
         }

@@ -629,3 +629,17 @@ fn secrets_in_field_names_are_masked_too() {
     };
     assert_eq!(obj["ok"], Value::Int(2));
 }
+
+/// An assignment's context can sit inside what an earlier match took for a value:
+/// `generic_password:\nDB_PASSWORD="..."` must still mask the real password.
+#[test]
+fn assignment_hidden_behind_an_earlier_match_is_masked() {
+    let r = tripline_redact::Redactor::new(
+        tripline_redact::RedactionPolicy::default(),
+        tripline_redact::SecretScanner::shared_builtin(),
+        b"0123456789abcdef0123456789abcdef",
+    );
+    let text = "contents of generic_password:\nDB_PASSWORD=\"S3cr3t-P4ss!S3cr3t-P4ss!\"\nend";
+    let out = r.redact_str(text);
+    assert!(!out.contains("S3cr3t-P4ss!"), "{out}");
+}

@@ -56,7 +56,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let dir = &cfg.server.data_dir;
     let store = Store::open_read_only(dir).with_context(|| format!("opening the store in {}", dir.display()))?;
     if let Some(state) = store.load_state(ENGINE_STATE_KEY)? {
-        detector.restore(&state)?;
+        let (_, sealer) = setup::keyed(&cfg)?;
+        detector.restore(&sealer.open(&state)?)?;
     }
     let names: BTreeMap<String, String> =
         detector.engine().rules().into_iter().map(|r| (r.meta.id, r.meta.name)).collect();

@@ -9,6 +9,7 @@ pub mod detect;
 pub mod enrich;
 pub mod ingest;
 pub mod key;
+pub mod seal;
 pub mod setup;
 
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use tripline_redact::{RedactionReport, Redactor};
 use tripline_store::{Store, StoreError, StoreOptions, WriteBatch, WriteStats};
 
 use detect::Detector;
+use seal::Sealer;
 
 /// The engine-state key under which the detector's snapshot is stored.
 pub const ENGINE_STATE_KEY: &str = "engine";
@@ -49,6 +51,7 @@ struct Stages {
 pub struct Pipeline {
     stages: Mutex<Stages>,
     redactor: Redactor,
+    sealer: Sealer,
 }
 
 /// How to build a [`Pipeline`].
@@ -59,26 +62,28 @@ pub struct PipelineOptions {
     pub data_dir: Option<PathBuf>,
     pub store: StoreOptions,
     pub redactor: Redactor,
+    /// Encrypts the engine state before it is stored (it holds raw evidence).
+    pub sealer: Sealer,
 }
 
 impl Pipeline {
     /// Open the store (if any) and restore the detector's state from it.
     pub fn open(opts: PipelineOptions) -> anyhow::Result<Pipeline> {
-        let PipelineOptions { mut detector, data_dir, store, redactor } = opts;
+        let PipelineOptions { mut detector, data_dir, store, redactor, sealer } = opts;
         let store = match data_dir {
             Some(dir) => {
                 let s = Store::open(&dir, &store)
                     .with_context(|| format!("opening the store in {}", dir.display()))?;
                 if let Some(state) = s.load_state(ENGINE_STATE_KEY)? {
                     detector
-                        .restore(&state)
+                        .restore(&sealer.open(&state)?)
                         .context("restoring the detection engine's saved state")?;
                 }
                 Some(s)
             }
             None => None,
         };
-        Ok(Pipeline { stages: Mutex::new(Stages { detector, store }), redactor })
+        Ok(Pipeline { stages: Mutex::new(Stages { detector, store }), redactor, sealer })
     }
 
     /// Run one batch through detect → redact → store. Blocking; call from a blocking
@@ -123,7 +128,10 @@ impl Pipeline {
 
         let stored = match store.as_mut() {
             Some(store) => {
-                let snapshot = detector.snapshot();
+                let snapshot = self
+                    .sealer
+                    .seal(&detector.snapshot())
+                    .map_err(|e| StoreError::Io { path: store.db_path(), source: std::io::Error::other(e.to_string()) })?;
                 let batch = WriteBatch {
                     events: &events,
                     alerts: &alerts,
@@ -135,10 +143,10 @@ impl Pipeline {
                     Err(err) => {
                         // The batch is not acknowledged and will be retried: roll the
                         // engine back to the last committed state so it is not counted twice.
-                        if let Ok(Some(state)) = store.load_state(ENGINE_STATE_KEY) {
-                            let _ = detector.restore(&state);
-                        } else {
-                            detector.reset();
+                        let committed = store.load_state(ENGINE_STATE_KEY).ok().flatten();
+                        match committed.map(|s| self.sealer.open(&s)) {
+                            Some(Ok(state)) if detector.restore(&state).is_ok() => {}
+                            _ => detector.reset(),
                         }
                         return Err(err);
                     }

@@ -8,6 +8,7 @@ use tripline_sigma::EngineOptions;
 use tripline_store::StoreOptions;
 
 use super::detect::{Detector, RuleSet};
+use super::seal::Sealer;
 use super::{key, Pipeline, PipelineOptions};
 use crate::config::Config;
 
@@ -58,8 +59,9 @@ pub fn secret_check() -> tripline_sigma::SecretCheck {
     })
 }
 
-/// The redactor the `[redaction]` section describes, keyed with the key file.
-pub fn redactor(cfg: &Config) -> anyhow::Result<Redactor> {
+/// The redactor the `[redaction]` section describes and the state sealer, both keyed from
+/// the key file (`[redaction] key_file`, default outside the data dir).
+pub fn keyed(cfg: &Config) -> anyhow::Result<(Redactor, Sealer)> {
     let mut table = cfg.redaction.clone();
     let key_path = match table.remove(KEY_FILE_FIELD) {
         Some(toml::Value::String(p)) => Some(PathBuf::from(p)),
@@ -71,16 +73,12 @@ pub fn redactor(cfg: &Config) -> anyhow::Result<Redactor> {
     let policy: RedactionPolicy = toml::Value::Table(table)
         .try_into()
         .context("invalid [redaction] section")?;
-    Ok(Redactor::new(policy, SecretScanner::shared_builtin(), &key))
+    Ok((Redactor::new(policy, SecretScanner::shared_builtin(), &key), Sealer::new(&key)))
 }
 
 /// A full pipeline: detector, redactor and (when `data_dir` is given) the store.
 pub fn pipeline(cfg: &Config, extra: &Extra, data_dir: Option<PathBuf>) -> anyhow::Result<Pipeline> {
     let detector = Detector::load(&rule_set(cfg, extra), engine_options(cfg, extra))?;
-    Pipeline::open(PipelineOptions {
-        detector,
-        data_dir,
-        store: StoreOptions::default(),
-        redactor: redactor(cfg)?,
-    })
+    let (redactor, sealer) = keyed(cfg)?;
+    Pipeline::open(PipelineOptions { detector, data_dir, store: StoreOptions::default(), redactor, sealer })
 }

@@ -1,0 +1,210 @@
+//! No secret at rest: captures carrying planted secrets (the fake AWS key, a private key,
+//! a token of every detector type, and an email) go through `tripline serve` and
+//! `tripline replay --data`; then every byte under both data dirs, and replay's output, is
+//! searched for the plaintexts. Zero hits, with identifier pseudonymization on. The alerts
+//! about the exposure exist and carry fingerprints.
+
+mod support;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use prost::Message;
+use support::serve::Serve;
+use tripline_redact::{expand_sample, SecretScanner};
+
+const EMAIL: &str = "planted.person@corp.example";
+const AWS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+const CONVERSATION: &str = "0199aaaa-bbbb-7ccc-8ddd-eeeeffff0001";
+
+/// Every detector's first true-positive sample, with the secret part the scanner finds in it.
+fn planted() -> Vec<(String, String, String)> {
+    let scanner = SecretScanner::builtin();
+    let mut out = Vec::new();
+    for spec in scanner.specs() {
+        let Some(sample) = spec.true_positives.first() else { continue };
+        let text = expand_sample(sample);
+        let findings = scanner.scan(&text);
+        let secret = findings.first().map(|f| f.secret(&text).to_owned()).expect("a sample the scanner finds");
+        out.push((spec.id.clone(), text, secret));
+    }
+    assert!(out.len() >= 40, "at least 40 detector types are planted, got {}", out.len());
+    out
+}
+
+fn s(key: &str, v: &str) -> KeyValue {
+    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(any_value::Value::StringValue(v.into())) }), ..Default::default() }
+}
+
+fn event(name: &str, ts: &str, extra: Vec<KeyValue>) -> LogRecord {
+    let mut attributes = vec![
+        s("event.name", name),
+        s("event.timestamp", ts),
+        s("conversation.id", CONVERSATION),
+        s("user.email", EMAIL),
+        s("originator", "codex_exec"),
+    ];
+    attributes.extend(extra);
+    LogRecord { observed_time_unix_nano: 1_795_000_000_000_000_000, attributes, ..Default::default() }
+}
+
+/// A Codex-shaped logs export: a session start, a prompt carrying the AWS key, and one
+/// tool result per planted secret.
+fn capture(secrets: &[(String, String, String)]) -> Vec<u8> {
+    let mut records = vec![
+        event("codex.conversation_starts", "2026-11-20T10:00:00.000Z", vec![s("approval_policy", "never"), s("sandbox_policy", "read-only")]),
+        event("codex.user_prompt", "2026-11-20T10:00:01.000Z", vec![s("prompt", &format!("deploy with {AWS_KEY} please")), s("prompt_length", "30")]),
+    ];
+    for (i, (id, text, _)) in secrets.iter().enumerate() {
+        records.push(event(
+            "codex.tool_result",
+            &format!("2026-11-20T10:00:{:02}.000Z", 2 + i % 50),
+            vec![
+                s("tool_name", "exec_command"),
+                s("call_id", &format!("call_{id}")),
+                s("arguments", &format!("{{\"cmd\":\"cat secrets/{id}.txt\"}}")),
+                s("output", &format!("contents of {id}:\n{text}\nend")),
+                s("success", "true"),
+                s("duration_ms", "12"),
+            ],
+        ));
+    }
+    ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            resource: Some(Resource {
+                attributes: vec![s("service.name", "codex_exec"), s("service.version", "0.169.0"), s("host.name", "dev-laptop-7")],
+                ..Default::default()
+            }),
+            scope_logs: vec![ScopeLogs { log_records: records, ..Default::default() }],
+            ..Default::default()
+        }],
+    }
+    .encode_to_vec()
+}
+
+/// The byte strings that must not appear anywhere: each secret as written, JSON-escaped,
+/// and each of its longer lines (a PEM body is stored line by line in escaped JSON).
+fn needles(secrets: &[(String, String, String)]) -> Vec<(String, Vec<u8>)> {
+    let mut out = vec![("aws_key".to_owned(), AWS_KEY.as_bytes().to_vec()), ("email".to_owned(), EMAIL.as_bytes().to_vec())];
+    for (id, _, secret) in secrets {
+        out.push((id.clone(), secret.as_bytes().to_vec()));
+        let escaped = serde_json::to_string(secret).unwrap();
+        out.push((format!("{id} (json)"), escaped.trim_matches('"').as_bytes().to_vec()));
+        for line in secret.lines().filter(|l| l.trim().len() >= 16) {
+            out.push((format!("{id} (line)"), line.trim().as_bytes().to_vec()));
+        }
+    }
+    out
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn leaks(haystack: &[u8], needles: &[(String, Vec<u8>)]) -> Vec<String> {
+    needles
+        .iter()
+        .filter(|(_, n)| haystack.windows(n.len()).any(|w| w == n.as_slice()))
+        .map(|(what, _)| what.clone())
+        .collect()
+}
+
+fn post_logs(addr: &str, body: &[u8]) -> u16 {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let head = format!(
+        "POST /v1/logs HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = String::new();
+    let _ = s.read_to_string(&mut raw);
+    raw.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn no_planted_secret_or_email_reaches_disk_or_output() {
+    let secrets = planted();
+    let body = capture(&secrets);
+    let scratch = tempfile::tempdir().unwrap();
+    // The keyed-hash key lives outside the data dirs; identifiers are pseudonymized.
+    let config = scratch.path().join("tripline.toml");
+    fs::write(
+        &config,
+        format!("[redaction]\nidentifier = \"pseudonymize\"\nkey_file = \"{}\"\n", scratch.path().join("hmac.key").display()),
+    )
+    .unwrap();
+
+    let serve = Serve::start_with(&["--config", config.to_str().unwrap()]);
+    assert_eq!(post_logs(serve.http_addr(), &body), 200, "{}", serve.log_text());
+    let alerts = serve.query("SELECT rule_name, alert FROM alerts");
+    let needles = needles(&secrets);
+    // The server's files, read while it runs: the database, its -wal and -shm files.
+    let mut serve_files = Vec::new();
+    files_under(serve.data_dir(), &mut serve_files);
+    assert!(serve_files.iter().any(|f| f.ends_with("tripline.db")), "the store exists: {serve_files:?}");
+    for f in &serve_files {
+        let found = leaks(&fs::read(f).unwrap(), &needles);
+        assert!(found.is_empty(), "{} holds plaintext: {found:?}", f.display());
+    }
+    let serve_log = serve.log_text();
+    assert!(serve.stop().success(), "serve exits 0");
+
+    // The same capture through replay, stored in a second data dir.
+    let capture_dir = scratch.path().join("capture");
+    fs::create_dir_all(&capture_dir).unwrap();
+    fs::write(capture_dir.join("0001-logs.pb"), &body).unwrap();
+    let replay_data = scratch.path().join("replay-data");
+    let replay = Command::new(env!("CARGO_BIN_EXE_tripline"))
+        .args(["replay", "--config", config.to_str().unwrap(), "--data"])
+        .arg(&replay_data)
+        .arg(&capture_dir)
+        .env_remove("TRIPLINE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(replay.status.success(), "replay failed: {}", String::from_utf8_lossy(&replay.stderr));
+
+    let mut files = Vec::new();
+    files_under(&replay_data, &mut files);
+    assert!(files.iter().any(|f| f.ends_with("tripline.db")), "the replay store exists: {files:?}");
+    for f in &files {
+        let found = leaks(&fs::read(f).unwrap(), &needles);
+        assert!(found.is_empty(), "{} holds plaintext: {found:?}", f.display());
+    }
+    for (what, bytes) in [("replay stdout", &replay.stdout), ("replay stderr", &replay.stderr)] {
+        let found = leaks(bytes, &needles);
+        assert!(found.is_empty(), "{what} holds plaintext: {found:?}");
+    }
+    let found = leaks(serve_log.as_bytes(), &needles);
+    assert!(found.is_empty(), "serve's log holds plaintext: {found:?}");
+
+    // The exposures were detected, on the raw values, and the alerts carry fingerprints.
+    let rules: Vec<&str> = alerts.iter().filter_map(|r| r["rule_name"].as_str()).collect();
+    assert!(rules.contains(&"codex_prompt_content_exported"), "prompt alert: {rules:?}");
+    assert!(rules.contains(&"codex_sensitive_tool_output_exported"), "tool output alert: {rules:?}");
+    let exposure = alerts
+        .iter()
+        .find(|r| r["rule_name"] == "codex_sensitive_tool_output_exported")
+        .and_then(|r| r["alert"].as_str())
+        .unwrap();
+    assert!(exposure.contains("[SECRET:"), "evidence carries fingerprints: {exposure}");
+    assert!(exposure.contains("anon:"), "the email is pseudonymized in the alert: {exposure}");
+    let replayed = String::from_utf8_lossy(&replay.stdout);
+    assert!(replayed.contains("codex_sensitive_tool_output_exported"), "replay prints the exposure alert");
+}
