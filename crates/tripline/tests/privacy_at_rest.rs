@@ -208,3 +208,44 @@ fn no_planted_secret_or_email_reaches_disk_or_output() {
     let replayed = String::from_utf8_lossy(&replay.stdout);
     assert!(replayed.contains("codex_sensitive_tool_output_exported"), "replay prints the exposure alert");
 }
+
+/// The raw tier, when enabled, keeps the verbatim body in its own database, readable only
+/// with the admin flag; the main store stays redacted.
+#[test]
+fn raw_tier_is_separate_and_admin_only() {
+    let secrets = planted();
+    let body = capture(&secrets[..3]);
+    let scratch = tempfile::tempdir().unwrap();
+    let config = scratch.path().join("tripline.toml");
+    fs::write(
+        &config,
+        format!("[raw]\nenabled = true\n[redaction]\nkey_file = \"{}\"\n", scratch.path().join("hmac.key").display()),
+    )
+    .unwrap();
+    let serve = Serve::start_with(&["--config", config.to_str().unwrap()]);
+    assert_eq!(post_logs(serve.http_addr(), &body), 200, "{}", serve.log_text());
+    let data = serve.data_dir().to_path_buf();
+    let query = |admin: bool, sql: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tripline"));
+        cmd.args(["query", "--data"]).arg(&data);
+        if admin {
+            cmd.arg("--admin");
+        }
+        cmd.arg(sql).env_remove("TRIPLINE_CONFIG").output().unwrap()
+    };
+    let denied = query(false, "SELECT count(*) AS n FROM raw.payloads");
+    assert_eq!(denied.status.code(), Some(2), "raw tier readable without --admin");
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("admin"), "{}", String::from_utf8_lossy(&denied.stderr));
+    let allowed = query(true, "SELECT count(*) AS n, max(length(body)) AS len FROM raw.payloads");
+    assert!(allowed.status.success(), "{}", String::from_utf8_lossy(&allowed.stderr));
+    let row: serde_json::Value = serde_json::from_slice(allowed.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(row["n"], 1);
+    assert_eq!(row["len"].as_u64(), Some(body.len() as u64), "the body is kept verbatim");
+    // Only the raw tier holds the plaintext.
+    let main = fs::read(data.join("tripline.db")).unwrap();
+    assert!(leaks(&main, &needles(&secrets[..3])).is_empty());
+    let raw_db = data.join("raw").join("raw.db");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&raw_db).unwrap().permissions());
+    assert_eq!(mode & 0o077, 0, "raw.db is private to its owner");
+    assert!(serve.stop().success());
+}

@@ -84,8 +84,17 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         ..tripline_otlp::Limits::default()
     };
     let metrics = Arc::new(Metrics::default());
+    let raw = if cfg.raw.enabled {
+        let w = tripline_store::RawStore::open_writer(&data_dir, &tripline_store::StoreOptions::default())
+            .with_context(|| format!("opening the raw tier in {}", data_dir.display()))?;
+        tracing::info!("raw tier enabled: request bodies kept for {} (admin-only)", cfg.retention.raw_ttl);
+        Some(Arc::new(std::sync::Mutex::new(w)))
+    } else {
+        None
+    };
     let ingest = PipelineIngest::new(
         Arc::clone(&pipeline),
+        raw,
         limits,
         cfg.pipeline.max_inflight_batches as usize,
         cfg.pipeline.retry_after.get(),

@@ -141,7 +141,8 @@ impl Default for Retention {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Raw {
-    /// Store each raw request body (redacted) beside its events.
+    /// Keep each raw request body (unredacted, decompressed) in the separate admin-only raw
+    /// tier (`DATA/raw/raw.db`) with its own shorter retention (`[retention] raw_ttl`).
     pub enabled: bool,
 }
 

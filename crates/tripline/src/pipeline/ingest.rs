@@ -15,9 +15,13 @@ use tripline_store::StoreError;
 use super::Pipeline;
 use crate::metrics::Metrics;
 
+/// The raw tier's writer, when `[raw] enabled` (append-only; reading needs admin scope).
+pub type RawTier = Arc<std::sync::Mutex<tripline_store::RawWriter>>;
+
 /// Admission control plus the pipeline.
 pub struct PipelineIngest {
     pipeline: Arc<Pipeline>,
+    raw: Option<RawTier>,
     limits: Limits,
     permits: Arc<Semaphore>,
     retry_after: Duration,
@@ -28,9 +32,17 @@ impl PipelineIngest {
     /// At most `max_inflight` batches are decoded or processed at once; beyond that the
     /// receivers answer 429 / RESOURCE_EXHAUSTED with `retry_after`, which keeps memory
     /// bounded at about `max_inflight` × the body limit.
-    pub fn new(pipeline: Arc<Pipeline>, limits: Limits, max_inflight: usize, retry_after: Duration, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        pipeline: Arc<Pipeline>,
+        raw: Option<RawTier>,
+        limits: Limits,
+        max_inflight: usize,
+        retry_after: Duration,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         PipelineIngest {
             pipeline,
+            raw,
             limits,
             permits: Arc::new(Semaphore::new(max_inflight.max(1))),
             retry_after,
@@ -42,6 +54,7 @@ impl PipelineIngest {
 impl Ingest for PipelineIngest {
     fn ingest(&self, req: Request) -> BoxFuture<'static, Result<Ack, IngestError>> {
         let pipeline = Arc::clone(&self.pipeline);
+        let raw = self.raw.clone();
         let limits = self.limits.clone();
         let permits = Arc::clone(&self.permits);
         let retry_after = self.retry_after;
@@ -56,7 +69,7 @@ impl Ingest for PipelineIngest {
             let m = Arc::clone(&metrics);
             let work = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                process(&pipeline, &limits, req, &m)
+                process(&pipeline, raw.as_ref(), &limits, req, &m)
             });
             let result = match work.await {
                 Ok(result) => result,
@@ -77,9 +90,18 @@ impl Ingest for PipelineIngest {
     }
 }
 
-fn process(pipeline: &Pipeline, limits: &Limits, req: Request, metrics: &Metrics) -> Result<Ack, IngestError> {
+fn process(
+    pipeline: &Pipeline,
+    raw: Option<&RawTier>,
+    limits: &Limits,
+    req: Request,
+    metrics: &Metrics,
+) -> Result<Ack, IngestError> {
     let decoded = tripline_otlp::decode(req.signal, req.encoding, &req.body, limits)
         .map_err(|e| IngestError::Invalid(e.to_string()))?;
+    if let Some(raw) = raw {
+        keep_raw(raw, &req)?;
+    }
     metrics.events_received.fetch_add(decoded.events.len() as u64, Ordering::Relaxed);
     metrics.records_rejected.fetch_add(decoded.rejected, Ordering::Relaxed);
     let ingest_ms = req.received_at.timestamp_millis();
@@ -115,4 +137,23 @@ fn process(pipeline: &Pipeline, limits: &Limits, req: Request, metrics: &Metrics
         metrics.lag_ms.store(ingest_ms - newest, Ordering::Relaxed);
     }
     Ok(Ack { rejected: decoded.rejected, message: decoded.reject_message })
+}
+
+/// Append the decoded-OK request body to the raw tier before it is processed, so a stored
+/// event always has its raw payload (a retry may store a payload twice; events are not).
+fn keep_raw(raw: &RawTier, req: &Request) -> Result<(), IngestError> {
+    let payload = tripline_store::RawPayload {
+        received_time: tripline_store::format_ms(req.received_at.timestamp_millis()),
+        signal: req.signal.as_str().to_owned(),
+        content_type: req.content_type.clone(),
+        // The receiver has already decompressed the body.
+        content_encoding: None,
+        emitter: req.emitter.clone(),
+        body: req.body.to_vec(),
+    };
+    let mut writer = raw.lock().unwrap_or_else(|p| p.into_inner());
+    writer
+        .append(&[payload], req.received_at.timestamp_millis())
+        .map(|_| ())
+        .map_err(|e| IngestError::Unavailable { retry_after: Duration::from_secs(5), reason: format!("raw tier: {e}") })
 }
