@@ -91,6 +91,23 @@ pub fn load_lists(path: Option<&Path>) -> anyhow::Result<Lists> {
     Ok(lists)
 }
 
+/// The built-in lists (embedded from `lists/`), then each of `paths` in order: a list name
+/// defined later replaces an earlier one. Registries are skipped.
+pub fn builtin_lists_and(paths: &[PathBuf]) -> anyhow::Result<Lists> {
+    let mut lists = Lists::default();
+    for (path, text) in crate::builtin::LISTS {
+        if is_registry(text) {
+            continue;
+        }
+        let l = Lists::from_yaml(text).map_err(|e| anyhow::anyhow!("<builtin>/lists/{path}: {e}"))?;
+        lists.extend(l);
+    }
+    for p in paths {
+        lists.extend(load_lists(Some(p))?);
+    }
+    Ok(lists)
+}
+
 /// Structured registries (`posture.yml`, `tools.yml`, ...) carry a top-level `version:`;
 /// they are not plain lists and are read by their own loaders (`tripline lists check`).
 pub fn is_registry(text: &str) -> bool {

@@ -133,19 +133,7 @@ fn compile_errors(errors: Vec<tripline_sigma::CompileError>) -> anyhow::Error {
     anyhow::Error::msg(msg)
 }
 
-/// The built-in lists, then each `--lists` path in order (later names replace earlier ones).
-/// Structured registries (posture, tools) are skipped: they are not plain lists.
+/// The built-in lists, then each `--lists` path (later names replace earlier ones).
 fn load_lists(set: &RuleSet) -> anyhow::Result<Lists> {
-    let mut lists = Lists::default();
-    for (path, text) in builtin::LISTS {
-        if rulefiles::is_registry(text) {
-            continue;
-        }
-        let l = Lists::from_yaml(text).map_err(|e| anyhow::anyhow!("<builtin>/lists/{path}: {e}"))?;
-        lists.extend(l);
-    }
-    for p in &set.lists {
-        lists.extend(rulefiles::load_lists(Some(p))?);
-    }
-    Ok(lists)
+    rulefiles::builtin_lists_and(&set.lists)
 }

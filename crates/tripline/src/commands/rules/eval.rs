@@ -38,7 +38,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (rules, _) = files::find(&args.rules)?;
     let sources = files::load_sources(&rules)?;
-    let lists = files::load_lists(args.lists.as_deref())?;
+    let lists = files::builtin_lists_and(args.lists.as_slice())?;
     let mut opts = EngineOptions {
         mapping: files::load_mapping(args.mapping.as_deref())?,
         secret_check: Some(crate::pipeline::setup::secret_check()),

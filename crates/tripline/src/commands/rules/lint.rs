@@ -57,7 +57,7 @@ fn style_problems(src: &RuleSource) -> Vec<String> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (rules, _tests) = files::find(&args.paths)?;
     let sources = files::load_sources(&rules)?;
-    let lists = files::load_lists(args.lists.as_deref())?;
+    let lists = files::builtin_lists_and(args.lists.as_slice())?;
     let mut problems: Vec<String> = sources.iter().flat_map(style_problems).collect();
     if let Err(errs) = Engine::compile(&sources, &lists, &EngineOptions::default()) {
         problems.extend(errs.iter().map(|e| e.to_string()));

@@ -143,7 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn run_tests(args: &Args) -> anyhow::Result<(usize, usize)> {
     let (rules, tests) = files::find(&args.paths)?;
     let sources = files::load_sources(&rules)?;
-    let lists = files::load_lists(args.lists.as_deref())?;
+    let lists = files::builtin_lists_and(args.lists.as_slice())?;
     let opts = EngineOptions {
         mapping: files::load_mapping(args.mapping.as_deref())?,
         secret_check: Some(crate::pipeline::setup::secret_check()),
