@@ -21,7 +21,10 @@ pub const LEVELS: [&str; 5] = ["informational", "low", "medium", "high", "critic
 
 /// Whether `s` is one of [`LEVELS`] (case-insensitive); returns the canonical spelling.
 pub fn valid_level(s: &str) -> Option<&'static str> {
-    LEVELS.iter().copied().find(|l| l.eq_ignore_ascii_case(s.trim()))
+    LEVELS
+        .iter()
+        .copied()
+        .find(|l| l.eq_ignore_ascii_case(s.trim()))
 }
 
 /// One `levels` entry before resolution: the condition text and the level.
@@ -56,7 +59,10 @@ impl ExtSpec {
     /// does not implement must not be ignored silently.
     pub fn parse(v: &Yaml) -> Result<ExtSpec, LocalError> {
         let Yaml::Mapping(m) = v else {
-            return Err(LocalError::new(format!("expected a map, found {}", kind(v))));
+            return Err(LocalError::new(format!(
+                "expected a map, found {}",
+                kind(v)
+            )));
         };
         let mut out = ExtSpec::default();
         let mut confidence_given = false;
@@ -107,7 +113,9 @@ fn parse_levels(v: &Yaml) -> Result<Vec<LevelEntry>, LocalError> {
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let Yaml::Mapping(m) = item else {
-            return Err(LocalError::new(format!("levels[{i}]: expected a map {{condition, level}}")));
+            return Err(LocalError::new(format!(
+                "levels[{i}]: expected a map {{condition, level}}"
+            )));
         };
         for k in m.keys() {
             if !matches!(k.as_str(), Some("condition" | "level")) {
@@ -149,7 +157,12 @@ fn parse_fields(v: &Yaml) -> Result<Vec<String>, LocalError> {
     };
     let fields: Vec<String> = items
         .iter()
-        .map(|i| i.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned))
+        .map(|i| {
+            i.as_str()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        })
         .collect::<Option<_>>()
         .ok_or_else(|| LocalError::new("secret_fields: field names must be non-empty strings"))?;
     if fields.is_empty() {

@@ -202,7 +202,11 @@ pub fn parse_document(
         DocBody::Filter { rules, detection }
     };
     if !ext.is_empty() && matches!(body, DocBody::Filter { .. }) {
-        return Err(err("tripline", "tripline", "not supported on filters".into()));
+        return Err(err(
+            "tripline",
+            "tripline",
+            "not supported on filters".into(),
+        ));
     }
     if !ext.secret_fields.is_empty() && matches!(body, DocBody::Correlation(_)) {
         return Err(err(

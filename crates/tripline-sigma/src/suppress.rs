@@ -63,6 +63,18 @@ pub struct SuppressEntry {
     pub first_time: String,
     /// end of the window (event time, ns)
     pub until_ns: i64,
+    /// the highest level among the folded alerts (dynamic levels vary per match); empty
+    /// in states saved before dynamic levels existed
+    #[serde(default)]
+    pub level: String,
+}
+
+/// Rank of a Sigma level (unknown levels rank lowest).
+fn level_rank(l: &str) -> usize {
+    crate::extension::LEVELS
+        .iter()
+        .position(|x| x.eq_ignore_ascii_case(l))
+        .map_or(0, |i| i + 1)
 }
 
 /// Apply suppression to a fresh alert: either open a window (the alert passes unchanged) or
@@ -81,6 +93,12 @@ pub fn apply(
             alert.revision = e.revision;
             alert.count = e.count;
             alert.first_time = e.first_time.clone();
+            // a revision never lowers the level of the alert it updates
+            if level_rank(&e.level) > level_rank(&alert.rule.level) {
+                alert.rule.level = e.level.clone();
+            } else {
+                e.level = alert.rule.level.clone();
+            }
             None
         }
         _ => Some(SuppressEntry {
@@ -89,6 +107,7 @@ pub fn apply(
             count: alert.count,
             first_time: alert.first_time.clone(),
             until_ns: t_ns.saturating_add(window_ns),
+            level: alert.rule.level.clone(),
         }),
     }
 }

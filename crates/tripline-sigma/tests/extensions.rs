@@ -2,7 +2,9 @@
 //! correlations, and secret matching (`secret_fields` with an injected predicate).
 
 use tripline_event::Event;
-use tripline_sigma::{Engine, EngineOptions, Lists, Output, RuleSource, SecretCheck, SecretConfidence};
+use tripline_sigma::{
+    Engine, EngineOptions, Lists, Output, RuleSource, SecretCheck, SecretConfidence,
+};
 
 fn ev(json: &str) -> Event {
     match serde_json::from_str(json) {
@@ -12,8 +14,12 @@ fn ev(json: &str) -> Event {
 }
 
 fn compile(text: &str, opts: &EngineOptions) -> Result<Engine, Vec<String>> {
-    let src = [RuleSource { path: "t.yml".into(), text: text.into() }];
-    Engine::compile(&src, &Lists::default(), opts).map_err(|e| e.iter().map(|e| e.to_string()).collect())
+    let src = [RuleSource {
+        path: "t.yml".into(),
+        text: text.into(),
+    }];
+    Engine::compile(&src, &Lists::default(), opts)
+        .map_err(|e| e.iter().map(|e| e.to_string()).collect())
 }
 
 fn engine(text: &str, opts: &EngineOptions) -> Engine {
@@ -80,14 +86,18 @@ fn level_field_wins_when_valid_and_is_ignored_otherwise() {
 
 #[test]
 fn rule_level_applies_when_no_entry_holds() {
-    let text = WEAKENED.replace("level_field: posture_level\n", "").replace(
-        "        - condition: unattended and not full_access\n          level: low\n",
-        "",
-    );
+    let text = WEAKENED
+        .replace("level_field: posture_level\n", "")
+        .replace(
+            "        - condition: unattended and not full_access\n          level: low\n",
+            "",
+        );
     let mut e = engine(&text, &EngineOptions::default());
     let out = run(
         &mut e,
-        &[r#"{"event_name": "codex.conversation_starts", "approval_policy": "never", "sandbox_policy": "workspace-write", "posture_level": "critical"}"#],
+        &[
+            r#"{"event_name": "codex.conversation_starts", "approval_policy": "never", "sandbox_policy": "workspace-write", "posture_level": "critical"}"#,
+        ],
     );
     assert_eq!(levels(&out), ["medium"]);
 }
@@ -180,7 +190,10 @@ fn bad_extensions_are_compile_errors() {
     assert!(compile(&bad_corr, &opts).unwrap_err()[0].contains("<helper rule>.<identifier>"));
     let secret_on_corr = JOIN.replace("    levels:", "    secret_fields: [output]\n    levels:");
     assert!(compile(&secret_on_corr, &opts).unwrap_err()[0].contains("secret_fields"));
-    let unread = SECRET.replace("secret_fields: [arguments, output]", "secret_fields: [body]");
+    let unread = SECRET.replace(
+        "secret_fields: [arguments, output]",
+        "secret_fields: [body]",
+    );
     assert!(compile(&unread, &opts).unwrap_err()[0].contains("no search identifier"));
 }
 
@@ -205,35 +218,95 @@ tripline:
 /// low-confidence one.
 fn fake_check() -> SecretCheck {
     SecretCheck::new(|text, min| {
-        text.contains("TOKEN-HIGH-") || (min == SecretConfidence::Low && text.contains("TOKEN-LOW-"))
+        text.contains("TOKEN-HIGH-")
+            || (min == SecretConfidence::Low && text.contains("TOKEN-LOW-"))
     })
 }
 
 #[test]
 fn secret_fields_extend_the_identifiers_that_read_them() {
-    let opts = EngineOptions { secret_check: Some(fake_check()), ..EngineOptions::default() };
+    let opts = EngineOptions {
+        secret_check: Some(fake_check()),
+        ..EngineOptions::default()
+    };
     let mut e = engine(SECRET, &opts);
     let hits = |e: &mut Engine, j: &str| run(e, &[j]).len();
-    assert_eq!(hits(&mut e, r#"{"event_name": "codex.tool_result", "output": "x TOKEN-HIGH-1 y"}"#), 1);
-    assert_eq!(hits(&mut e, r#"{"event_name": "codex.tool_result", "arguments": "TOKEN-HIGH-2"}"#), 1);
-    assert_eq!(hits(&mut e, r#"{"event_name": "codex.tool_result", "output": "-----BEGIN OPENSSH PRIVATE KEY-----"}"#), 1);
+    assert_eq!(
+        hits(
+            &mut e,
+            r#"{"event_name": "codex.tool_result", "output": "x TOKEN-HIGH-1 y"}"#
+        ),
+        1
+    );
+    assert_eq!(
+        hits(
+            &mut e,
+            r#"{"event_name": "codex.tool_result", "arguments": "TOKEN-HIGH-2"}"#
+        ),
+        1
+    );
+    assert_eq!(
+        hits(
+            &mut e,
+            r#"{"event_name": "codex.tool_result", "output": "-----BEGIN OPENSSH PRIVATE KEY-----"}"#
+        ),
+        1
+    );
     // below the confidence, outside the listed fields, or outside the condition: no match
-    assert_eq!(hits(&mut e, r#"{"event_name": "codex.tool_result", "output": "TOKEN-LOW-3"}"#), 0);
-    assert_eq!(hits(&mut e, r#"{"event_name": "codex.tool_result", "body": "TOKEN-HIGH-4"}"#), 0);
-    assert_eq!(hits(&mut e, r#"{"event_name": "codex.user_prompt", "output": "TOKEN-HIGH-5"}"#), 0);
-    assert_eq!(hits(&mut e, r#"{"event_name": "codex.tool_result", "output": "clean"}"#), 0);
+    assert_eq!(
+        hits(
+            &mut e,
+            r#"{"event_name": "codex.tool_result", "output": "TOKEN-LOW-3"}"#
+        ),
+        0
+    );
+    assert_eq!(
+        hits(
+            &mut e,
+            r#"{"event_name": "codex.tool_result", "body": "TOKEN-HIGH-4"}"#
+        ),
+        0
+    );
+    assert_eq!(
+        hits(
+            &mut e,
+            r#"{"event_name": "codex.user_prompt", "output": "TOKEN-HIGH-5"}"#
+        ),
+        0
+    );
+    assert_eq!(
+        hits(
+            &mut e,
+            r#"{"event_name": "codex.tool_result", "output": "clean"}"#
+        ),
+        0
+    );
 
     let low = SECRET.replace("secret_confidence: high", "secret_confidence: low");
     let mut e = engine(&low, &opts);
-    assert_eq!(hits(&mut e, r#"{"event_name": "codex.tool_result", "output": "TOKEN-LOW-3"}"#), 1);
+    assert_eq!(
+        hits(
+            &mut e,
+            r#"{"event_name": "codex.tool_result", "output": "TOKEN-LOW-3"}"#
+        ),
+        1
+    );
 }
 
 #[test]
 fn without_a_secret_check_only_the_condition_matches() {
     let mut e = engine(SECRET, &EngineOptions::default());
-    assert!(run(&mut e, &[r#"{"event_name": "codex.tool_result", "output": "TOKEN-HIGH-1"}"#]).is_empty());
+    assert!(run(
+        &mut e,
+        &[r#"{"event_name": "codex.tool_result", "output": "TOKEN-HIGH-1"}"#]
+    )
+    .is_empty());
     assert_eq!(
-        run(&mut e, &[r#"{"event_name": "codex.tool_result", "output": "BEGIN OPENSSH PRIVATE KEY"}"#]).len(),
+        run(
+            &mut e,
+            &[r#"{"event_name": "codex.tool_result", "output": "BEGIN OPENSSH PRIVATE KEY"}"#]
+        )
+        .len(),
         1
     );
 }
@@ -241,11 +314,28 @@ fn without_a_secret_check_only_the_condition_matches() {
 #[test]
 fn secret_matching_under_negation_is_consistent() {
     // `not marker` holds only when neither the pattern nor a secret is there
-    let text = SECRET.replace("condition: result and marker", "condition: result and not marker");
-    let opts = EngineOptions { secret_check: Some(fake_check()), ..EngineOptions::default() };
+    let text = SECRET.replace(
+        "condition: result and marker",
+        "condition: result and not marker",
+    );
+    let opts = EngineOptions {
+        secret_check: Some(fake_check()),
+        ..EngineOptions::default()
+    };
     let mut e = engine(&text, &opts);
-    assert!(run(&mut e, &[r#"{"event_name": "codex.tool_result", "output": "TOKEN-HIGH-1"}"#]).is_empty());
-    assert_eq!(run(&mut e, &[r#"{"event_name": "codex.tool_result", "output": "fine"}"#]).len(), 1);
+    assert!(run(
+        &mut e,
+        &[r#"{"event_name": "codex.tool_result", "output": "TOKEN-HIGH-1"}"#]
+    )
+    .is_empty());
+    assert_eq!(
+        run(
+            &mut e,
+            &[r#"{"event_name": "codex.tool_result", "output": "fine"}"#]
+        )
+        .len(),
+        1
+    );
 }
 
 #[test]
@@ -254,16 +344,46 @@ fn levels_can_test_secret_identifiers() {
         "    secret_confidence: high\n",
         "    secret_confidence: high\n    levels:\n        - {condition: marker, level: critical}\n",
     );
-    let opts = EngineOptions { secret_check: Some(fake_check()), ..EngineOptions::default() };
+    let opts = EngineOptions {
+        secret_check: Some(fake_check()),
+        ..EngineOptions::default()
+    };
     let mut e = engine(&text, &opts);
-    let out = run(&mut e, &[r#"{"event_name": "codex.tool_result", "output": "TOKEN-HIGH-1"}"#]);
+    let out = run(
+        &mut e,
+        &[r#"{"event_name": "codex.tool_result", "output": "TOKEN-HIGH-1"}"#],
+    );
     assert_eq!(levels(&out), ["critical"]);
 }
 
 #[test]
 fn options_stay_clone_and_debug() {
-    let opts = EngineOptions { secret_check: Some(fake_check()), ..EngineOptions::default() };
+    let opts = EngineOptions {
+        secret_check: Some(fake_check()),
+        ..EngineOptions::default()
+    };
     let copy = opts.clone();
     assert!(format!("{copy:?}").contains("SecretCheck"));
-    assert!(copy.secret_check.unwrap().check("TOKEN-HIGH-9", SecretConfidence::High));
+    assert!(copy
+        .secret_check
+        .unwrap()
+        .check("TOKEN-HIGH-9", SecretConfidence::High));
+}
+
+#[test]
+fn suppressed_revisions_never_lower_the_level() {
+    let text = format!("{WEAKENED}suppress:\n    window: 1h\n    by: [host_name]\n");
+    let mut e = engine(&text, &EngineOptions::default());
+    let out = run(
+        &mut e,
+        &[
+            r#"{"event_name": "codex.conversation_starts", "host_name": "h", "sandbox_policy": "danger-full-access", "time": "2026-11-23T10:00:00Z"}"#,
+            r#"{"event_name": "codex.conversation_starts", "host_name": "h", "approval_policy": "never", "sandbox_policy": "workspace-write", "time": "2026-11-23T10:01:00Z"}"#,
+            r#"{"event_name": "codex.conversation_starts", "host_name": "g", "approval_policy": "never", "sandbox_policy": "workspace-write", "time": "2026-11-23T10:02:00Z"}"#,
+            r#"{"event_name": "codex.conversation_starts", "host_name": "g", "sandbox_policy": "danger-full-access", "time": "2026-11-23T10:03:00Z"}"#,
+        ],
+    );
+    assert_eq!(levels(&out), ["high", "high", "low", "high"]);
+    assert_eq!(out[1].alert.id, out[0].alert.id);
+    assert_eq!(out[1].alert.revision, 1);
 }

@@ -13,7 +13,7 @@ use tripline_loadgen::{run, BatchFate, GenSpec, Report, RetryPolicy, RunConfig, 
 
 const BIN: &str = env!("CARGO_BIN_EXE_tripline");
 /// Upper bound on one load run (it normally takes seconds).
-const RUN_DEADLINE: Duration = Duration::from_secs(240);
+const RUN_DEADLINE: Duration = Duration::from_secs(600);
 
 /// A detection rule and an `event_count` correlation over `codex.tool_result` per
 /// conversation, so correlation state spans batches (and kills).
@@ -159,7 +159,7 @@ fn kill9_during_concurrent_load_loses_and_duplicates_nothing() {
     let root = tempfile::Builder::new().prefix("tripline-crash-").tempdir().unwrap();
     let rules = rules_dir(root.path());
     let mut serve = Serve::start(spec(root.path(), "a", &rules)).unwrap();
-    let gen = GenSpec { seed: 42, records: 20_000, batch_size: 100, ..GenSpec::default() };
+    let gen = GenSpec { seed: 42, records: 10_000, batch_size: 100, ..GenSpec::default() };
     let mut cfg = RunConfig::new(gen.clone(), Target::fixed(serve.http_addr()));
     cfg.concurrency = 4;
     cfg.retry = fast_retries();
@@ -196,7 +196,8 @@ fn kill9_gives_the_same_alerts_as_an_uninterrupted_run() {
     };
 
     let mut clean = Serve::start(spec(root.path(), "clean", &rules)).unwrap();
-    let (clean_report, _) = run_with_kills(&mut clean, mk(&clean), &[], 0);
+    let cfg = mk(&clean);
+    let (clean_report, _) = run_with_kills(&mut clean, cfg, &[], 0);
     assert_eq!(clean_report.count(BatchFate::Acked), gen.batches(), "{}", clean_report.summary_json());
     check_exactly_once(&clean, &gen, &clean_report);
     let expected = alert_counts(&clean);
@@ -204,7 +205,8 @@ fn kill9_gives_the_same_alerts_as_an_uninterrupted_run() {
 
     let mut crashed = Serve::start(spec(root.path(), "crashed", &rules)).unwrap();
     let kill_at = [7, 19, 33, 48];
-    let (report, kills) = run_with_kills(&mut crashed, mk(&crashed), &kill_at, 99);
+    let cfg = mk(&crashed);
+    let (report, kills) = run_with_kills(&mut crashed, cfg, &kill_at, 99);
     eprintln!("report with kills: {}", report.summary_json());
     assert_eq!(kills, 4);
     assert_eq!(report.count(BatchFate::Acked), gen.batches(), "{}", report.summary_json());

@@ -13,6 +13,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_tripline");
 /// overload (64 + 32 clients, max_inflight_batches = 2, 200-record batches) stays under
 /// 300 MiB. Admission control is what keeps it there: refused requests are answered
 /// before their body is decoded.
+///
+/// The test isolates admission control, so it runs without the built-in rule pack:
+/// detection state grows with the events inside the correlation windows (26,400 records
+/// arriving within seconds of event time all sit inside every 1-15 minute window), which
+/// is a separate bound, measured and discussed in docs/reliability.md.
 const PEAK_RSS_LIMIT_KIB: u64 = 300 * 1024;
 
 fn exporter_retries() -> RetryPolicy {
@@ -34,7 +39,7 @@ fn load(serve: &Serve, gen: GenSpec, protocol: Protocol, clients: usize) -> Repo
     cfg.concurrency = clients;
     cfg.protocol = protocol;
     cfg.retry = exporter_retries();
-    cfg.deadline = Duration::from_secs(240);
+    cfg.deadline = Duration::from_secs(600);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(run(cfg))
 }
@@ -50,6 +55,7 @@ fn overload_is_refused_with_retry_after_memory_stays_bounded_and_everything_reco
     let mut spec = ServeSpec::new(BIN, root.path().join("data"), root.path().join("scratch"));
     spec.env.push(("TRIPLINE_PIPELINE_MAX_INFLIGHT_BATCHES".into(), "2".into()));
     spec.env.push(("TRIPLINE_PIPELINE_RETRY_AFTER".into(), "1s".into()));
+    spec.env.push(("TRIPLINE_RULES_BUILTIN".into(), "false".into()));
     let mut serve = Serve::start(spec).unwrap();
 
     // OTLP/HTTP: 64 clients, 100 batches of 200 records.

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
-use tripline_event::{Event, Value};
+use tripline_event::{Alert, Event, Value};
 
 use super::spec::{CondOp, CorrSpec, CorrType};
 use crate::rule::Group;
@@ -41,9 +41,20 @@ pub struct GroupWindow {
 
 impl GroupWindow {
     /// Insert keeping time order (after entries with the same time). Returns the index.
+    ///
+    /// Only the newest [`Alert::MAX_EVIDENCE`] entries keep their evidence event (an alert
+    /// shows at most that many), so a window's memory and its share of the snapshot grow
+    /// with ids and times, not with whole events. Dynamic levels over a correlation see the
+    /// evidence that is kept.
     pub fn insert(&mut self, e: Entry) -> usize {
         let at = self.entries.partition_point(|x| x.t <= e.t);
         self.entries.insert(at, e);
+        let keep_from = self.entries.len().saturating_sub(Alert::MAX_EVIDENCE);
+        for old in self.entries.range_mut(..keep_from).rev() {
+            if old.evidence.take().is_none() {
+                break;
+            }
+        }
         at
     }
 
@@ -121,6 +132,26 @@ pub fn holds<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> bo
             cond_ok(next as f64, Some((CondOp::Gte, spec.rules.len() as f64)))
         }
         CorrType::FirstSeen => false,
+    }
+}
+
+#[cfg(test)]
+mod evidence_bound_tests {
+    use super::*;
+
+    fn entry(t: i64) -> Entry {
+        Entry { t, rule: 0, seqs: vec![t as u64], event_ids: vec![t.to_string()], value: None, evidence: Some(Event::new()) }
+    }
+
+    #[test]
+    fn only_the_newest_entries_keep_evidence() {
+        let mut w = GroupWindow::default();
+        for t in 0..1000 {
+            w.insert(entry(t));
+        }
+        let with: Vec<i64> = w.entries.iter().filter(|e| e.evidence.is_some()).map(|e| e.t).collect();
+        assert_eq!(with, (990..1000).collect::<Vec<_>>());
+        assert_eq!(w.entries.len(), 1000, "every match still counts");
     }
 }
 

@@ -204,7 +204,12 @@ pub(super) fn compile(
         let c = &corr[ci];
         match DynLevel::for_correlation(ext, &c.spec.rules, &helpers[ci], &det) {
             Ok(l) => corr[ci].level = l,
-            Err(e) => errors.push(CompileError::new(&c.meta.path, c.meta.line, "tripline", e.0)),
+            Err(e) => errors.push(CompileError::new(
+                &c.meta.path,
+                c.meta.line,
+                "tripline",
+                e.0,
+            )),
         }
     }
     for (j, ci, pos) in corr_links {

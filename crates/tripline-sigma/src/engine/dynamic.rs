@@ -95,7 +95,7 @@ impl DynLevel {
     }
 
     /// The level `level_field` names on `ev`, when valid.
-    fn from_field(&self, ev: Option<&dyn FieldSource>) -> Option<String> {
+    fn level_in_field(&self, ev: Option<&dyn FieldSource>) -> Option<String> {
         let f = self.field.as_deref()?;
         match ev?.field(f)? {
             Value::Str(s) => valid_level(s).map(str::to_owned),
@@ -110,7 +110,7 @@ impl DynLevel {
         ev: &dyn FieldSource,
         secret: Option<&SecretCheck>,
     ) -> Option<String> {
-        if let Some(l) = self.from_field(Some(ev)) {
+        if let Some(l) = self.level_in_field(Some(ev)) {
             return Some(l);
         }
         let extra = |i: usize| secret_holds(rule, i, ev, secret);
@@ -130,14 +130,16 @@ impl DynLevel {
         secret: Option<&SecretCheck>,
     ) -> Option<String> {
         let last = window.iter().rev().find_map(|e| e.evidence.as_ref());
-        if let Some(l) = self.from_field(last.map(|e| e as &dyn FieldSource)) {
+        if let Some(l) = self.level_in_field(last.map(|e| e as &dyn FieldSource)) {
             return Some(l);
         }
         let leaf = |k: usize| {
             let Some(&(pos, di, si)) = self.refs.get(k) else {
                 return false;
             };
-            let Some(rule) = det.get(di) else { return false };
+            let Some(rule) = det.get(di) else {
+                return false;
+            };
             window.iter().filter(|e| e.rule == pos).any(|e| {
                 e.evidence.as_ref().is_some_and(|ev| {
                     rule.detection.searches.get(si).is_some_and(|s| s.eval(ev))

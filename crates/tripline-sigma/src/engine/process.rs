@@ -74,9 +74,11 @@ impl Engine {
                     count: 1,
                     what: "rule matched".into(),
                 });
-                if let Some(l) = r.level.as_ref().and_then(|l| {
-                    l.detection_level(r, ev, self.opts.secret_check.as_ref())
-                }) {
+                if let Some(l) = r
+                    .level
+                    .as_ref()
+                    .and_then(|l| l.detection_level(r, ev, self.opts.secret_check.as_ref()))
+                {
                     a.rule.level = l;
                 }
                 let o = Output {
@@ -308,9 +310,10 @@ impl Engine {
             window.len()
         )
         .to_lowercase();
-        let level = c.level.as_ref().and_then(|l| {
-            l.correlation_level(&self.det, &window, self.opts.secret_check.as_ref())
-        });
+        let level = c
+            .level
+            .as_ref()
+            .and_then(|l| l.correlation_level(&self.det, &window, self.opts.secret_check.as_ref()));
         let mut a = alert::build(AlertParts {
             meta: &c.meta,
             group: group.clone(),

@@ -83,10 +83,16 @@ impl Detector {
     /// The streaming state: `{"engine": <engine snapshot>, "enrich": <enrichment state>}`
     /// (windows, suppression, baselines, per-conversation context).
     pub fn snapshot(&self) -> Vec<u8> {
-        let engine: serde_json::Value =
-            serde_json::from_slice(&self.engine.snapshot()).unwrap_or(serde_json::Value::Null);
-        serde_json::to_vec(&serde_json::json!({"engine": engine, "enrich": self.enricher.snapshot()}))
-            .unwrap_or_default()
+        // Spliced rather than re-parsed: the engine state is the big part and is already JSON.
+        let engine = self.engine.snapshot();
+        let enrich = serde_json::to_vec(&self.enricher.snapshot()).unwrap_or_default();
+        let mut out = Vec::with_capacity(engine.len() + enrich.len() + 24);
+        out.extend_from_slice(br#"{"engine":"#);
+        out.extend_from_slice(if engine.is_empty() { b"null" } else { &engine });
+        out.extend_from_slice(br#","enrich":"#);
+        out.extend_from_slice(if enrich.is_empty() { b"null" } else { &enrich });
+        out.push(b'}');
+        out
     }
 
     /// Restore state produced by [`Detector::snapshot`] (or an engine-only snapshot from
@@ -98,7 +104,13 @@ impl Detector {
             serde_json::Value::Object(mut m) if m.contains_key("enrich") && m.contains_key("engine") => {
                 let engine = serde_json::to_vec(&m.remove("engine").unwrap_or_default())?;
                 self.engine.restore(&engine).map_err(anyhow::Error::msg)?;
-                self.enricher.restore(m.remove("enrich").unwrap_or_default())
+                match m.remove("enrich") {
+                    None | Some(serde_json::Value::Null) => {
+                        self.enricher.reset();
+                        Ok(())
+                    }
+                    Some(v) => self.enricher.restore(v),
+                }
             }
             _ => {
                 self.enricher.reset();

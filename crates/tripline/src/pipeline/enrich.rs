@@ -47,12 +47,16 @@ impl Registries {
     pub fn from_texts(files: &[(String, String)], lists: &Lists) -> anyhow::Result<Registries> {
         let mut r = Registries::default();
         for (path, text) in files {
-            let doc: Yaml = serde_norway::from_str(text).with_context(|| format!("{path}: invalid YAML"))?;
+            let doc: Yaml =
+                serde_norway::from_str(text).with_context(|| format!("{path}: invalid YAML"))?;
             match doc.get("version").and_then(Yaml::as_u64) {
                 Some(1) => {}
                 other => bail!("{path}: unsupported registry version {other:?} (expected 1)"),
             }
-            let name = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            let name = Path::new(path)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
             let ctx = |e: anyhow::Error| anyhow!("{path}: {e}");
             match name {
                 "posture" => r.posture = Some(Posture::parse(&doc, lists).map_err(ctx)?),
@@ -73,7 +77,8 @@ impl Registries {
             .collect();
         let (found, _) = rulefiles::find(paths)?;
         for f in found {
-            let text = std::fs::read_to_string(&f).with_context(|| format!("{}: cannot read", f.display()))?;
+            let text = std::fs::read_to_string(&f)
+                .with_context(|| format!("{}: cannot read", f.display()))?;
             if rulefiles::is_registry(&text) {
                 files.push((f.display().to_string(), text));
             }
@@ -96,7 +101,10 @@ fn text(ev: &Event, f: &str) -> Option<String> {
 impl Enricher {
     /// An enricher with these registries and empty state.
     pub fn new(registries: Registries) -> Enricher {
-        Enricher { registries, state: EnrichState::default() }
+        Enricher {
+            registries,
+            state: EnrichState::default(),
+        }
     }
 
     /// Replace the registries, keeping the state.
@@ -134,16 +142,28 @@ impl Enricher {
             if let Some(t) = &self.registries.tools {
                 let class = t.classify(ev).to_owned();
                 ev.insert("tool_class", class);
+                let command = if t.is_shell(ev) {
+                    tools::command_of(ev)
+                } else {
+                    None
+                };
+                set_opt(ev, "command", command);
             }
         }
-        let Some(conv) = text(ev, names::CONVERSATION_ID) else { return };
+        let Some(conv) = text(ev, names::CONVERSATION_ID) else {
+            return;
+        };
         let tick = self.state.next_tick();
         self.conversation_context(ev, &conv, name == Some(CONVERSATION_STARTS), tick);
         if let Some(call) = text(ev, "call_id") {
             let key = format!("{conv}\u{1f}{call}");
             match name {
                 Some(TOOL_DECISION) => {
-                    let d = Decision { used: tick, decision: text(ev, "decision"), source: text(ev, "source") };
+                    let d = Decision {
+                        used: tick,
+                        decision: text(ev, "decision"),
+                        source: text(ev, "source"),
+                    };
                     self.state.decisions.insert(key, d);
                 }
                 Some(TOOL_RESULT) => match self.state.decisions.get_mut(&key) {
@@ -167,7 +187,11 @@ impl Enricher {
     /// Remember the conversation (from its start record, or from its first event until
     /// the start arrives) and copy its context onto `ev`.
     fn conversation_context(&mut self, ev: &mut Event, conv: &str, is_start: bool, tick: u64) {
-        let known = self.state.conversations.get(conv).is_some_and(|c| c.from_start || !is_start);
+        let known = self
+            .state
+            .conversations
+            .get(conv)
+            .is_some_and(|c| c.from_start || !is_start);
         if !known {
             let (class, reason) = match &self.registries.session {
                 Some(s) => s.classify(ev),
@@ -178,12 +202,22 @@ impl Enricher {
                 from_start: is_start,
                 session_class: class,
                 session_class_reason: reason,
-                approval_policy: if is_start { text(ev, "approval_policy") } else { None },
-                sandbox_policy: if is_start { text(ev, "sandbox_policy") } else { None },
+                approval_policy: if is_start {
+                    text(ev, "approval_policy")
+                } else {
+                    None
+                },
+                sandbox_policy: if is_start {
+                    text(ev, "sandbox_policy")
+                } else {
+                    None
+                },
             };
             self.state.conversations.insert(conv.to_owned(), c);
         }
-        let Some(c) = self.state.conversations.get_mut(conv) else { return };
+        let Some(c) = self.state.conversations.get_mut(conv) else {
+            return;
+        };
         c.used = tick;
         if !c.session_class.is_empty() {
             ev.insert("session_class", c.session_class.clone());
@@ -203,7 +237,11 @@ impl Enricher {
     pub fn restore(&mut self, v: serde_json::Value) -> anyhow::Result<()> {
         let s: EnrichState = serde_json::from_value(v).context("invalid enrichment state")?;
         if s.version != EnrichState::VERSION {
-            bail!("enrichment state version {} is not supported (expected {})", s.version, EnrichState::VERSION);
+            bail!(
+                "enrichment state version {} is not supported (expected {})",
+                s.version,
+                EnrichState::VERSION
+            );
         }
         self.state = s;
         Ok(())

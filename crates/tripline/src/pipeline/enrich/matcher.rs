@@ -95,8 +95,13 @@ impl MatchMap {
             None | Some(Yaml::Null) => {}
             Some(Yaml::Mapping(m)) => {
                 for (k, v) in m {
-                    let k = k.as_str().ok_or_else(|| anyhow!("{what}: keys must be field names"))?;
-                    out.push((k.to_owned(), Alternatives::parse(v, lists, false, &format!("{what}.{k}"))?));
+                    let k = k
+                        .as_str()
+                        .ok_or_else(|| anyhow!("{what}: keys must be field names"))?;
+                    out.push((
+                        k.to_owned(),
+                        Alternatives::parse(v, lists, false, &format!("{what}.{k}"))?,
+                    ));
                 }
             }
             Some(_) => bail!("{what}: expected a map"),

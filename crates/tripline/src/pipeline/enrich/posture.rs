@@ -19,17 +19,23 @@ struct Combo {
 
 impl Combo {
     fn parse(v: &Yaml, lists: &Lists, what: &str) -> anyhow::Result<Combo> {
-        let Yaml::Mapping(m) = v else { bail!("{what}: expected a map") };
+        let Yaml::Mapping(m) = v else {
+            bail!("{what}: expected a map")
+        };
         let alt = |k: &str| {
             m.get(k)
                 .map(|v| Alternatives::parse(v, lists, false, &format!("{what}.{k}")))
                 .transpose()
         };
-        Ok(Combo { approval: alt("approval_policy")?, sandbox: alt("sandbox_policy")? })
+        Ok(Combo {
+            approval: alt("approval_policy")?,
+            sandbox: alt("sandbox_policy")?,
+        })
     }
 
     fn holds(&self, ev: &Event) -> bool {
-        let ok = |a: &Option<Alternatives>, f: &str| a.as_ref().is_none_or(|a| a.matches(ev.get(f)));
+        let ok =
+            |a: &Option<Alternatives>, f: &str| a.as_ref().is_none_or(|a| a.matches(ev.get(f)));
         ok(&self.approval, "approval_policy") && ok(&self.sandbox, "sandbox_policy")
     }
 }
@@ -72,7 +78,8 @@ impl Posture {
     pub fn parse(doc: &Yaml, lists: &Lists) -> anyhow::Result<Posture> {
         let mut p = Posture::default();
         for (i, w) in seq(doc.get("weakened"), "weakened")?.iter().enumerate() {
-            p.weakened.push(Combo::parse(w, lists, &format!("weakened[{i}]"))?);
+            p.weakened
+                .push(Combo::parse(w, lists, &format!("weakened[{i}]"))?);
         }
         for (i, pr) in seq(doc.get("profiles"), "profiles")?.iter().enumerate() {
             let what = format!("profiles[{i}]");
@@ -83,7 +90,10 @@ impl Posture {
                 .to_owned();
             let matcher = MatchMap::parse(pr.get("match"), lists, &format!("{what}.match"))?;
             let mut allow = Vec::new();
-            for (j, a) in seq(pr.get("allow"), &format!("{what}.allow"))?.iter().enumerate() {
+            for (j, a) in seq(pr.get("allow"), &format!("{what}.allow"))?
+                .iter()
+                .enumerate()
+            {
                 allow.push(Combo::parse(a, lists, &format!("{what}.allow[{j}]"))?);
             }
             let network = match pr.get("network") {
@@ -91,13 +101,23 @@ impl Posture {
                 Some(Yaml::Bool(b)) => Some(*b),
                 Some(_) => bail!("{what}.network: expected true or false"),
             };
-            p.profiles.push(Profile { name, matcher, allow, network });
+            p.profiles.push(Profile {
+                name,
+                matcher,
+                allow,
+                network,
+            });
         }
-        for (i, v) in seq(doc.get("violation_levels"), "violation_levels")?.iter().enumerate() {
+        for (i, v) in seq(doc.get("violation_levels"), "violation_levels")?
+            .iter()
+            .enumerate()
+        {
             let what = format!("violation_levels[{i}]");
             let level = v.get("level").and_then(Yaml::as_str).and_then(valid_level);
-            let level = level.ok_or_else(|| anyhow!("{what}.level: missing or not a Sigma level"))?;
-            p.violation_levels.push((Combo::parse(v, lists, &what)?, level.to_owned()));
+            let level =
+                level.ok_or_else(|| anyhow!("{what}.level: missing or not a Sigma level"))?;
+            p.violation_levels
+                .push((Combo::parse(v, lists, &what)?, level.to_owned()));
         }
         Ok(p)
     }
@@ -110,10 +130,18 @@ impl Posture {
         let level = if allowed {
             None
         } else {
-            self.violation_levels.iter().find(|(c, _)| c.holds(ev)).map(|(_, l)| l.clone())
+            self.violation_levels
+                .iter()
+                .find(|(c, _)| c.holds(ev))
+                .map(|(_, l)| l.clone())
         };
         let full_access = matches!(ev.get("sandbox_policy"), Some(Value::Str(s)) if s.eq_ignore_ascii_case("danger-full-access"));
         let network = full_access || profile.and_then(|p| p.network).unwrap_or(false);
-        Verdict { profile: profile.map(|p| p.name.clone()), allowed, level, network }
+        Verdict {
+            profile: profile.map(|p| p.name.clone()),
+            allowed,
+            level,
+            network,
+        }
     }
 }

@@ -35,12 +35,21 @@ impl SessionClasses {
     pub fn parse(doc: &Yaml, lists: &Lists) -> anyhow::Result<SessionClasses> {
         let mut rules = Vec::new();
         if let Some(items) = doc.get("rules") {
-            let Yaml::Sequence(items) = items else { bail!("rules: expected a list") };
+            let Yaml::Sequence(items) = items else {
+                bail!("rules: expected a list")
+            };
             for (i, r) in items.iter().enumerate() {
                 let what = format!("rules[{i}]");
                 rules.push(Rule {
-                    class: class(r.get("class").and_then(Yaml::as_str), &format!("{what}.class"))?,
-                    reason: r.get("reason").and_then(Yaml::as_str).unwrap_or_default().to_owned(),
+                    class: class(
+                        r.get("class").and_then(Yaml::as_str),
+                        &format!("{what}.class"),
+                    )?,
+                    reason: r
+                        .get("reason")
+                        .and_then(Yaml::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
                     matcher: MatchMap::parse(r.get("match"), lists, &format!("{what}.match"))
                         .map_err(|e| anyhow!("{e}"))?,
                 });

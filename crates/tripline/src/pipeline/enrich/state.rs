@@ -87,7 +87,9 @@ mod tests {
 
     #[test]
     fn eviction_keeps_the_newest() {
-        let mut m: HashMap<String, u64> = (0..(MAX_DECISIONS as u64 + 1)).map(|i| (i.to_string(), i)).collect();
+        let mut m: HashMap<String, u64> = (0..(MAX_DECISIONS as u64 + 1))
+            .map(|i| (i.to_string(), i))
+            .collect();
         evict_map(&mut m, MAX_DECISIONS, |v| *v);
         assert_eq!(m.len(), MAX_DECISIONS - MAX_DECISIONS / 10);
         assert!(m.contains_key(&MAX_DECISIONS.to_string()));

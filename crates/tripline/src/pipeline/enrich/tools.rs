@@ -13,7 +13,9 @@ use super::matcher::Alternatives;
 const CLASSES: [&str; 4] = ["read_only", "state_changing", "destructive", "unknown"];
 
 fn class(v: Option<&Yaml>, what: &str, allow_shell: bool) -> anyhow::Result<String> {
-    let s = v.and_then(Yaml::as_str).ok_or_else(|| anyhow!("{what}: missing class"))?;
+    let s = v
+        .and_then(Yaml::as_str)
+        .ok_or_else(|| anyhow!("{what}: missing class"))?;
     if CLASSES.contains(&s) || (allow_shell && s == "shell") {
         Ok(s.to_owned())
     } else {
@@ -41,10 +43,15 @@ pub struct Tools {
 impl Tools {
     /// Parse and compile (version 1).
     pub fn parse(doc: &Yaml, lists: &Lists) -> anyhow::Result<Tools> {
-        let mut t = Tools { mcp_default: "state_changing".into(), ..Tools::default() };
+        let mut t = Tools {
+            mcp_default: "state_changing".into(),
+            ..Tools::default()
+        };
         if let Some(Yaml::Mapping(m)) = doc.get("builtin") {
             for (k, v) in m {
-                let name = k.as_str().ok_or_else(|| anyhow!("builtin: tool names must be strings"))?;
+                let name = k
+                    .as_str()
+                    .ok_or_else(|| anyhow!("builtin: tool names must be strings"))?;
                 let c = class(v.get("class"), &format!("builtin.{name}.class"), true)?;
                 t.builtin.insert(name.to_ascii_lowercase(), c);
             }
@@ -69,7 +76,11 @@ impl Tools {
                     Some(c) => class(Some(c), &format!("{what}.class"), false)?,
                     None => annotations_class(m.get("annotations")),
                 };
-                t.mcp.push(McpTool { server: alt("server")?, tool: alt("tool")?, class: c });
+                t.mcp.push(McpTool {
+                    server: alt("server")?,
+                    tool: alt("tool")?,
+                    class: c,
+                });
             }
         }
         if let Some(d) = doc.get("mcp_default_class") {
@@ -82,7 +93,9 @@ impl Tools {
     /// built-ins by name; `shell` tools by their command in `arguments` (a decision, which
     /// has no arguments, gets `unknown`); anything else `unknown`.
     pub fn classify(&self, ev: &Event) -> &str {
-        let server = ev.get("mcp_server").filter(|v| !matches!(v, Value::Null) && v.as_str() != Some(""));
+        let server = ev
+            .get("mcp_server")
+            .filter(|v| !matches!(v, Value::Null) && v.as_str() != Some(""));
         if server.is_some() {
             let tool = ev.get("tool_name");
             return self
@@ -92,13 +105,20 @@ impl Tools {
                 .map(|m| m.class.as_str())
                 .unwrap_or(&self.mcp_default);
         }
-        let Some(name) = ev.get_str("tool_name") else { return "unknown" };
-        match self.builtin.get(&name.to_ascii_lowercase()).map(String::as_str) {
+        let Some(name) = ev.get_str("tool_name") else {
+            return "unknown";
+        };
+        match self
+            .builtin
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+        {
             Some("shell") => {
                 let Some(args) = ev.get("arguments").filter(|v| !matches!(v, Value::Null)) else {
                     return "unknown";
                 };
-                let hit = |p: &Option<Alternatives>| p.as_ref().is_some_and(|p| p.matches(Some(args)));
+                let hit =
+                    |p: &Option<Alternatives>| p.as_ref().is_some_and(|p| p.matches(Some(args)));
                 if hit(&self.destructive) {
                     "destructive"
                 } else if hit(&self.state_changing) {
@@ -110,6 +130,31 @@ impl Tools {
             Some(c) => c,
             None => "unknown",
         }
+    }
+}
+
+/// The command line of a shell tool call: `arguments` is JSON with `cmd` (or `command`)
+/// as a string or an argv array (joined with spaces). None for other shapes.
+pub fn command_of(ev: &Event) -> Option<String> {
+    let args = ev.get_str("arguments")?;
+    let v: serde_json::Value = serde_json::from_str(args).ok()?;
+    let cmd = v.get("cmd").or_else(|| v.get("command"))?;
+    match cmd {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(items) => {
+            let parts: Option<Vec<&str>> = items.iter().map(|i| i.as_str()).collect();
+            Some(parts?.join(" "))
+        }
+        _ => None,
+    }
+}
+
+impl Tools {
+    /// Whether `tool_name` is a built-in the registry classifies by its command.
+    pub fn is_shell(&self, ev: &Event) -> bool {
+        ev.get_str("tool_name")
+            .and_then(|n| self.builtin.get(&n.to_ascii_lowercase()))
+            .is_some_and(|c| c == "shell")
     }
 }
 
