@@ -5,6 +5,8 @@
 //! their schema (version 1), including that every `%name%` they use is a known plain list.
 //! Add a registry by extending [`FileKind`], [`kind_of`] and [`check_registry`].
 
+mod import_mcp;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,6 +18,9 @@ use tripline_sigma::Lists;
 pub enum Command {
     /// Validate list files (a file or a directory of .yml/.yaml); exit 1 on problems.
     Check(CheckArgs),
+    /// Print `lists/tools.yml` entries for an MCP server from its `tools/list` answer,
+    /// classified from the tools' readOnlyHint/destructiveHint annotations.
+    ImportMcp(import_mcp::ImportMcpArgs),
 }
 
 /// Arguments of `lists check`.
@@ -468,7 +473,10 @@ fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 
 /// Dispatch a `lists` subcommand.
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
-    let Command::Check(args) = cmd;
+    let args = match cmd {
+        Command::Check(args) => args,
+        Command::ImportMcp(args) => return import_mcp::run(args),
+    };
     let mut loaded = Vec::new();
     for f in files(&args.paths)? {
         let text =

@@ -10,7 +10,7 @@ mod matcher;
 mod posture;
 mod session;
 mod state;
-mod tools;
+pub(crate) mod tools;
 
 use std::path::{Path, PathBuf};
 

@@ -160,7 +160,7 @@ impl Tools {
 
 /// The MCP rule: readOnlyHint true -> read_only; else destructiveHint false ->
 /// state_changing; else destructive (the spec's defaults are false / true).
-fn annotations_class(a: Option<&Yaml>) -> String {
+pub(crate) fn annotations_class(a: Option<&Yaml>) -> String {
     let flag = |k: &str| a.and_then(|a| a.get(k)).and_then(Yaml::as_bool);
     if flag("readOnlyHint") == Some(true) {
         "read_only".into()
