@@ -105,13 +105,15 @@ fn process(
     metrics.events_received.fetch_add(decoded.events.len() as u64, Ordering::Relaxed);
     metrics.records_rejected.fetch_add(decoded.rejected, Ordering::Relaxed);
     let ingest_ms = req.received_at.timestamp_millis();
+    // The normalizer writes every `time` as UTC RFC 3339 with nanoseconds, so the
+    // greatest string is the newest time: one parse per batch, not per event.
     let newest_ms = decoded
         .events
         .iter()
         .filter_map(|e| e.time())
-        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.timestamp_millis())
-        .max();
+        .max()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp_millis());
     let mut events = decoded.events;
     if let Some(emitter) = &req.emitter {
         for ev in &mut events {
