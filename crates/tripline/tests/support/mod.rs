@@ -5,12 +5,14 @@
 //! - [`serve`]: a `tripline serve` child process on ephemeral ports with its own data dir.
 //! - [`query`]: `tripline query` and polling the store until events arrive.
 //! - [`mock_model`]: the scripted Responses API mock (`tests/support/mock_model.py`).
+//! - [`http`]: a raw-socket HTTP/1.1 POST, for hostile bodies.
 //! - [`codex`]: a fresh CODEX_HOME / HOME / git work dir and one `codex exec` run.
 //! - [`process`]: running a child with a time limit and captured output.
 //! - [`wait`]: polling with a timeout (no blind sleeps).
 #![allow(dead_code)]
 
 pub mod codex;
+pub mod http;
 pub mod mock_model;
 pub mod process;
 pub mod query;
