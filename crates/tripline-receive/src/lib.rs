@@ -44,3 +44,12 @@ pub enum BindError {
 
 /// `Result` with a [`BindError`].
 pub type Result<T, E = BindError> = std::result::Result<T, E>;
+
+/// Bind a TCP listener at `addr` (port 0 picks a free port) and return it with the address
+/// actually bound. Shared by both receivers.
+pub(crate) async fn listen(addr: std::net::SocketAddr) -> Result<(tokio::net::TcpListener, std::net::SocketAddr)> {
+    let io = |source| BindError::Io { addr, source };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(io)?;
+    let local = listener.local_addr().map_err(io)?;
+    Ok((listener, local))
+}

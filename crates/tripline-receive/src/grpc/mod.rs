@@ -14,7 +14,6 @@ use tonic::transport::Server;
 
 use crate::config::GrpcConfig;
 use crate::ingest::Ingest;
-use crate::BindError;
 use service::{ExportService, Logs, Metrics, Shared, Traces};
 
 /// A bound, not yet serving, OTLP/gRPC listener.
@@ -26,16 +25,7 @@ pub struct GrpcServer {
 
 /// Bind the OTLP/gRPC listener at `cfg.addr` (port 0 picks a free port).
 pub async fn bind_grpc(cfg: &GrpcConfig, ingest: Arc<dyn Ingest>) -> crate::Result<GrpcServer> {
-    let listener = TcpListener::bind(cfg.addr)
-        .await
-        .map_err(|source| BindError::Io {
-            addr: cfg.addr,
-            source,
-        })?;
-    let local_addr = listener.local_addr().map_err(|source| BindError::Io {
-        addr: cfg.addr,
-        source,
-    })?;
+    let (listener, local_addr) = crate::listen(cfg.addr).await?;
     let shared = Arc::new(Shared {
         ingest,
         auth: cfg.auth.clone(),

@@ -21,7 +21,6 @@ use tokio::net::TcpListener;
 use crate::config::HttpConfig;
 use crate::ingest::Ingest;
 use crate::metrics::MetricsSource;
-use crate::BindError;
 
 /// A readiness flag the caller controls; `GET /readyz` answers 200 only while it is set.
 #[derive(Clone, Debug, Default)]
@@ -71,16 +70,7 @@ pub async fn bind_http_with_metrics(
     ingest: Arc<dyn Ingest>,
     metrics: Option<Arc<dyn MetricsSource>>,
 ) -> crate::Result<HttpServer> {
-    let listener = TcpListener::bind(cfg.addr)
-        .await
-        .map_err(|source| BindError::Io {
-            addr: cfg.addr,
-            source,
-        })?;
-    let local_addr = listener.local_addr().map_err(|source| BindError::Io {
-        addr: cfg.addr,
-        source,
-    })?;
+    let (listener, local_addr) = crate::listen(cfg.addr).await?;
     let readiness = Readiness::new();
     let state = Arc::new(HttpState {
         cfg: cfg.clone(),
