@@ -3,10 +3,13 @@
 //! * [`sink`]: the [`Sink`] trait and the [`Record`] every sink receives.
 //! * [`registry`]: sink types by config name; one module per type.
 //! * [`ocsf`]: OCSF Detection Finding (class_uid 2004) for alerts.
+//! * [`record_fields`]: well-known fields (rule, level, host, ...) lifted out of a formatted
+//!   body, for sinks with a fixed layout (syslog, Parquet).
 //!
 //! Everything handed to this crate is already redacted.
 
 pub mod ocsf;
+pub mod record_fields;
 pub mod registry;
 pub mod sink;
 
