@@ -30,15 +30,16 @@ pub struct RecordFields {
 }
 
 // Each list: native, then OCSF, then ECS paths.
-const EVENT_NAME: &[&str] = &["event_name", "metadata.event_code", "event.action"];
+const EVENT_NAME: &[&str] = &["event_name", "unmapped.event_name", "event.action"];
 const RULE_NAME: &[&str] = &["rule.name", "finding_info.analytic.name"];
 const RULE_TITLE: &[&str] = &["rule.title", "finding_info.title", "rule.description"];
-const RULE_LEVEL: &[&str] = &["rule.level", "severity", "tripline.rule.level"];
+const RULE_LEVEL: &[&str] = &["rule.level", "severity", "labels.rule_level"];
 const RULE_ID: &[&str] = &["rule.id", "finding_info.analytic.uid"];
 const CONVERSATION_ID: &[&str] = &[
     "conversation_id",
     "group.conversation_id",
     "unmapped.tripline_group.conversation_id",
+    "unmapped.conversation_id",
     "labels.conversation_id",
 ];
 const HOST_NAME: &[&str] = &["host_name", "group.host_name", "unmapped.tripline_group.host_name", "device.hostname", "host.name"];

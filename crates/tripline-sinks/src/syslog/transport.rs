@@ -174,6 +174,9 @@ impl Sender {
                 while stream.conn.is_handshaking() {
                     stream.conn.complete_io(&mut stream.sock).map_err(|e| retry("tls handshake with", &self.address, e))?;
                 }
+                if stream.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3) {
+                    server_verdict(&mut stream, self.timeout).map_err(|e| retry("tls handshake with", &self.address, e))?;
+                }
                 Ok(Conn::Tls(Box::new(stream)))
             }
             _ => Ok(Conn::Tcp(tcp)),
@@ -192,6 +195,25 @@ impl Sender {
             retry("flushing to", &self.address, e)
         })
     }
+}
+
+/// How long to wait, after a TLS 1.3 handshake, for the server's answer to our certificate.
+const VERDICT_WAIT: Duration = Duration::from_millis(500);
+
+/// In TLS 1.3 the client's handshake ends before the server has checked the client's
+/// certificate (or its absence), so a refusal only arrives afterwards, as an alert. Waits
+/// briefly for the server's first records (session tickets, or that alert), so a refused
+/// certificate fails the connect instead of silently swallowing the first batch.
+fn server_verdict(stream: &mut StreamOwned<ClientConnection, TcpStream>, timeout: Duration) -> io::Result<()> {
+    stream.sock.set_read_timeout(Some(VERDICT_WAIT.min(timeout)))?;
+    let result = match stream.conn.read_tls(&mut stream.sock) {
+        Ok(0) => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the server closed the connection after the handshake")),
+        Ok(_) => stream.conn.process_new_packets().map(|_| ()).map_err(io::Error::other),
+        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Ok(()),
+        Err(e) => Err(e),
+    };
+    stream.sock.set_read_timeout(Some(timeout))?;
+    result
 }
 
 /// Writes `LEN SP MSG` for each message in one buffer.
