@@ -26,8 +26,11 @@ need_cmd() {
 
 # ---------------------------------------------------------------------------------------
 # Debian packages. Format: "command:package" — the package is installed when the command is
-# missing. Later suites add e.g. "rsyslogd:rsyslog" and "chromium:chromium" here.
+# missing; a "command" with a slash is a file glob instead (for packages without a command,
+# such as plugins).
 APT_PACKAGES=(
+  "rsyslogd:rsyslog"
+  "/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls"
 )
 
 install_apt_packages() {
@@ -35,7 +38,11 @@ install_apt_packages() {
   for entry in "${APT_PACKAGES[@]+"${APT_PACKAGES[@]}"}"; do
     cmd="${entry%%:*}"
     pkg="${entry#*:}"
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    if [[ "$cmd" == */* ]]; then
+      compgen -G "$cmd" >/dev/null || missing+=("$pkg")
+    else
+      command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    fi
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
   need_cmd apt-get "Install these Debian packages by hand: ${missing[*]}"

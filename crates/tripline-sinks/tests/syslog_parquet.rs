@@ -410,7 +410,7 @@ fn parquet_rolls_by_time_on_send() {
     std::thread::sleep(Duration::from_millis(5)); // let the 1 ms interval pass; not a correctness wait
     sink.send(&[event(2, t, "codex")]).unwrap();
     // The first file was due and published by the second send, before any flush.
-    let lake = dir.path().join("sinks/lake");
+    let lake = dir.path().join("sinks/lake/lake");
     let files = files_under(&lake);
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(parquet_rows(&files[0]).len(), 1);

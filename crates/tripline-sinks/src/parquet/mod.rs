@@ -38,7 +38,8 @@ const MAX_OPEN_FILES: usize = 64;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Options {
-    /// Root of the lake; default `<data_dir>/sinks/<name>`.
+    /// Root of the lake; default `<data_dir>/sinks/<name>/lake` (a folder of its own, so
+    /// that the sink's dead-letter file never sits among the partitions).
     #[serde(default)]
     dir: Option<PathBuf>,
     /// Publish a file once its rows add up to this many bytes (uncompressed).
@@ -89,7 +90,7 @@ impl ParquetSink {
     pub fn new(ctx: &BuildContext, options: &toml::Table) -> Result<ParquetSink, BuildError> {
         let opts: Options = parse_options(ctx, KIND, options)?;
         let err = |message: String| BuildError { sink: ctx.name.clone(), kind: KIND, message };
-        let root = opts.dir.clone().unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name));
+        let root = opts.dir.clone().unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name).join("lake"));
         let roll_interval = tripline_store::duration::parse_duration(&opts.roll_interval).map_err(|e| err(format!("roll_interval: {e}")))?;
         if roll_interval.is_zero() {
             return Err(err("roll_interval: must be more than 0".into()));

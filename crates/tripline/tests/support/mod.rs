@@ -9,13 +9,20 @@
 //! - [`codex`]: a fresh CODEX_HOME / HOME / git work dir and one `codex exec` run.
 //! - [`process`]: running a child with a time limit and captured output.
 //! - [`wait`]: polling with a timeout (no blind sleeps).
+//! - [`rsyslog`]: an rsyslogd of the test's own, writing what it parsed as JSON lines.
+//! - [`duckdb`]: SQL over files through DuckDB in the test venv.
+//! - [`certs`]: a throwaway CA, server and client certificate (shared with the sinks crate).
 #![allow(dead_code)]
 
+#[path = "../../../tripline-sinks/tests/support/certs.rs"]
+pub mod certs;
 pub mod codex;
+pub mod duckdb;
 pub mod http;
 pub mod mock_model;
 pub mod process;
 pub mod query;
+pub mod rsyslog;
 pub mod serve;
 pub mod tools;
 pub mod wait;

@@ -28,6 +28,12 @@ pub enum Tool {
     Python3,
     /// `git` on PATH (Codex runs in a fresh git repository).
     Git,
+    /// `rsyslogd` (Debian package `rsyslog`), on PATH or in /usr/sbin.
+    Rsyslogd,
+    /// rsyslog's GnuTLS network stream driver (Debian package `rsyslog-gnutls`).
+    RsyslogGnutls,
+    /// The venv python with the `duckdb` module (`tests/requirements.txt`).
+    Duckdb,
 }
 
 impl Tool {
@@ -48,6 +54,9 @@ impl Tool {
             ),
             Tool::Python3 => "python3 on PATH".into(),
             Tool::Git => "git on PATH".into(),
+            Tool::Rsyslogd => "rsyslogd (Debian package rsyslog)".into(),
+            Tool::RsyslogGnutls => "rsyslog's lmnsd_gtls.so (Debian package rsyslog-gnutls)".into(),
+            Tool::Duckdb => format!("the duckdb module in the venv ({})", venv_python_path(&tools).display()),
         }
     }
 
@@ -71,6 +80,18 @@ impl Tool {
             Tool::VenvPython => Some(venv_python_path(&tools)).filter(|p| p.is_file()),
             Tool::Python3 => on_path("python3"),
             Tool::Git => on_path("git"),
+            Tool::Rsyslogd => on_path("rsyslogd").or_else(|| Some(PathBuf::from("/usr/sbin/rsyslogd")).filter(|p| p.is_file())),
+            Tool::RsyslogGnutls => rsyslog_module("lmnsd_gtls.so"),
+            Tool::Duckdb => {
+                let python = venv_python_path(&tools);
+                let lib = tools.join("venv/lib");
+                let has_module = std::fs::read_dir(&lib)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|dir| dir.path().join("site-packages/duckdb").is_dir());
+                (python.is_file() && has_module).then_some(python)
+            }
         }
     }
 }
@@ -164,6 +185,15 @@ fn node_modules_path(tools: &Path) -> PathBuf {
 
 fn venv_python_path(tools: &Path) -> PathBuf {
     tools.join("venv/bin/python")
+}
+
+/// An rsyslog loadable module in one of the library directories Debian and others use.
+fn rsyslog_module(name: &str) -> Option<PathBuf> {
+    let mut dirs = vec![PathBuf::from("/usr/lib/rsyslog"), PathBuf::from("/usr/lib64/rsyslog")];
+    for entry in std::fs::read_dir("/usr/lib").into_iter().flatten().flatten() {
+        dirs.push(entry.path().join("rsyslog"));
+    }
+    dirs.into_iter().map(|dir| dir.join(name)).find(|p| p.is_file())
 }
 
 /// The first executable file called `name` in a PATH directory.
