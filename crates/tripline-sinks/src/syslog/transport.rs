@@ -229,8 +229,8 @@ fn write_framed(stream: &mut impl Write, messages: &[Vec<u8>]) -> io::Result<()>
 }
 
 /// Whether a kept stream is still usable: the peer has not closed it and it has no error
-/// pending. Collectors never write to a syslog stream, so readable means closed (or, for
-/// TLS, records the client must process: session tickets, or a close_notify).
+/// pending. For TLS, whatever records arrived (session tickets, a close_notify, an alert)
+/// are processed first.
 fn alive(conn: &mut Conn) -> bool {
     match conn {
         Conn::Udp(_) => true,
@@ -238,8 +238,12 @@ fn alive(conn: &mut Conn) -> bool {
             if stream.set_nonblocking(true).is_err() {
                 return false;
             }
+            // EOF or an error: dead. Nothing to read, or bytes a collector chose to send: alive.
             let mut byte = [0u8; 1];
-            let ok = matches!(stream.peek(&mut byte), Err(ref e) if e.kind() == io::ErrorKind::WouldBlock);
+            let ok = match stream.peek(&mut byte) {
+                Ok(n) => n > 0,
+                Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+            };
             ok && stream.set_nonblocking(false).is_ok()
         }
         Conn::Tls(stream) => {
