@@ -3,9 +3,12 @@
 //! * [`sink`]: the [`Sink`] trait and the [`Record`] every sink receives.
 //! * [`registry`]: sink types by config name; one module per type.
 //! * [`ocsf`]: OCSF Detection Finding (class_uid 2004) for alerts.
+//! * [`http_client`]: the one HTTP client of the HTTP sinks, and how answers map to
+//!   retry or fatal.
 //!
 //! Everything handed to this crate is already redacted.
 
+pub mod http_client;
 pub mod ocsf;
 pub mod registry;
 pub mod sink;
