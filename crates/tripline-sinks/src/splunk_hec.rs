@@ -228,15 +228,15 @@ impl Sink for SplunkHec {
         let answer = self.client.post(&self.event_url, &self.headers, &body)?;
         let hec: HecAnswer = serde_json::from_slice(&answer.body).unwrap_or_default();
         if !answer.is_success() {
-            // HEC indexes the events before the first invalid one and stops there.
-            if let (Some(n), None) = (hec.invalid_event_number, &self.ack) {
-                if n > 0 && n < batch.len() {
-                    let bad = hec_error(&what, &answer, &hec);
-                    let rest = SendError::retry(format!("{what}: not processed after invalid event #{n}"));
-                    let mut failed = vec![(n, bad)];
-                    failed.extend((n + 1..batch.len()).map(|i| (i, rest.clone())));
-                    return Ok(Outcome { failed });
-                }
+            // HEC indexes the events before the first invalid one and stops there: that one
+            // is refused, the ones after it were not looked at. With ack the ones before it
+            // cannot be confirmed (no ackId on an error), so they are retried too.
+            if let Some(n) = hec.invalid_event_number.filter(|n| *n < batch.len()) {
+                let bad = hec_error(&what, &answer, &hec);
+                let rest = SendError::retry(format!("{what}: not processed: the batch stopped at invalid event #{n}"));
+                let before = if self.ack.is_some() { 0 } else { n };
+                let failed = (before..batch.len()).map(|i| (i, if i == n { bad.clone() } else { rest.clone() })).collect();
+                return Ok(Outcome { failed });
             }
             return Err(hec_error(&what, &answer, &hec));
         }
