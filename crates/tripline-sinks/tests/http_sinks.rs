@@ -297,17 +297,19 @@ fn splunk_hec_waits_for_indexer_acknowledgement() {
             Reply::status(200, r#"{"text":"Success","code":0,"ackId":41}"#)
         }
     });
-    std::env::set_var("TRIPLINE_TEST_HEC_TOKEN", "from-env");
+    // token_env names a variable that is always set (setting one here would race with
+    // other test threads reading the environment).
+    let from_env = std::env::var("PATH").expect("PATH is set");
     let mut s = sink(
         "splunk_hec",
-        &format!("url = \"{}\"\ntoken_env = \"TRIPLINE_TEST_HEC_TOKEN\"\nack = true\nack_poll_interval = \"20ms\"", rec.url()),
+        &format!("url = \"{}\"\ntoken_env = \"PATH\"\nack = true\nack_poll_interval = \"20ms\"", rec.url()),
     );
     assert_eq!(s.send(&[alert("a1", 1, "high")]).unwrap(), Outcome::all_delivered());
     let reqs = rec.requests();
     assert_eq!(reqs.len(), 4, "one event post, three ack polls");
     let channel = reqs[0].header("x-splunk-request-channel").expect("a channel with ack").to_owned();
     assert_eq!(channel.len(), 36);
-    assert_eq!(reqs[0].header("authorization"), Some("Splunk from-env"));
+    assert_eq!(reqs[0].header("authorization"), Some(format!("Splunk {from_env}").as_str()));
     for poll in &reqs[1..] {
         assert_eq!(poll.path(), "/services/collector/ack");
         assert_eq!(poll.header("x-splunk-request-channel"), Some(channel.as_str()));
@@ -466,7 +468,10 @@ fn otlp_export_request_and_answers() {
 
 /// Records redacted the way the pipeline redacts them (identifier pseudonymization on), one
 /// event per planted secret plus an alert carrying them as evidence.
-fn redacted_records() -> (Vec<Record>, Vec<(String, Vec<u8>)>, Vec<u8>) {
+/// Named byte strings that must not appear in any request.
+type Needles = Vec<(String, Vec<u8>)>;
+
+fn redacted_records() -> (Vec<Record>, Needles, Vec<u8>) {
     let secrets = planted::planted();
     let needles = planted::needles(&secrets);
     let policy = RedactionPolicy { identifier: IdentifierAction::Pseudonymize, ..RedactionPolicy::default() };
