@@ -21,6 +21,8 @@ pub struct Request {
     pub target: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The status the recorder answered with; `None` when it dropped the connection.
+    pub answer: Option<u16>,
 }
 
 impl Request {
@@ -163,8 +165,7 @@ fn serve_connection(conn: TcpStream, state: &Mutex<State>) {
         let Some(req) = read_request(&mut reader) else { return };
         let reply = {
             let mut s = state.lock().unwrap();
-            s.requests.push(req.clone());
-            match (s.outage.clone(), s.queued.pop_front()) {
+            let reply = match (s.outage.clone(), s.queued.pop_front()) {
                 (Some(r), queued) => {
                     if let Some(q) = queued {
                         s.queued.push_front(q);
@@ -173,7 +174,13 @@ fn serve_connection(conn: TcpStream, state: &Mutex<State>) {
                 }
                 (None, Some(r)) => r,
                 (None, None) => (s.fallback)(&req),
-            }
+            };
+            let answer = match &reply {
+                Reply::Answer(status, ..) => Some(*status),
+                Reply::Drop => None,
+            };
+            s.requests.push(Request { answer, ..req });
+            reply
         };
         match reply {
             Reply::Drop => return,
@@ -222,5 +229,5 @@ fn read_request(r: &mut impl BufRead) -> Option<Request> {
     );
     let mut body = vec![0; len];
     r.read_exact(&mut body).ok()?;
-    Some(Request { method, target, headers, body })
+    Some(Request { method, target, headers, body, answer: None })
 }
