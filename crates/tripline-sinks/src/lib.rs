@@ -5,9 +5,12 @@
 //! * [`ocsf`]: OCSF Detection Finding (class_uid 2004) for alerts.
 //! * [`record_fields`]: well-known fields (rule, level, host, ...) lifted out of a formatted
 //!   body, for sinks with a fixed layout (syslog, Parquet).
+//! * [`http_client`]: the one HTTP client of the HTTP sinks, and how answers map to
+//!   retry or fatal.
 //!
 //! Everything handed to this crate is already redacted.
 
+pub mod http_client;
 pub mod ocsf;
 pub mod record_fields;
 pub mod registry;
