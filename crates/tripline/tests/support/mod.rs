@@ -5,7 +5,8 @@
 //! - [`serve`]: a `tripline serve` child process on ephemeral ports with its own data dir.
 //! - [`query`]: `tripline query` and polling the store until events arrive.
 //! - [`mock_model`]: the scripted Responses API mock (`tests/support/mock_model.py`).
-//! - [`http`]: a raw-socket HTTP/1.1 POST, for hostile bodies.
+//! - [`http`]: a raw-socket HTTP/1.1 POST (hostile bodies) and GET (`/metrics`).
+//! - [`otel_sdk`]: running the OpenTelemetry SDK emitter scripts.
 //! - [`codex`]: a fresh CODEX_HOME / HOME / git work dir and one `codex exec` run.
 //! - [`process`]: running a child with a time limit and captured output.
 //! - [`wait`]: polling with a timeout (no blind sleeps).
@@ -14,6 +15,7 @@
 pub mod codex;
 pub mod http;
 pub mod mock_model;
+pub mod otel_sdk;
 pub mod process;
 pub mod query;
 pub mod serve;
