@@ -1,7 +1,8 @@
 //! The real Codex CLI exporting to `tripline serve` over mTLS, with the `[otel]` exporter
 //! `tls` table that `docs/config.md` documents (`ca-certificate`, `client-certificate`,
-//! `client-private-key`): over OTLP/HTTPS and over OTLP/gRPC with TLS. The stored events
-//! carry the client certificate's name as their emitter.
+//! `client-private-key`): over OTLP/HTTPS with the docs' snippet as pasted (host, port and
+//! paths replaced), and over OTLP/gRPC with TLS. The stored events carry the client
+//! certificate's name as their emitter.
 //!
 //! Needs the tools from `bash scripts/install-test-tools.sh` (see `support::tools` for the
 //! policy when they are missing).
@@ -34,16 +35,16 @@ fn tls_table(ca: &Path, client: &Pair) -> String {
     )
 }
 
-/// Runs `codex exec` once with `otel` as its `[otel]` table against an mTLS `tripline serve`,
-/// and checks that logs, spans and metrics arrive under the certificate's emitter name.
-fn codex_over_mtls(test: &str, otel: impl FnOnce(&Serve, &str) -> String) {
+/// Runs `codex exec` once with `otel(serve, pki)` as its `[otel]` table against a `tripline
+/// serve` that requires client certificates from `pki`, and checks that logs, spans and
+/// metrics arrive under the name of the client certificate (CN [`EMITTER`]).
+fn codex_over_mtls(test: &str, otel: impl FnOnce(&Serve, &Pki) -> String) {
     let Some(found) = tools::require(test, &[Tool::Codex, Tool::Python3, Tool::Git]) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new(dir.path(), "tripline");
     let server = pki.server();
-    let client = pki.client(EMITTER);
     let config = dir.path().join("tripline.toml");
     std::fs::write(
         &config,
@@ -58,7 +59,7 @@ fn codex_over_mtls(test: &str, otel: impl FnOnce(&Serve, &str) -> String) {
     let serve = Serve::start_with(&["--config", config.to_str().unwrap()]);
     let script = json!({"steps": [{"type": "text", "text": ANSWER}]});
     let mock = MockModel::start(found.path(Tool::Python3), &script);
-    let otel_toml = otel(&serve, &tls_table(&pki.ca_pem(), &client));
+    let otel_toml = otel(&serve, &pki);
     let env = CodexEnv::new(found.path(Tool::Git), &mock.base_url(), &otel_toml);
     let out = env.exec(found.path(Tool::Codex), &[], "say something");
     let context = || {
@@ -95,26 +96,24 @@ fn codex_over_mtls(test: &str, otel: impl FnOnce(&Serve, &str) -> String) {
 }
 
 #[test]
-fn codex_over_https_with_client_certificate() {
-    codex_over_mtls("codex_over_https_with_client_certificate", |serve, tls| {
-        let port = serve.http_addr().rsplit(':').next().unwrap().to_string();
-        let exporter = |signal: &str| {
-            format!(
-                "{{ otlp-http = {{ endpoint = \"https://127.0.0.1:{port}/v1/{signal}\", protocol = \"binary\", {tls} }} }}"
-            )
-        };
-        format!(
-            "[otel]\nenvironment = \"tripline-test\"\nexporter = {}\ntrace_exporter = {}\nmetrics_exporter = {}\n",
-            exporter("logs"),
-            exporter("traces"),
-            exporter("metrics")
-        )
+fn codex_over_https_with_client_certificate_as_documented() {
+    let snippet = support::docs::toml_snippet("docs/config.md", "codex-tls-config");
+    let documented = "tripline.example.internal:4318";
+    assert_eq!(snippet.matches(documented).count(), 3, "{snippet}");
+    codex_over_mtls("codex_over_https_with_client_certificate_as_documented", |serve, pki| {
+        let client = pki.client(EMITTER);
+        snippet
+            .replace(documented, serve.http_addr())
+            .replace("/etc/codex/tripline-ca.pem", &pki.ca_pem().display().to_string())
+            .replace("/etc/codex/laptop-key.pem", &client.key.display().to_string())
+            .replace("/etc/codex/laptop.pem", &client.cert.display().to_string())
     });
 }
 
 #[test]
 fn codex_over_grpc_with_tls_and_client_certificate() {
-    codex_over_mtls("codex_over_grpc_with_tls_and_client_certificate", |serve, tls| {
+    codex_over_mtls("codex_over_grpc_with_tls_and_client_certificate", |serve, pki| {
+        let tls = tls_table(&pki.ca_pem(), &pki.client(EMITTER));
         let port = serve.grpc_addr().rsplit(':').next().unwrap().to_string();
         let exporter = format!("{{ otlp-grpc = {{ endpoint = \"https://127.0.0.1:{port}\", {tls} }} }}");
         format!(

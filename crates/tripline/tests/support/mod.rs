@@ -5,6 +5,7 @@
 //! - [`serve`]: a `tripline serve` child process on ephemeral ports with its own data dir.
 //! - [`query`]: `tripline query` and polling the store until events arrive.
 //! - [`mock_model`]: the scripted Responses API mock (`tests/support/mock_model.py`).
+//! - [`docs`]: the config snippets the docs show, between their markers.
 //! - [`http`]: a raw-socket HTTP/1.1 POST (hostile bodies) and GET (`/metrics`).
 //! - [`otel_sdk`]: running the OpenTelemetry SDK emitter scripts.
 //! - [`codex`]: a fresh CODEX_HOME / HOME / git work dir and one `codex exec` run.
@@ -13,6 +14,7 @@
 #![allow(dead_code)]
 
 pub mod codex;
+pub mod docs;
 pub mod http;
 pub mod mock_model;
 pub mod otel_sdk;
