@@ -28,7 +28,7 @@ pub use grpc::{bind_grpc, GrpcServer};
 pub use http::{bind_http, bind_http_with_metrics, HttpServer, Readiness};
 pub use metrics::MetricsSource;
 pub use ingest::{retry_after_secs, Ack, Ingest, IngestError, Request, Transport};
-pub use tls::{client_name, TlsConfig, TlsError};
+pub use tls::{TlsConfig, TlsError};
 pub use tripline_otlp::{Encoding, OtlpSignal};
 
 /// Errors from binding a listener.

@@ -193,7 +193,11 @@ async fn https_serves_trusting_clients_only() {
     );
     assert_eq!(ingest.count(), 1);
     assert_eq!(ingest.last().body.as_ref(), LOGS_PB);
-    assert_eq!(ingest.last().emitter, None, "no client certificate, no name");
+    assert_eq!(
+        ingest.last().emitter,
+        None,
+        "no client certificate, no name"
+    );
     // The server certificate also names localhost.
     let resp = post_logs(&trusting, &format!("https://localhost:{port}"))
         .await
@@ -305,7 +309,9 @@ async fn optional_client_certificates_name_only_those_who_send_one() {
     let url = format!("https://127.0.0.1:{}", running.addr.port());
     let ca = c.pki.ca_pem();
 
-    let resp = post_logs(&https_client(Some(&ca), None), &url).await.unwrap();
+    let resp = post_logs(&https_client(Some(&ca), None), &url)
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(ingest.last().emitter, None);
     let resp = post_logs(&https_client(Some(&ca), Some(&c.client)), &url)
@@ -335,14 +341,21 @@ async fn with_tokens_and_mtls_both_are_required_and_the_token_names_the_emitter(
         .unwrap_err();
     assert!(err.contains("Unauthenticated"), "{err}");
     assert_eq!(auth.failures(), 1);
-    assert!(grpc_export(running.addr, &ca, None, Some("Bearer tok-0123456789"))
-        .await
-        .is_err());
+    assert!(
+        grpc_export(running.addr, &ca, None, Some("Bearer tok-0123456789"))
+            .await
+            .is_err()
+    );
     assert_eq!(ingest.count(), 0);
 
-    grpc_export(running.addr, &ca, Some(&c.client), Some("Bearer tok-0123456789"))
-        .await
-        .expect("certificate and token");
+    grpc_export(
+        running.addr,
+        &ca,
+        Some(&c.client),
+        Some("Bearer tok-0123456789"),
+    )
+    .await
+    .expect("certificate and token");
     assert_eq!(ingest.last().emitter.as_deref(), Some("ci-token"));
     running.shutdown().await.unwrap();
 }
@@ -378,7 +391,8 @@ async fn unusable_tls_files_fail_the_bind_naming_the_file() {
     );
     let e = bind(TlsConfig::new(&garbage, &c.server.key)).await;
     assert!(
-        shown(&e).contains(&garbage.display().to_string()) && shown(&e).contains("no PEM certificate"),
+        shown(&e).contains(&garbage.display().to_string())
+            && shown(&e).contains("no PEM certificate"),
         "{e}"
     );
     let e = bind(TlsConfig::new(&c.server.cert, &garbage)).await;

@@ -108,7 +108,9 @@ fn export_grpc(serve: &Serve, marker: &str, authorization: Option<&str>) -> toni
             .timeout(Duration::from_secs(60))
             .connect()
             .await
-            .unwrap_or_else(|e| panic!("connect to {}: {e}\n{}", serve.grpc_url(), serve.log_text()));
+            .unwrap_or_else(|e| {
+                panic!("connect to {}: {e}\n{}", serve.grpc_url(), serve.log_text())
+            });
         let mut request = tonic::Request::new(logs_proto(marker));
         if let Some(value) = authorization {
             request
@@ -126,9 +128,13 @@ fn export_grpc(serve: &Serve, marker: &str, authorization: Option<&str>) -> toni
 fn metric(serve: &Serve, name: &str) -> Option<u64> {
     let page = http::get(serve.http_addr(), "/metrics");
     assert_eq!(page.status, 200, "{}", page.text());
-    page.text()
-        .lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    page.text().lines().find_map(|line| {
+        line.strip_prefix(name)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
 }
 
 #[test]
@@ -139,10 +145,19 @@ fn missing_and_wrong_tokens_are_refused_counted_and_never_stored() {
     let wrong = "Bearer tok-laptop-3b9f2c71d5";
 
     let refused = [
-        ("refused-http-missing", post_http(&serve, "refused-http-missing", None)),
-        ("refused-http-wrong", post_http(&serve, "refused-http-wrong", Some(wrong))),
+        (
+            "refused-http-missing",
+            post_http(&serve, "refused-http-missing", None),
+        ),
+        (
+            "refused-http-wrong",
+            post_http(&serve, "refused-http-wrong", Some(wrong)),
+        ),
         // A valid secret without the Bearer scheme is no token either.
-        ("refused-http-scheme", post_http(&serve, "refused-http-scheme", Some(LAPTOP_TOKEN))),
+        (
+            "refused-http-scheme",
+            post_http(&serve, "refused-http-scheme", Some(LAPTOP_TOKEN)),
+        ),
     ];
     for (marker, reply) in &refused {
         assert_eq!(reply.status, 401, "{marker}: {}", reply.text());
@@ -187,11 +202,14 @@ fn missing_and_wrong_tokens_are_refused_counted_and_never_stored() {
     assert_eq!(stored[0]["marker"], "accepted-grpc-ci", "{}", show(&stored));
     assert_eq!(stored[0]["emitter"], "ci", "{}", show(&stored));
     assert_eq!(stored[0]["event_emitter"], "ci", "{}", show(&stored));
-    assert_eq!(stored[1]["marker"], "accepted-http-laptop", "{}", show(&stored));
-    assert_eq!(stored[1]["emitter"], "laptop", "{}", show(&stored));
-    let leaked = serve.query(
-        "SELECT count(*) AS n FROM events WHERE event LIKE '%refused-%'",
+    assert_eq!(
+        stored[1]["marker"],
+        "accepted-http-laptop",
+        "{}",
+        show(&stored)
     );
+    assert_eq!(stored[1]["emitter"], "laptop", "{}", show(&stored));
+    let leaked = serve.query("SELECT count(*) AS n FROM events WHERE event LIKE '%refused-%'");
     assert_eq!(leaked[0]["n"], 0, "refused content in the store");
     let alerts = serve.query("SELECT count(*) AS n FROM alerts WHERE alert LIKE '%refused-%'");
     assert_eq!(alerts[0]["n"], 0, "refused content in alerts");
@@ -209,9 +227,20 @@ fn non_loopback_without_authentication_is_refused_unless_insecure() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut cmd = tools::tripline_command();
-    cmd.args(["serve", "--http", "0.0.0.0:0", "--grpc", "127.0.0.1:0", "--data"])
-        .arg(&data);
-    let out = process::run("tripline serve on 0.0.0.0", &mut cmd, Duration::from_secs(60));
+    cmd.args([
+        "serve",
+        "--http",
+        "0.0.0.0:0",
+        "--grpc",
+        "127.0.0.1:0",
+        "--data",
+    ])
+    .arg(&data);
+    let out = process::run(
+        "tripline serve on 0.0.0.0",
+        &mut cmd,
+        Duration::from_secs(60),
+    );
     assert_eq!(
         out.status.code(),
         Some(2),

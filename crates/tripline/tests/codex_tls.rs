@@ -100,24 +100,37 @@ fn codex_over_https_with_client_certificate_as_documented() {
     let snippet = support::docs::toml_snippet("docs/config.md", "codex-tls-config");
     let documented = "tripline.example.internal:4318";
     assert_eq!(snippet.matches(documented).count(), 3, "{snippet}");
-    codex_over_mtls("codex_over_https_with_client_certificate_as_documented", |serve, pki| {
-        let client = pki.client(EMITTER);
-        snippet
-            .replace(documented, serve.http_addr())
-            .replace("/etc/codex/tripline-ca.pem", &pki.ca_pem().display().to_string())
-            .replace("/etc/codex/laptop-key.pem", &client.key.display().to_string())
-            .replace("/etc/codex/laptop.pem", &client.cert.display().to_string())
-    });
+    codex_over_mtls(
+        "codex_over_https_with_client_certificate_as_documented",
+        |serve, pki| {
+            let client = pki.client(EMITTER);
+            snippet
+                .replace(documented, serve.http_addr())
+                .replace(
+                    "/etc/codex/tripline-ca.pem",
+                    &pki.ca_pem().display().to_string(),
+                )
+                .replace(
+                    "/etc/codex/laptop-key.pem",
+                    &client.key.display().to_string(),
+                )
+                .replace("/etc/codex/laptop.pem", &client.cert.display().to_string())
+        },
+    );
 }
 
 #[test]
 fn codex_over_grpc_with_tls_and_client_certificate() {
-    codex_over_mtls("codex_over_grpc_with_tls_and_client_certificate", |serve, pki| {
-        let tls = tls_table(&pki.ca_pem(), &pki.client(EMITTER));
-        let port = serve.grpc_addr().rsplit(':').next().unwrap().to_string();
-        let exporter = format!("{{ otlp-grpc = {{ endpoint = \"https://127.0.0.1:{port}\", {tls} }} }}");
-        format!(
+    codex_over_mtls(
+        "codex_over_grpc_with_tls_and_client_certificate",
+        |serve, pki| {
+            let tls = tls_table(&pki.ca_pem(), &pki.client(EMITTER));
+            let port = serve.grpc_addr().rsplit(':').next().unwrap().to_string();
+            let exporter =
+                format!("{{ otlp-grpc = {{ endpoint = \"https://127.0.0.1:{port}\", {tls} }} }}");
+            format!(
             "[otel]\nenvironment = \"tripline-test\"\nexporter = {exporter}\ntrace_exporter = {exporter}\nmetrics_exporter = {exporter}\n"
         )
-    });
+        },
+    );
 }

@@ -45,7 +45,13 @@ fn port(addr: &str) -> &str {
 }
 
 /// Runs the Python emitter over `protocol` to `endpoint` with the TLS environment `envs`.
-fn python_sends(found: &Found, protocol: &str, endpoint: &str, run_id: &str, envs: &[(&str, &Path)]) {
+fn python_sends(
+    found: &Found,
+    protocol: &str,
+    endpoint: &str,
+    run_id: &str,
+    envs: &[(&str, &Path)],
+) {
     emit(
         &format!("otel_emit.py ({protocol}, TLS)"),
         &mut python_emitter(found, protocol, endpoint, run_id),
@@ -85,8 +91,10 @@ fn assert_emitter(rows: &[Row], expected: Value, what: &str) {
 
 #[test]
 fn python_sdk_over_https_and_grpc_with_tls() {
-    let Some(found) = tools::require("python_sdk_over_https_and_grpc_with_tls", &[Tool::VenvPython])
-    else {
+    let Some(found) = tools::require(
+        "python_sdk_over_https_and_grpc_with_tls",
+        &[Tool::VenvPython],
+    ) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -124,7 +132,10 @@ fn python_sdk_with_mtls_is_named_by_its_client_certificate() {
     let client = pki.client("codex-laptop-17");
     let envs = [
         ("OTEL_EXPORTER_OTLP_CERTIFICATE", ca.as_path()),
-        ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", client.cert.as_path()),
+        (
+            "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+            client.cert.as_path(),
+        ),
         ("OTEL_EXPORTER_OTLP_CLIENT_KEY", client.key.as_path()),
     ];
 
@@ -136,7 +147,11 @@ fn python_sdk_with_mtls_is_named_by_its_client_certificate() {
     python_sends(&found, "grpc", &endpoint, &grpc_run, &envs);
 
     let name = Value::from("codex-laptop-17");
-    assert_emitter(&stored_run(&serve, &http_run), name.clone(), "HTTPS with mTLS");
+    assert_emitter(
+        &stored_run(&serve, &http_run),
+        name.clone(),
+        "HTTPS with mTLS",
+    );
     assert_emitter(&stored_run(&serve, &grpc_run), name, "gRPC with mTLS");
     assert!(serve.stop().success());
 }

@@ -28,6 +28,37 @@ pub fn client_name(der: &[u8]) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn cert(cn: Option<&str>, dns: &[&str]) -> Vec<u8> {
+        let names: Vec<String> = dns.iter().map(|d| d.to_string()).collect();
+        let mut params = rcgen::CertificateParams::new(names).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        if let Some(cn) = cn {
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, cn);
+        }
+        let key = rcgen::KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn the_common_name_wins_then_the_first_dns_name() {
+        assert_eq!(
+            client_name(&cert(Some("laptop-7"), &["laptop-7.example.net"])),
+            Some("laptop-7".into())
+        );
+        assert_eq!(
+            client_name(&cert(None, &["ci-runner.example.net", "other.example.net"])),
+            Some("ci-runner.example.net".into())
+        );
+        assert_eq!(
+            client_name(&cert(Some("  "), &[])),
+            None,
+            "blank CN names nobody"
+        );
+        assert_eq!(client_name(&cert(None, &[])), None);
+    }
+
     #[test]
     fn garbage_names_nobody() {
         assert_eq!(client_name(b"not a certificate"), None);

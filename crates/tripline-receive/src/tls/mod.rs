@@ -21,7 +21,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 
-pub use identity::client_name;
+use identity::client_name;
 
 /// TLS settings shared by the HTTP and gRPC listeners. Clones share the handshake-failure
 /// counter.
@@ -160,7 +160,9 @@ impl TlsConfig {
                 builder.with_client_cert_verifier(verifier)
             }
         };
-        let mut config = builder.with_single_cert(chain, key).map_err(|e| setup(&e))?;
+        let mut config = builder
+            .with_single_cert(chain, key)
+            .map_err(|e| setup(&e))?;
         config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         Ok(Arc::new(config))
     }
@@ -220,7 +222,10 @@ mod tests {
     fn mtls_needs_a_required_client_ca() {
         let plain = TlsConfig::new("c", "k");
         assert!(!plain.authenticates_clients());
-        assert!(plain.clone().with_client_ca("ca", true).authenticates_clients());
+        assert!(plain
+            .clone()
+            .with_client_ca("ca", true)
+            .authenticates_clients());
         assert!(!plain.with_client_ca("ca", false).authenticates_clients());
     }
 

@@ -21,6 +21,8 @@ pub fn toml_snippet(file: &str, name: &str) -> String {
     let body = block
         .strip_prefix("```toml")
         .and_then(|b| b.strip_suffix("```"))
-        .unwrap_or_else(|| panic!("the {name} snippet in {file} should be one ```toml fence, is:\n{block}"));
+        .unwrap_or_else(|| {
+            panic!("the {name} snippet in {file} should be one ```toml fence, is:\n{block}")
+        });
     body.trim_start_matches('\n').to_string()
 }
