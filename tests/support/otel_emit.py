@@ -11,6 +11,10 @@ Usage::
 The endpoint may also come from ``OTEL_EXPORTER_OTLP_ENDPOINT``. For http/protobuf the
 per-signal paths ``/v1/logs``, ``/v1/traces`` and ``/v1/metrics`` are appended.
 
+An ``https://`` endpoint uses TLS for both protocols; the SDK then reads the CA to trust
+from ``OTEL_EXPORTER_OTLP_CERTIFICATE`` and, for mTLS, its own certificate and key from
+``OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`` and ``OTEL_EXPORTER_OTLP_CLIENT_KEY``.
+
 What it sends (the tests assert on exactly this; ``PFX`` is ``probe.python.<protocol>``
 with ``/`` replaced by ``_``):
 
@@ -63,7 +67,7 @@ def exporters(protocol, endpoint):
         from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        kw = {"endpoint": endpoint, "insecure": True}
+        kw = {"endpoint": endpoint, "insecure": not endpoint.startswith("https://")}
         return (
             checked(OTLPLogExporter, "logs", LogRecordExportResult.SUCCESS)(**kw),
             checked(OTLPSpanExporter, "traces", SpanExportResult.SUCCESS)(**kw),

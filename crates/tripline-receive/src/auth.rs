@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::tls::TlsConfig;
+
 /// One accepted secret and the emitter it identifies.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token {
@@ -123,20 +125,24 @@ impl Auth {
 
 /// Listening beyond loopback without authentication was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("refusing to listen on {addr} without authentication: configure tokens, bind to 127.0.0.1, or pass --insecure")]
+#[error("refusing to listen on {addr} without authentication: configure ingest tokens ([auth] tokens) or mTLS ([tls] client_ca with require_client_cert), bind to 127.0.0.1, or pass --insecure")]
 pub struct UnprotectedBind {
     /// The address asked for.
     pub addr: SocketAddr,
 }
 
-/// Refuse a non-loopback listen address when authentication is off, unless `insecure`.
-/// Call before [`crate::bind_http`] / [`crate::bind_grpc`].
+/// Refuse a non-loopback listen address unless senders must authenticate (tokens, or TLS
+/// with required client certificates) or `insecure` is set. TLS alone encrypts but
+/// authenticates nobody, so it does not count. Call before [`crate::bind_http`] /
+/// [`crate::bind_grpc`].
 pub fn check_exposure(
     addr: SocketAddr,
     auth: &Auth,
+    tls: Option<&TlsConfig>,
     insecure: bool,
 ) -> Result<(), UnprotectedBind> {
-    if addr.ip().is_loopback() || auth.enabled() || insecure {
+    let mtls = tls.is_some_and(TlsConfig::authenticates_clients);
+    if addr.ip().is_loopback() || auth.enabled() || mtls || insecure {
         Ok(())
     } else {
         Err(UnprotectedBind { addr })
@@ -217,18 +223,33 @@ mod tests {
     }
 
     #[test]
-    fn exposure_needs_loopback_auth_or_insecure() {
+    fn exposure_needs_loopback_tokens_mtls_or_insecure() {
         let lo: SocketAddr = "127.0.0.1:4318".parse().unwrap();
         let any: SocketAddr = "0.0.0.0:4318".parse().unwrap();
         let v6lo: SocketAddr = "[::1]:4318".parse().unwrap();
-        assert!(check_exposure(lo, &Auth::default(), false).is_ok());
-        assert!(check_exposure(v6lo, &Auth::default(), false).is_ok());
+        let none = Auth::default();
+        assert!(check_exposure(lo, &none, None, false).is_ok());
+        assert!(check_exposure(v6lo, &none, None, false).is_ok());
         assert_eq!(
-            check_exposure(any, &Auth::default(), false),
+            check_exposure(any, &none, None, false),
             Err(UnprotectedBind { addr: any })
         );
-        assert!(check_exposure(any, &auth(), false).is_ok());
-        assert!(check_exposure(any, &Auth::default(), true).is_ok());
+        assert!(check_exposure(any, &auth(), None, false).is_ok());
+        assert!(check_exposure(any, &none, None, true).is_ok());
+
+        let tls = TlsConfig::new("cert.pem", "key.pem");
+        assert_eq!(
+            check_exposure(any, &none, Some(&tls), false),
+            Err(UnprotectedBind { addr: any }),
+            "TLS without client certificates authenticates nobody"
+        );
+        let optional = tls.clone().with_client_ca("ca.pem", false);
+        assert!(
+            check_exposure(any, &none, Some(&optional), false).is_err(),
+            "optional client certificates let anyone in"
+        );
+        let mtls = tls.with_client_ca("ca.pem", true);
+        assert!(check_exposure(any, &none, Some(&mtls), false).is_ok());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use tripline_otlp::OtlpSignal;
 
 use crate::auth::Auth;
+use crate::tls::TlsConfig;
 
 /// The OTLP-recommended body limit: 20 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
@@ -60,6 +61,8 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Sender authentication (off by default). `/healthz` and `/readyz` stay open.
     pub auth: Auth,
+    /// Serve HTTPS instead of plain HTTP (off by default).
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for HttpConfig {
@@ -69,6 +72,7 @@ impl Default for HttpConfig {
             paths: HttpPaths::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             auth: Auth::default(),
+            tls: None,
         }
     }
 }
@@ -82,6 +86,8 @@ pub struct GrpcConfig {
     pub max_message_bytes: usize,
     /// Sender authentication (off by default), read from request metadata.
     pub auth: Auth,
+    /// Serve gRPC over TLS instead of plaintext HTTP/2 (off by default).
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for GrpcConfig {
@@ -90,6 +96,7 @@ impl Default for GrpcConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 4317)),
             max_message_bytes: DEFAULT_MAX_BODY_BYTES,
             auth: Auth::default(),
+            tls: None,
         }
     }
 }

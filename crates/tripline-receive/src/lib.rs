@@ -7,8 +7,9 @@
 //! They know nothing about decoding, rules or storage.
 //!
 //! Optional [`Auth`] (bearer token or custom header, per emitter) names the sender of each
-//! [`Request`]; [`check_exposure`] refuses non-loopback listeners without it. Not built yet:
-//! TLS.
+//! [`Request`]; [`check_exposure`] refuses non-loopback listeners without it or mTLS.
+//! Optional [`TlsConfig`] serves both listeners over TLS (rustls), with optional client
+//! certificates whose name tags the sender like a token does.
 
 mod auth;
 mod config;
@@ -19,6 +20,7 @@ pub mod http;
 mod ingest;
 mod metrics;
 pub mod rpc_status;
+mod tls;
 
 pub use auth::{check_exposure, Auth, AuthError, Token, UnprotectedBind};
 pub use config::{GrpcConfig, HttpConfig, HttpPaths, DEFAULT_MAX_BODY_BYTES};
@@ -26,6 +28,7 @@ pub use grpc::{bind_grpc, GrpcServer};
 pub use http::{bind_http, bind_http_with_metrics, HttpServer, Readiness};
 pub use metrics::MetricsSource;
 pub use ingest::{retry_after_secs, Ack, Ingest, IngestError, Request, Transport};
+pub use tls::{TlsConfig, TlsError};
 pub use tripline_otlp::{Encoding, OtlpSignal};
 
 /// Errors from binding a listener.
@@ -40,6 +43,9 @@ pub enum BindError {
         #[source]
         source: std::io::Error,
     },
+    /// The TLS certificate, key or client CA cannot be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// `Result` with a [`BindError`].

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-pub use sections::{Auth, Limits, Pipeline, Raw, Retention, Rules, Server};
+pub use sections::{Auth, Limits, Pipeline, Raw, Retention, Rules, Server, Tls};
 pub use template::DEFAULT_TOML;
 
 /// The whole configuration.
@@ -37,6 +37,8 @@ pub struct Config {
     pub raw: Raw,
     /// `[auth]`.
     pub auth: Auth,
+    /// `[tls]`.
+    pub tls: Tls,
     /// `[redaction]`: the redaction policy, kept opaque here and interpreted by the redaction
     /// crate.
     pub redaction: toml::Table,
@@ -119,6 +121,7 @@ impl Config {
         if self.auth.header.trim().is_empty() {
             bail!("auth.header must name a header (e.g. \"authorization\")");
         }
+        self.tls.receive_config().map_err(anyhow::Error::msg)?;
         Ok(())
     }
 

@@ -398,24 +398,7 @@ fn codex_over_otlp_grpc() {
 
 /// The `[otel]` snippet between the README markers, exactly as a user would paste it.
 fn readme_snippet() -> String {
-    let path = tools::workspace_root().join("README.md");
-    let readme =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let begin = "<!-- codex-otel-config:begin -->";
-    let end = "<!-- codex-otel-config:end -->";
-    let start = readme
-        .find(begin)
-        .unwrap_or_else(|| panic!("README.md lacks {begin}"))
-        + begin.len();
-    let len = readme[start..]
-        .find(end)
-        .unwrap_or_else(|| panic!("README.md lacks {end} after {begin}"));
-    let block = readme[start..start + len].trim();
-    let body = block
-        .strip_prefix("```toml")
-        .and_then(|b| b.strip_suffix("```"))
-        .unwrap_or_else(|| panic!("the README snippet should be one ```toml fence, is:\n{block}"));
-    body.trim_start_matches('\n').to_string()
+    support::docs::toml_snippet("README.md", "codex-otel-config")
 }
 
 #[test]

@@ -9,17 +9,13 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 use serde_json::json;
-use support::process;
+use support::otel_sdk::{emit, python_emitter};
 use support::query::{at_least, show, Row};
 use support::serve::Serve;
-use support::tools::{self, Found, Tool};
-
-const EMIT_TIMEOUT: Duration = Duration::from_secs(60);
+use support::tools::{self, Tool};
 
 /// What one emitter run is expected to have sent (see the emitter scripts' docs).
 struct Probe {
@@ -29,30 +25,6 @@ struct Probe {
     body: &'static str,
     /// `probe.run_id`: tells this run's events apart.
     run_id: String,
-}
-
-/// Runs an emitter to completion with a clean environment (no stray `OTEL_*`): PATH plus
-/// `envs`.
-fn emit(what: &str, cmd: &mut Command, envs: &[(&str, &Path)]) {
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    for (key, value) in envs {
-        cmd.env(key, value);
-    }
-    process::run(what, cmd, EMIT_TIMEOUT).assert_success(what);
-}
-
-fn python_emitter(found: &Found, protocol: &str, endpoint: &str, run_id: &str) -> Command {
-    let mut cmd = Command::new(found.path(Tool::VenvPython));
-    cmd.arg(tools::support_script("otel_emit.py")).args([
-        "--protocol",
-        protocol,
-        "--endpoint",
-        endpoint,
-        "--run-id",
-        run_id,
-    ]);
-    cmd
 }
 
 /// Asserts the four probe attributes on a row that selected them as `count`, `count_type`,

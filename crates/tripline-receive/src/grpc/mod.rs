@@ -1,5 +1,6 @@
 //! OTLP/gRPC receiver (tonic): the `Export` method of the logs, metrics and trace services,
-//! gzip and zstd accepted, with a decompressed message size limit.
+//! gzip and zstd accepted, with a decompressed message size limit. Over TLS when configured
+//! (ALPN `h2`).
 
 mod codec;
 mod service;
@@ -8,23 +9,34 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use rustls::ServerConfig;
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::Server;
 
 use crate::config::GrpcConfig;
 use crate::ingest::Ingest;
+use crate::tls::{accept, TlsConfig};
 use service::{ExportService, Logs, Metrics, Shared, Traces};
+
+/// gRPC needs HTTP/2, and gRPC clients insist on negotiating it.
+const ALPN: &[&[u8]] = &[b"h2"];
 
 /// A bound, not yet serving, OTLP/gRPC listener.
 pub struct GrpcServer {
     listener: TcpListener,
     local_addr: SocketAddr,
     shared: Arc<Shared>,
+    tls: Option<(TlsConfig, Arc<ServerConfig>)>,
 }
 
-/// Bind the OTLP/gRPC listener at `cfg.addr` (port 0 picks a free port).
+/// Bind the OTLP/gRPC listener at `cfg.addr` (port 0 picks a free port). With `cfg.tls`,
+/// the certificate and key are read here, so a bad file fails the bind.
 pub async fn bind_grpc(cfg: &GrpcConfig, ingest: Arc<dyn Ingest>) -> crate::Result<GrpcServer> {
+    let tls = match &cfg.tls {
+        Some(tls) => Some((tls.clone(), tls.server_config(ALPN)?)),
+        None => None,
+    };
     let (listener, local_addr) = crate::listen(cfg.addr).await?;
     let shared = Arc::new(Shared {
         ingest,
@@ -35,6 +47,7 @@ pub async fn bind_grpc(cfg: &GrpcConfig, ingest: Arc<dyn Ingest>) -> crate::Resu
         listener,
         local_addr,
         shared,
+        tls,
     })
 }
 
@@ -50,13 +63,22 @@ impl GrpcServer {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let incoming = TcpIncoming::from(self.listener).with_nodelay(Some(true));
-        Server::builder()
+        let router = Server::builder()
             .add_service(ExportService::<Logs>::new(self.shared.clone()))
             .add_service(ExportService::<Metrics>::new(self.shared.clone()))
-            .add_service(ExportService::<Traces>::new(self.shared))
-            .serve_with_incoming_shutdown(incoming, shutdown)
-            .await
-            .map_err(std::io::Error::other)
+            .add_service(ExportService::<Traces>::new(self.shared));
+        let served = match self.tls {
+            None => {
+                let incoming = TcpIncoming::from(self.listener).with_nodelay(Some(true));
+                router.serve_with_incoming_shutdown(incoming, shutdown).await
+            }
+            Some((tls, server)) => {
+                let conns = accept::spawn(self.listener, server, tls, "OTLP/gRPC");
+                router
+                    .serve_with_incoming_shutdown(accept::incoming(conns), shutdown)
+                    .await
+            }
+        };
+        served.map_err(std::io::Error::other)
     }
 }

@@ -20,6 +20,7 @@ use crate::auth::Auth;
 use crate::export_response;
 use crate::ingest::{Ingest, Request, Transport};
 use crate::rpc_status::RpcStatus;
+use crate::tls::accept::Peer;
 
 type HttpRequest = tonic::codegen::http::Request<Body>;
 type HttpResponse = tonic::codegen::http::Response<Body>;
@@ -116,7 +117,12 @@ impl<K: ExportKind> tower::Service<HttpRequest> for ExportService<K> {
                 .get(shared.auth.header_name())
                 .map(|v| v.as_bytes());
             let emitter = match shared.auth.verify(header) {
-                Ok(emitter) => emitter,
+                // A token names the sender; without tokens, a verified client certificate does.
+                Ok(emitter) => emitter.or_else(|| {
+                    req.extensions()
+                        .get::<Peer>()
+                        .and_then(|peer| peer.name.clone())
+                }),
                 Err(e) => {
                     tracing::debug!(error = %e, "OTLP/gRPC export refused: not authenticated");
                     return Ok(Status::unauthenticated(e.to_string()).into_http());

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request as AxumRequest, State};
+use axum::extract::{ConnectInfo, Request as AxumRequest, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::Response;
@@ -17,6 +17,7 @@ use super::reply;
 use super::HttpState;
 use crate::decompress::{decompress, ContentCoding, DecompressError};
 use crate::ingest::{Request, Transport};
+use crate::tls::accept::Peer;
 
 /// Liveness path.
 const HEALTHZ: &str = "/healthz";
@@ -101,6 +102,11 @@ fn route(state: &HttpState, parts: &Parts) -> Result<Export, Box<Response>> {
             page.push_str("# HELP tripline_auth_failures_total Requests refused for a missing or wrong ingest token.\n");
             page.push_str("# TYPE tripline_auth_failures_total counter\n");
             page.push_str(&format!("tripline_auth_failures_total {}\n", state.cfg.auth.failures()));
+            if let Some(tls) = &state.cfg.tls {
+                page.push_str("# HELP tripline_tls_handshake_failures_total TLS handshakes that failed (plaintext clients, missing or untrusted client certificates, timeouts), both listeners.\n");
+                page.push_str("# TYPE tripline_tls_handshake_failures_total counter\n");
+                page.push_str(&format!("tripline_tls_handshake_failures_total {}\n", tls.handshake_failures()));
+            }
             return Err(Box::new(reply::text(StatusCode::OK, page)));
         }
     }
@@ -121,12 +127,19 @@ fn route(state: &HttpState, parts: &Parts) -> Result<Export, Box<Response>> {
         )));
     }
     let auth = &state.cfg.auth;
-    let emitter = auth
+    let token_emitter = auth
         .verify(parts.headers.get(auth.header_name()).map(|v| v.as_bytes()))
         .map_err(|e| {
             tracing::debug!(path, error = %e, "OTLP/HTTP export refused: not authenticated");
             Box::new(reply::unauthenticated(e, auth.header_name(), err_encoding))
         })?;
+    // A token names the sender; without tokens, a verified client certificate does.
+    let emitter = token_emitter.or_else(|| {
+        parts
+            .extensions
+            .get::<ConnectInfo<Peer>>()
+            .and_then(|ConnectInfo(peer)| peer.name.clone())
+    });
     let (Some(encoding), Some(content_type)) = (encoding, content_type) else {
         let sent =
             header_str(&parts.headers, header::CONTENT_TYPE).unwrap_or_else(|| "none".into());

@@ -1,5 +1,6 @@
 //! OTLP/HTTP receiver (axum): `POST` export bodies, `GET /healthz`, `GET /readyz`,
-//! `GET /metrics` (when a [`MetricsSource`] is given).
+//! `GET /metrics` (when a [`MetricsSource`] is given). Over TLS when configured (HTTP/1.1 and
+//! HTTP/2 offered by ALPN).
 //!
 //! Status codes: 200 (with `partial_success` as the [`crate::Ack`] says), 400 invalid, 404
 //! unknown path, 405 wrong method (`Allow`), 413 body over the limit (on the wire or after
@@ -16,11 +17,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::Router;
+use rustls::ServerConfig;
 use tokio::net::TcpListener;
 
 use crate::config::HttpConfig;
 use crate::ingest::Ingest;
 use crate::metrics::MetricsSource;
+use crate::tls::accept::{self, Peer, TlsListener};
+use crate::tls::TlsConfig;
+
+/// Protocols offered to TLS clients, preferred first.
+const ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];
 
 /// A readiness flag the caller controls; `GET /readyz` answers 200 only while it is set.
 #[derive(Clone, Debug, Default)]
@@ -57,6 +64,7 @@ pub struct HttpServer {
     local_addr: SocketAddr,
     router: Router,
     readiness: Readiness,
+    tls: Option<(TlsConfig, Arc<ServerConfig>)>,
 }
 
 /// Bind the OTLP/HTTP listener at `cfg.addr` (port 0 picks a free port).
@@ -64,12 +72,17 @@ pub async fn bind_http(cfg: &HttpConfig, ingest: Arc<dyn Ingest>) -> crate::Resu
     bind_http_with_metrics(cfg, ingest, None).await
 }
 
-/// [`bind_http`], also serving `GET /metrics` from `metrics`.
+/// [`bind_http`], also serving `GET /metrics` from `metrics`. With `cfg.tls`, the
+/// certificate and key are read here, so a bad file fails the bind.
 pub async fn bind_http_with_metrics(
     cfg: &HttpConfig,
     ingest: Arc<dyn Ingest>,
     metrics: Option<Arc<dyn MetricsSource>>,
 ) -> crate::Result<HttpServer> {
+    let tls = match &cfg.tls {
+        Some(tls) => Some((tls.clone(), tls.server_config(ALPN)?)),
+        None => None,
+    };
     let (listener, local_addr) = crate::listen(cfg.addr).await?;
     let readiness = Readiness::new();
     let state = Arc::new(HttpState {
@@ -84,6 +97,7 @@ pub async fn bind_http_with_metrics(
         local_addr,
         router,
         readiness,
+        tls,
     })
 }
 
@@ -104,7 +118,14 @@ impl HttpServer {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let Some((tls, server)) = self.tls else {
+            return axum::serve(self.listener, self.router)
+                .with_graceful_shutdown(shutdown)
+                .await;
+        };
+        let listener = TlsListener(accept::spawn(self.listener, server, tls, "OTLP/HTTP"));
+        let service = self.router.into_make_service_with_connect_info::<Peer>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }

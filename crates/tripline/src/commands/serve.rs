@@ -26,8 +26,14 @@ use crate::pipeline::setup::{self, Extra};
 /// Settings come from (strongest first) these flags, TRIPLINE_* environment variables,
 /// the --config file, and built-in defaults: see `tripline config default`.
 ///
-/// Example:
+/// Listening beyond loopback needs sender authentication: ingest tokens ([auth] tokens)
+/// or client certificates (mTLS: [tls] cert, key, client_ca). Otherwise serve refuses to
+/// start (exit 2) unless --insecure is given.
+///
+/// Examples:
 ///   tripline serve --http 0.0.0.0:4318 --config /etc/tripline/tripline.toml
+///   TRIPLINE_TLS_CERT=server.pem TRIPLINE_TLS_KEY=server-key.pem \
+///     TRIPLINE_TLS_CLIENT_CA=agents-ca.pem tripline serve --http 0.0.0.0:4318
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -49,7 +55,8 @@ pub struct Args {
     /// Extra list files or directories (YAML `name: [values]`), for `%name%` placeholders
     #[arg(long, value_name = "PATH")]
     lists: Vec<PathBuf>,
-    /// Allow binding a non-loopback address without ingest tokens ([auth] tokens)
+    /// Allow binding a non-loopback address without ingest tokens ([auth] tokens) or mTLS
+    /// ([tls] client_ca with require_client_cert); TLS alone authenticates nobody
     #[arg(long)]
     insecure: bool,
     /// Once listening, write {"http": ADDR, "grpc": ADDR} to this file (for scripts)
@@ -70,6 +77,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
+    // Refuse an unprotected exposure before touching the data dir.
+    let (http_cfg, grpc_cfg) = cfg.listeners(args.insecure)?;
     let extra = Extra { rules: args.rules.clone(), lists: args.lists.clone(), time_field: None };
     let data_dir = cfg.server.data_dir.clone();
     let pipeline = {
@@ -101,7 +110,6 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         Arc::clone(&metrics),
     );
     let ingest: Arc<dyn Ingest> = Arc::new(ingest);
-    let (http_cfg, grpc_cfg) = cfg.listeners(args.insecure)?;
     let http = bind_http_with_metrics(&http_cfg, Arc::clone(&ingest), Some(metrics))
     .await
     .with_context(|| format!("binding OTLP/HTTP on {}", cfg.server.http_addr))?;

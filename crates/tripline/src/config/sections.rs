@@ -200,3 +200,54 @@ impl Auth {
         }
     }
 }
+
+/// `[tls]`: TLS for both listeners, and client certificates (mTLS). Empty paths = off.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tls {
+    /// PEM file with the server certificate chain, leaf first; empty = plaintext.
+    pub cert: PathBuf,
+    /// PEM file with the server's private key.
+    pub key: PathBuf,
+    /// PEM file with the CAs client certificates must chain to; empty = no client
+    /// certificates asked for.
+    pub client_ca: PathBuf,
+    /// With `client_ca`: refuse clients without a valid certificate (mTLS). `false` makes
+    /// the certificate optional (but checked when sent).
+    pub require_client_cert: bool,
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        Tls {
+            cert: PathBuf::new(),
+            key: PathBuf::new(),
+            client_ca: PathBuf::new(),
+            require_client_cert: true,
+        }
+    }
+}
+
+impl Tls {
+    /// The receivers' TLS settings, or `None` when TLS is off. Errors on a half-configured
+    /// section.
+    pub fn receive_config(&self) -> Result<Option<tripline_receive::TlsConfig>, String> {
+        let set = |p: &PathBuf| !p.as_os_str().is_empty();
+        match (set(&self.cert), set(&self.key)) {
+            (false, false) if set(&self.client_ca) => {
+                Err("tls.client_ca needs tls.cert and tls.key: client certificates are checked during the TLS handshake".into())
+            }
+            (false, false) => Ok(None),
+            (true, false) => Err("tls.cert is set but tls.key is empty: set both, or neither".into()),
+            (false, true) => Err("tls.key is set but tls.cert is empty: set both, or neither".into()),
+            (true, true) => {
+                let tls = tripline_receive::TlsConfig::new(&self.cert, &self.key);
+                Ok(Some(if set(&self.client_ca) {
+                    tls.with_client_ca(&self.client_ca, self.require_client_cert)
+                } else {
+                    tls
+                }))
+            }
+        }
+    }
+}

@@ -331,3 +331,57 @@ fn listeners_refuse_open_non_loopback_without_tokens() {
     c.auth.tokens = vec!["ci=t0ken".into()];
     assert!(c.listeners(false).is_ok(), "tokens");
 }
+
+#[test]
+fn tls_from_env_reaches_both_listeners() {
+    let env = |k: &str| match k {
+        "TRIPLINE_TLS_CERT" => Some("/etc/tripline/cert.pem".to_string()),
+        "TRIPLINE_TLS_KEY" => Some("/etc/tripline/key.pem".to_string()),
+        "TRIPLINE_TLS_CLIENT_CA" => Some("/etc/tripline/clients.pem".to_string()),
+        "TRIPLINE_TLS_REQUIRE_CLIENT_CERT" => Some("false".to_string()),
+        _ => None,
+    };
+    let c = Config::load(None, &env, &Overrides::default()).unwrap();
+    let (http, grpc) = c.listeners(false).unwrap();
+    let tls = http.tls.expect("TLS on");
+    assert_eq!(tls.cert, PathBuf::from("/etc/tripline/cert.pem"));
+    assert_eq!(tls.key, PathBuf::from("/etc/tripline/key.pem"));
+    assert_eq!(
+        tls.client_ca.as_deref(),
+        Some(Path::new("/etc/tripline/clients.pem"))
+    );
+    assert!(!tls.require_client_cert);
+    assert_eq!(grpc.tls, Some(tls), "one TLS setup for both listeners");
+    assert_eq!(Config::default().listeners(false).unwrap().0.tls, None, "off by default");
+}
+
+#[test]
+fn half_configured_tls_is_refused() {
+    for (text, expect) in [
+        ("[tls]\ncert = \"c.pem\"\n", "tls.key is empty"),
+        ("[tls]\nkey = \"k.pem\"\n", "tls.cert is empty"),
+        ("[tls]\nclient_ca = \"ca.pem\"\n", "tls.client_ca needs tls.cert"),
+    ] {
+        let file = write_file(text);
+        let err = format!(
+            "{:#}",
+            Config::load(Some(file.path()), &no_env, &Overrides::default()).unwrap_err()
+        );
+        assert!(err.contains(expect), "{text:?}: {err}");
+    }
+}
+
+#[test]
+fn required_client_certificates_count_as_authentication() {
+    let mut c = Config::default();
+    c.server.grpc_addr = addr("0.0.0.0:4317");
+    c.tls.cert = "c.pem".into();
+    c.tls.key = "k.pem".into();
+    let err = c.listeners(false).unwrap_err().to_string();
+    assert!(err.contains("0.0.0.0:4317") && err.contains("mTLS"), "TLS alone: {err}");
+    c.tls.client_ca = "ca.pem".into();
+    c.tls.require_client_cert = false;
+    assert!(c.listeners(false).is_err(), "optional client certificates");
+    c.tls.require_client_cert = true;
+    assert!(c.listeners(false).is_ok(), "mTLS");
+}

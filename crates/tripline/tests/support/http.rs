@@ -1,5 +1,6 @@
 //! A minimal HTTP/1.1 client over a raw socket, for tests that send hostile bodies a real
-//! client library would refuse to send (and want the server's exact answer).
+//! client library would refuse to send (and want the server's exact answer), or that read
+//! `/metrics`.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -17,11 +18,20 @@ impl Reply {
     }
 }
 
-/// One HTTP/1.1 request on a fresh connection.
+/// One HTTP/1.1 POST on a fresh connection.
 pub fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    request("POST", addr, path, headers, body)
+}
+
+/// One HTTP/1.1 GET on a fresh connection.
+pub fn get(addr: &str, path: &str) -> Reply {
+    request("GET", addr, path, &[], &[])
+}
+
+fn request(method: &str, addr: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let mut s = TcpStream::connect(addr).expect("connect to serve");
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

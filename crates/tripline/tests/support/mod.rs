@@ -5,8 +5,10 @@
 //! - [`serve`]: a `tripline serve` child process on ephemeral ports with its own data dir.
 //! - [`query`]: `tripline query` and polling the store until events arrive.
 //! - [`mock_model`]: the scripted Responses API mock (`tests/support/mock_model.py`).
-//! - [`http`]: a raw-socket HTTP/1.1 POST, for hostile bodies.
 //! - [`planted`]: planted secrets in a capture, and the no-leak byte search.
+//! - [`docs`]: the config snippets the docs show, between their markers.
+//! - [`http`]: a raw-socket HTTP/1.1 POST (hostile bodies) and GET (`/metrics`).
+//! - [`otel_sdk`]: running the OpenTelemetry SDK emitter scripts.
 //! - [`codex`]: a fresh CODEX_HOME / HOME / git work dir and one `codex exec` run.
 //! - [`process`]: running a child with a time limit and captured output.
 //! - [`wait`]: polling with a timeout (no blind sleeps).
@@ -22,6 +24,8 @@ pub mod duckdb;
 pub mod http;
 pub mod mock_model;
 pub mod planted;
+pub mod docs;
+pub mod otel_sdk;
 pub mod process;
 pub mod query;
 pub mod rsyslog;

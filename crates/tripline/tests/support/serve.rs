@@ -35,6 +35,11 @@ impl Serve {
 
     /// As [`Serve::start`], with extra command-line arguments.
     pub fn start_with(extra: &[&str]) -> Serve {
+        Serve::start_listening("127.0.0.1:0", "127.0.0.1:0", extra)
+    }
+
+    /// As [`Serve::start_with`], listening on `http` and `grpc` (e.g. `0.0.0.0:0`).
+    pub fn start_listening(http: &str, grpc: &str, extra: &[&str]) -> Serve {
         let dir = tempfile::Builder::new()
             .prefix("tripline-serve-")
             .tempdir()
@@ -44,14 +49,7 @@ impl Serve {
         let log = dir.path().join("serve.log");
         let log_file = File::create(&log).expect("create serve log");
         let child = tools::tripline_command()
-            .args([
-                "serve",
-                "--http",
-                "127.0.0.1:0",
-                "--grpc",
-                "127.0.0.1:0",
-                "--data",
-            ])
+            .args(["serve", "--http", http, "--grpc", grpc, "--data"])
             .arg(&data)
             .arg("--ready-file")
             .arg(&ready)
