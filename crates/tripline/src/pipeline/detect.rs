@@ -131,6 +131,21 @@ impl Detector {
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
+
+    /// The engine, for state persistence (`pipeline::state`).
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    /// The enrichment context (per-conversation state), as persisted.
+    pub fn enrich_state(&self) -> serde_json::Value {
+        self.enricher.snapshot()
+    }
+
+    /// Restore the enrichment context from [`Detector::enrich_state`].
+    pub fn restore_enrich_state(&mut self, v: serde_json::Value) -> anyhow::Result<()> {
+        self.enricher.restore(v)
+    }
 }
 
 fn compile(sources: &[RuleSource], lists: &Lists, opts: &EngineOptions) -> anyhow::Result<Engine> {
