@@ -172,3 +172,6 @@ impl StateSync {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
