@@ -30,7 +30,7 @@ pub mod time;
 pub mod yaml;
 
 pub use alert::{Output, OutputKind};
-pub use engine::{Engine, EngineOptions, RuleInfo, RuleSource};
+pub use engine::{Engine, EngineOptions, EntryKey, RuleInfo, RuleSource, StateDelta};
 pub use error::CompileError;
 pub use first_seen::BaselineEntry;
 pub use lists::Lists;

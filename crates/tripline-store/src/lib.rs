@@ -1,7 +1,7 @@
 //! tripline's embedded store: one SQLite database per data directory.
 //!
 //! * [`Store`] (`DIR/tripline.db`): redacted events, alerts (latest revision per id), the
-//!   inventory of observed surfaces, and engine state snapshots. One transaction per
+//!   inventory of observed surfaces, and engine state (sealed entries, written incrementally). One transaction per
 //!   [`WriteBatch`]; WAL mode with `synchronous = FULL` by default, so a batch is durable
 //!   when [`Store::write_batch`] returns and the receiver may acknowledge it.
 //! * The raw tier ([`RawStore`], `DIR/raw/raw.db`, off by default): verbatim OTLP bodies,
@@ -22,6 +22,7 @@ pub mod query;
 mod raw;
 mod retention;
 mod schema;
+mod state;
 mod store;
 mod write;
 
@@ -33,5 +34,6 @@ pub use raw::{
 };
 pub use retention::{format_ms, parse_rfc3339_ms, RetentionPolicy, RetentionReport, SpaceReport};
 pub use schema::SCHEMA_VERSION;
+pub use state::StateChanges;
 pub use store::{Store, MAIN_DB_FILE};
 pub use write::{WriteBatch, WriteStats};

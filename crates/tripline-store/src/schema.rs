@@ -76,6 +76,13 @@ const MAIN_MIGRATIONS: &[&str] = &[
         value       BLOB NOT NULL,
         updated_ms  INTEGER NOT NULL
     );",
+    // v2: the engine state as independent sealed entries under opaque keys, written
+    // incrementally (see state.rs); replaces the single-key snapshot in `state`.
+    "CREATE TABLE engine_state (
+        key         TEXT PRIMARY KEY,
+        value       BLOB NOT NULL,
+        updated_ms  INTEGER NOT NULL
+    );",
 ];
 
 /// Migrations of the raw tier database (`raw/raw.db`).

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use tripline_event::{names, Alert, Event, Value};
 
 use crate::error::StoreError;
+use crate::state::{write_entries, StateChanges};
 
 /// What [`crate::Store::write_batch`] commits atomically. Everything in it must already be
 /// redacted.
@@ -19,6 +20,8 @@ pub struct WriteBatch<'a> {
     pub alerts: &'a [Alert],
     /// Engine snapshots (`key`, bytes) produced by this batch; each replaces the old value.
     pub state: &'a [(&'a str, &'a [u8])],
+    /// Engine state entries this batch changed (`engine_state` table).
+    pub state_entries: StateChanges<'a>,
     /// When tripline received the batch, unix milliseconds. Retention counts from here.
     pub ingest_time_ms: i64,
 }
@@ -32,6 +35,8 @@ pub struct WriteStats {
     pub duplicates: u64,
     /// Alerts inserted or moved to a newer revision.
     pub alerts_upserted: u64,
+    /// Bytes of engine state written (snapshots and entries).
+    pub state_bytes: u64,
 }
 
 /// Write the whole batch inside `tx` (the caller commits).
@@ -54,7 +59,10 @@ pub(crate) fn write_all(
              ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
         )?
         .execute(params![key, value, batch.ingest_time_ms])?;
+        stats.state_bytes += value.len() as u64;
     }
+    write_entries(tx, &batch.state_entries, batch.ingest_time_ms)?;
+    stats.state_bytes += batch.state_entries.bytes();
     Ok(stats)
 }
 

@@ -29,7 +29,8 @@ fn the_same_batch_twice_stores_each_event_once() {
         WriteStats {
             inserted: 50,
             duplicates: 0,
-            alerts_upserted: 0
+            alerts_upserted: 0,
+            state_bytes: 0
         }
     );
     let second = store.write_batch(&batch).unwrap();
@@ -38,7 +39,8 @@ fn the_same_batch_twice_stores_each_event_once() {
         WriteStats {
             inserted: 0,
             duplicates: 50,
-            alerts_upserted: 0
+            alerts_upserted: 0,
+            state_bytes: 0
         }
     );
     assert_eq!(store.count_events().unwrap(), 50);

@@ -114,6 +114,12 @@ impl Config {
         if self.pipeline.max_inflight_batches == 0 {
             bail!("pipeline.max_inflight_batches must be greater than 0");
         }
+        if self.rules.max_groups_per_rule == 0 {
+            bail!("rules.max_groups_per_rule must be greater than 0");
+        }
+        if self.rules.max_values_per_scope == 0 {
+            bail!("rules.max_values_per_scope must be greater than 0");
+        }
         if self.retention.interval.get().is_zero() {
             bail!("retention.interval must be greater than 0");
         }

@@ -25,6 +25,10 @@ pub struct Metrics {
     pub lag_ms: AtomicI64,
     pub alerts: Mutex<BTreeMap<String, u64>>,
     pub redactions: Mutex<RedactionReport>,
+    /// Engine state entries evicted by the caps, by rule name.
+    pub state_evictions: Mutex<BTreeMap<String, u64>>,
+    /// Bytes of sealed engine state committed.
+    pub state_bytes_written: AtomicU64,
 }
 
 impl Metrics {
@@ -34,6 +38,10 @@ impl Metrics {
 
     pub fn alert(&self, rule: &str) {
         *lock(&self.alerts).entry(rule.to_owned()).or_default() += 1;
+    }
+
+    pub fn evicted(&self, rule: &str, n: u64) {
+        *lock(&self.state_evictions).entry(rule.to_owned()).or_default() += n;
     }
 
     pub fn redacted(&self, report: &RedactionReport) {
@@ -80,6 +88,9 @@ impl MetricsSource for Metrics {
             &[(String::new(), (self.lag_ms.load(Ordering::Relaxed) / 1000) as i128)]);
         let alerts: Vec<_> = lock(&self.alerts).iter().map(|(k, v)| (label("rule", k), *v as i128)).collect();
         family(&mut out, "tripline_alerts_total", "counter", "Alerts (new and updated revisions) by rule name.", &alerts);
+        let evictions: Vec<_> = lock(&self.state_evictions).iter().map(|(k, v)| (label("rule", k), *v as i128)).collect();
+        family(&mut out, "tripline_engine_state_evictions_total", "counter", "Correlation groups and first-seen values dropped by the [rules] max_groups_per_rule / max_values_per_scope caps, by rule name.", &evictions);
+        family(&mut out, "tripline_engine_state_bytes_written_total", "counter", "Bytes of sealed engine state entries committed with batches.", &plain(get(&self.state_bytes_written)));
         let red = lock(&self.redactions);
         let secrets: Vec<_> = red.secrets.iter().map(|(k, v)| (label("detector", k), *v as i128)).collect();
         family(&mut out, "tripline_redactions_total", "counter", "Secrets masked, by detector.", &secrets);

@@ -23,8 +23,11 @@ pub struct Entry {
     /// ids of the contributing events
     pub event_ids: Vec<String>,
     /// value of the counted/summed field, when the type needs one
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
-    /// the event itself (evidence), for direct matches
+    /// the event itself (evidence), for direct matches; kept by the newest
+    /// [`Alert::MAX_EVIDENCE`] entries of a window only
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Event>,
 }
 

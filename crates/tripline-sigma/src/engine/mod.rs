@@ -1,13 +1,15 @@
 //! The engine: compile rule sources once, then stream events through it.
 
 mod compile;
+mod delta;
 mod dynamic;
 mod process;
 mod state;
 
 use std::collections::HashMap;
 
-pub use state::State;
+pub use delta::StateDelta;
+pub use state::{EntryKey, State};
 
 use crate::correlation::spec::CorrSpec;
 use crate::detection::Detection;
@@ -40,6 +42,12 @@ pub struct EngineOptions {
     pub dispatch_field: String,
     /// secret predicate for `tripline.secret_fields` (none: secret matching never holds)
     pub secret_check: Option<SecretCheck>,
+    /// at most this many live groups per correlation rule; a new group beyond it evicts
+    /// the group whose window ends first
+    pub max_groups_per_rule: usize,
+    /// at most this many learned values per first_seen scope; a new value beyond it
+    /// evicts the value first seen longest ago
+    pub max_values_per_scope: usize,
 }
 
 impl Default for EngineOptions {
@@ -50,8 +58,17 @@ impl Default for EngineOptions {
             allowed_lateness_ns: 0,
             dispatch_field: tripline_event::names::EVENT_NAME.into(),
             secret_check: None,
+            max_groups_per_rule: Self::DEFAULT_MAX_GROUPS_PER_RULE,
+            max_values_per_scope: Self::DEFAULT_MAX_VALUES_PER_SCOPE,
         }
     }
+}
+
+impl EngineOptions {
+    /// Default of [`EngineOptions::max_groups_per_rule`].
+    pub const DEFAULT_MAX_GROUPS_PER_RULE: usize = 10_000;
+    /// Default of [`EngineOptions::max_values_per_scope`].
+    pub const DEFAULT_MAX_VALUES_PER_SCOPE: usize = 10_000;
 }
 
 /// A compiled detection rule.

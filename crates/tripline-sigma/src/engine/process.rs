@@ -8,7 +8,7 @@ use tripline_event::{Event, Value};
 use super::{dynamic, Engine};
 use crate::alert::{self, AlertParts, Output, OutputKind};
 use crate::correlation::spec::CorrType;
-use crate::correlation::window::{holds, Entry, GroupWindow};
+use crate::correlation::window::{holds, Entry};
 use crate::first_seen::{BaselineEntry, Seen};
 use crate::rule::{Group, RuleMeta};
 use crate::source::{scalar_text, FieldSource};
@@ -123,19 +123,12 @@ impl Engine {
         let wm = self.state.watermark_ns.unwrap_or(t_ns);
         let lateness = self.opts.allowed_lateness_ns;
         for c in &self.corr {
-            if let Some(groups) = self.state.corr.get_mut(&c.meta.id) {
-                let before = wm
-                    .saturating_sub(lateness)
-                    .saturating_sub(c.spec.timespan_ns);
-                groups.retain(|_, g| {
-                    g.evict(before);
-                    !g.entries.is_empty()
-                });
-            }
+            let before = wm
+                .saturating_sub(lateness)
+                .saturating_sub(c.spec.timespan_ns);
+            self.state.expire_windows(&c.meta.id, before);
         }
-        self.state
-            .suppress
-            .retain(|_, s| s.until_ns >= wm.saturating_sub(lateness));
+        self.state.expire_suppress(wm.saturating_sub(lateness));
     }
 
     /// What the first_seen rules have learned, and since when.
@@ -220,8 +213,9 @@ impl Engine {
             let t = o.time_ns.unwrap_or(0);
             let entry = self.state.suppress.get_mut(&key);
             if let Some(new) = suppress::apply(entry, &mut o.alert, t, spec.window_ns) {
-                self.state.suppress.insert(key, new);
+                self.state.suppress.insert(key.clone(), new);
             }
+            self.state.touch_suppress(&key);
         }
         out.push(o);
     }
@@ -265,13 +259,10 @@ impl Engine {
             .first()
             .and_then(|f| hit.src.field(f))
             .cloned();
-        let id = c.meta.id.clone();
         let span = c.spec.timespan_ns;
-        let groups = self.state.corr.entry(id).or_default();
-        let gw = groups.entry(key).or_insert_with(|| GroupWindow {
-            group: group.clone(),
-            ..GroupWindow::default()
-        });
+        let gw = self
+            .state
+            .window_mut(&c.meta.id, key, &group, self.opts.max_groups_per_rule);
         gw.evict(wm.saturating_sub(lateness).saturating_sub(span));
         let entry = Entry {
             t,
@@ -387,8 +378,15 @@ impl Engine {
                 }
             }
         }
-        let st = self.state.first_seen.entry(c.meta.id.clone()).or_default();
-        if st.observe(&scope, &tuple, t, c.spec.learning_ns) != Seen::New || !c.emits {
+        let seen = self.state.observe_first_seen(
+            &c.meta.id,
+            &scope,
+            &tuple,
+            t,
+            c.spec.learning_ns,
+            self.opts.max_values_per_scope,
+        );
+        if seen != Seen::New || !c.emits {
             return;
         }
         let meta: &RuleMeta = &c.meta;

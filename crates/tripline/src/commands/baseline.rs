@@ -13,7 +13,7 @@ use tripline_store::Store;
 use crate::config::{Config, Overrides};
 use crate::pipeline::detect::Detector;
 use crate::pipeline::setup::{self, Extra};
-use crate::pipeline::ENGINE_STATE_KEY;
+use crate::pipeline::state::{StateSync, LEGACY_KEY};
 
 /// Show the first-seen baselines learned from stored events, and export them for review.
 ///
@@ -55,9 +55,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut detector = Detector::load(&setup::rule_set(&cfg, &extra), setup::engine_options(&cfg, &extra))?;
     let dir = &cfg.server.data_dir;
     let store = Store::open_read_only(dir).with_context(|| format!("opening the store in {}", dir.display()))?;
-    if let Some(state) = store.load_state(ENGINE_STATE_KEY)? {
+    if store.count_state_entries()? > 0 || store.load_state(LEGACY_KEY)?.is_some() {
         let (_, sealer) = setup::keyed(&cfg)?;
-        detector.restore(&sealer.open(&state)?)?;
+        StateSync::default().load(&store, &mut detector, &sealer)?;
     }
     let names: BTreeMap<String, String> =
         detector.engine().rules().into_iter().map(|r| (r.meta.id, r.meta.name)).collect();

@@ -92,6 +92,12 @@ pub struct Rules {
     /// count in correlation windows. Exporters send traces, metrics and logs in separate
     /// batches, so this must cover a batch interval or two.
     pub allowed_lateness: HumanDuration,
+    /// At most this many live groups (distinct group-by values) per correlation rule; a new
+    /// group beyond it evicts the group whose window ends first.
+    pub max_groups_per_rule: usize,
+    /// At most this many learned values per first_seen scope; a new value beyond it evicts
+    /// the value first seen longest ago (which would alert again if it came back).
+    pub max_values_per_scope: usize,
 }
 
 impl Default for Rules {
@@ -101,6 +107,8 @@ impl Default for Rules {
             builtin: true,
             lists: PathBuf::new(),
             allowed_lateness: HumanDuration::secs(300),
+            max_groups_per_rule: tripline_sigma::EngineOptions::DEFAULT_MAX_GROUPS_PER_RULE,
+            max_values_per_scope: tripline_sigma::EngineOptions::DEFAULT_MAX_VALUES_PER_SCOPE,
         }
     }
 }

@@ -81,7 +81,10 @@ impl Detector {
     }
 
     /// The streaming state: `{"engine": <engine snapshot>, "enrich": <enrichment state>}`
-    /// (windows, suppression, baselines, per-conversation context).
+    /// (windows, suppression, baselines, per-conversation context). The store keeps the
+    /// state as entries (`pipeline::state`); this whole form is what earlier versions
+    /// stored, and what tests compare.
+    #[cfg(test)]
     pub fn snapshot(&self) -> Vec<u8> {
         // Spliced rather than re-parsed: the engine state is the big part and is already JSON.
         let engine = self.engine.snapshot();
@@ -130,6 +133,21 @@ impl Detector {
     /// The compiled engine, for inspection (`tripline baseline`).
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The engine, for state persistence (`pipeline::state`).
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    /// The enrichment context (per-conversation state), as persisted.
+    pub fn enrich_state(&self) -> serde_json::Value {
+        self.enricher.snapshot()
+    }
+
+    /// Restore the enrichment context from [`Detector::enrich_state`].
+    pub fn restore_enrich_state(&mut self, v: serde_json::Value) -> anyhow::Result<()> {
+        self.enricher.restore(v)
     }
 }
 

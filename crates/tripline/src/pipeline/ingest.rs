@@ -135,6 +135,10 @@ fn process(
         metrics.alert(&alert.rule.name);
     }
     metrics.redacted(&outcome.redactions);
+    for (rule, n) in &outcome.state_evictions {
+        metrics.evicted(rule, *n);
+    }
+    metrics.state_bytes_written.fetch_add(outcome.stored.map_or(0, |s| s.state_bytes), Ordering::Relaxed);
     if let Some(newest) = newest_ms {
         metrics.lag_ms.store(ingest_ms - newest, Ordering::Relaxed);
     }

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod key;
 pub mod seal;
 pub mod setup;
+pub mod state;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -22,9 +23,7 @@ use tripline_store::{Store, StoreError, StoreOptions, WriteBatch, WriteStats};
 
 use detect::Detector;
 use seal::Sealer;
-
-/// The engine-state key under which the detector's snapshot is stored.
-pub const ENGINE_STATE_KEY: &str = "engine";
+use state::{Loaded, StateSync};
 
 /// Everything that comes out of one batch.
 #[derive(Debug, Default)]
@@ -39,12 +38,15 @@ pub struct BatchOutcome {
     pub duplicates: u64,
     /// What redaction changed.
     pub redactions: RedactionReport,
+    /// State entries evicted by the caps in this batch, by rule name.
+    pub state_evictions: Vec<(String, u64)>,
 }
 
 /// Stateful stages, behind one lock so engine state and stored events stay consistent.
 struct Stages {
     detector: Detector,
     store: Option<Store>,
+    sync: StateSync,
 }
 
 /// Detect, redact and store batches of normalized events.
@@ -70,20 +72,22 @@ impl Pipeline {
     /// Open the store (if any) and restore the detector's state from it.
     pub fn open(opts: PipelineOptions) -> anyhow::Result<Pipeline> {
         let PipelineOptions { mut detector, data_dir, store, redactor, sealer } = opts;
+        let mut sync = StateSync::default();
         let store = match data_dir {
             Some(dir) => {
-                let s = Store::open(&dir, &store)
+                let mut s = Store::open(&dir, &store)
                     .with_context(|| format!("opening the store in {}", dir.display()))?;
-                if let Some(state) = s.load_state(ENGINE_STATE_KEY)? {
-                    detector
-                        .restore(&sealer.open(&state)?)
-                        .context("restoring the detection engine's saved state")?;
+                if sync.load(&s, &mut detector, &sealer)? == Loaded::Legacy {
+                    let now = chrono::Utc::now().timestamp_millis();
+                    sync.migrate(&mut s, &mut detector, &sealer, now)
+                        .context("migrating the saved engine state to entries")?;
+                    tracing::info!("migrated the saved engine state to incremental entries");
                 }
                 Some(s)
             }
             None => None,
         };
-        Ok(Pipeline { stages: Mutex::new(Stages { detector, store }), redactor, sealer })
+        Ok(Pipeline { stages: Mutex::new(Stages { detector, store, sync }), redactor, sealer })
     }
 
     /// Run one batch through detect → redact → store. Blocking; call from a blocking
@@ -98,7 +102,7 @@ impl Pipeline {
             ev.insert_if_absent(names::RECEIVED_TIME, Value::Str(received.clone()));
         }
         let mut stages = self.stages.lock().unwrap_or_else(|p| p.into_inner());
-        let Stages { detector, store } = &mut *stages;
+        let Stages { detector, store, sync } = &mut *stages;
 
         // Exporters retry: events already stored were already detected on.
         let mut duplicates = 0;
@@ -116,6 +120,7 @@ impl Pipeline {
         // the raw values.
         detector.enrich(&mut events);
         let mut alerts = detector.run(&events);
+        let state_evictions = evictions_by_name(detector);
 
         // Nothing unredacted goes further.
         let mut redactions = RedactionReport::default();
@@ -128,33 +133,41 @@ impl Pipeline {
 
         let stored = match store.as_mut() {
             Some(store) => {
-                let snapshot = self
-                    .sealer
-                    .seal(&detector.snapshot())
-                    .map_err(|e| StoreError::Io { path: store.db_path(), source: std::io::Error::other(e.to_string()) })?;
+                // Only the state entries this batch changed, sealed one by one.
+                let delta = match sync.delta(detector, &self.sealer) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        sync.roll_back(store, detector, &self.sealer);
+                        return Err(StoreError::Io { path: store.db_path(), source: std::io::Error::other(e.to_string()) });
+                    }
+                };
                 let batch = WriteBatch {
                     events: &events,
                     alerts: &alerts,
-                    state: &[(ENGINE_STATE_KEY, &snapshot)],
+                    state_entries: delta.changes(),
                     ingest_time_ms,
+                    ..WriteBatch::default()
                 };
                 match store.write_batch(&batch) {
-                    Ok(stats) => Some(stats),
+                    Ok(stats) => {
+                        sync.committed(detector, &delta);
+                        Some(stats)
+                    }
                     Err(err) => {
                         // The batch is not acknowledged and will be retried: roll the
                         // engine back to the last committed state so it is not counted twice.
-                        let committed = store.load_state(ENGINE_STATE_KEY).ok().flatten();
-                        match committed.map(|s| self.sealer.open(&s)) {
-                            Some(Ok(state)) if detector.restore(&state).is_ok() => {}
-                            _ => detector.reset(),
-                        }
+                        sync.roll_back(store, detector, &self.sealer);
                         return Err(err);
                     }
                 }
             }
-            None => None,
+            None => {
+                // Nothing to persist: keep the change tracking from growing.
+                detector.engine_mut().mark_committed();
+                None
+            }
         };
-        Ok(BatchOutcome { events, alerts, stored, duplicates, redactions })
+        Ok(BatchOutcome { events, alerts, stored, duplicates, redactions, state_evictions })
     }
 }
 
@@ -166,4 +179,20 @@ impl Pipeline {
         let mut stages = self.stages.lock().unwrap_or_else(|p| p.into_inner());
         stages.detector.reload_lists(set)
     }
+}
+
+/// The engine's cap evictions since the last batch, by rule name (for `/metrics`).
+fn evictions_by_name(detector: &mut Detector) -> Vec<(String, u64)> {
+    let taken = detector.engine_mut().take_state_evictions();
+    if taken.is_empty() {
+        return Vec::new();
+    }
+    let rules = detector.engine().rules();
+    taken
+        .into_iter()
+        .map(|(id, n)| {
+            let name = rules.iter().find(|r| r.meta.id == id).map_or(id, |r| r.meta.name.clone());
+            (name, n)
+        })
+        .collect()
 }

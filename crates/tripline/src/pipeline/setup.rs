@@ -39,6 +39,8 @@ pub fn rule_set(cfg: &Config, extra: &Extra) -> RuleSet {
 pub fn engine_options(cfg: &Config, extra: &Extra) -> EngineOptions {
     let mut opts = EngineOptions::default();
     opts.allowed_lateness_ns = i64::try_from(cfg.rules.allowed_lateness.get().as_nanos()).unwrap_or(i64::MAX);
+    opts.max_groups_per_rule = cfg.rules.max_groups_per_rule;
+    opts.max_values_per_scope = cfg.rules.max_values_per_scope;
     if let Some(f) = &extra.time_field {
         opts.time_fields.push(f.clone());
     }

@@ -1,0 +1,241 @@
+//! Incremental persistence: the state as independent entries (one per correlation group,
+//! first-seen value and suppression key, plus one meta entry), the delta since the last
+//! committed mark, and restoring from entries.
+//!
+//! Each entry's bytes are self-describing (they name their rule, group, scope or key), so a
+//! store may keep them under opaque keys. Entries hold raw values (evidence, group-by and
+//! learned values): store them sealed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::state::{EntryKey, State};
+use super::Engine;
+use crate::correlation::window::GroupWindow;
+use crate::suppress::SuppressEntry;
+
+/// What changed in the engine state since the last [`Engine::mark_committed`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StateDelta {
+    /// (entry key, entry bytes) to write, replacing what is stored under that key.
+    /// Keys are [`EntryKey::encode`] forms and contain raw values.
+    pub upserts: Vec<(String, Vec<u8>)>,
+    /// keys of entries to delete
+    pub removals: Vec<String>,
+}
+
+impl StateDelta {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.upserts.is_empty() && self.removals.is_empty()
+    }
+
+    /// Bytes of the upserted entries.
+    pub fn bytes(&self) -> usize {
+        self.upserts.iter().map(|(_, v)| v.len()).sum()
+    }
+}
+
+/// The meta entry.
+#[derive(Serialize, Deserialize)]
+struct Meta {
+    version: u32,
+    seq: u64,
+    watermark_ns: Option<i64>,
+    late_dropped: u64,
+    /// first_seen rule id -> start of its learning period
+    #[serde(default)]
+    started: BTreeMap<String, i64>,
+}
+
+/// An entry as written (borrows the state).
+#[derive(Serialize)]
+#[serde(tag = "k", rename_all = "snake_case")]
+enum EntryOut<'a> {
+    Meta(&'a Meta),
+    Window { rule: &'a str, group: &'a str, window: &'a GroupWindow },
+    Seen { rule: &'a str, scope: &'a str, value: &'a str, t: i64 },
+    Suppress { key: &'a str, entry: &'a SuppressEntry },
+}
+
+/// An entry as read back.
+#[derive(Deserialize)]
+#[serde(tag = "k", rename_all = "snake_case")]
+enum EntryIn {
+    Meta(Meta),
+    Window { rule: String, group: String, window: GroupWindow },
+    Seen { rule: String, scope: String, value: String, t: i64 },
+    Suppress { key: String, entry: SuppressEntry },
+}
+
+fn meta_of(s: &State) -> Meta {
+    Meta {
+        version: s.version,
+        seq: s.seq,
+        watermark_ns: s.watermark_ns,
+        late_dropped: s.late_dropped,
+        started: s
+            .first_seen
+            .iter()
+            .filter_map(|(r, f)| f.started_ns.map(|t| (r.clone(), t)))
+            .collect(),
+    }
+}
+
+fn to_bytes(e: &EntryOut<'_>) -> Vec<u8> {
+    serde_json::to_vec(e).unwrap_or_default()
+}
+
+/// The bytes of entry `key`, or `None` when the state no longer holds it.
+fn entry_bytes(s: &State, key: &EntryKey) -> Option<Vec<u8>> {
+    if !s.has(key) {
+        return None;
+    }
+    Some(match key {
+        EntryKey::Meta => to_bytes(&EntryOut::Meta(&meta_of(s))),
+        EntryKey::Window { rule, group } => to_bytes(&EntryOut::Window {
+            rule,
+            group,
+            window: s.corr.get(rule)?.get(group)?,
+        }),
+        EntryKey::Seen { rule, scope, value } => to_bytes(&EntryOut::Seen {
+            rule,
+            scope,
+            value,
+            t: *s.first_seen.get(rule)?.scopes.get(scope)?.get(value)?,
+        }),
+        EntryKey::Suppress(k) => to_bytes(&EntryOut::Suppress {
+            key: k,
+            entry: s.suppress.get(k)?,
+        }),
+    })
+}
+
+/// Every key the state holds.
+fn all_keys(s: &State) -> Vec<EntryKey> {
+    let mut keys = vec![EntryKey::Meta];
+    for (rule, groups) in &s.corr {
+        keys.extend(groups.keys().map(|g| EntryKey::Window {
+            rule: rule.clone(),
+            group: g.clone(),
+        }));
+    }
+    for (rule, f) in &s.first_seen {
+        for (scope, values) in &f.scopes {
+            keys.extend(values.keys().map(|v| EntryKey::Seen {
+                rule: rule.clone(),
+                scope: scope.clone(),
+                value: v.clone(),
+            }));
+        }
+    }
+    keys.extend(s.suppress.keys().cloned().map(EntryKey::Suppress));
+    keys
+}
+
+impl Engine {
+    /// The entries changed since the last [`Engine::mark_committed`] (or restore): upserts
+    /// for entries that exist, removals for entries that were dropped (expired windows,
+    /// closed suppressions, evictions). The meta entry is included when it changed.
+    pub fn state_delta(&self) -> StateDelta {
+        let s = &self.state;
+        let mut delta = StateDelta::default();
+        for key in &s.track.dirty {
+            match entry_bytes(s, key) {
+                Some(bytes) => delta.upserts.push((key.encode(), bytes)),
+                None => delta.removals.push(key.encode()),
+            }
+        }
+        let meta = to_bytes(&EntryOut::Meta(&meta_of(s)));
+        if s.track.committed_meta.as_ref() != Some(&meta) {
+            delta.upserts.push((EntryKey::Meta.encode(), meta));
+        }
+        delta
+    }
+
+    /// Record that the last [`Engine::state_delta`] is durably stored.
+    pub fn mark_committed(&mut self) {
+        let meta = to_bytes(&EntryOut::Meta(&meta_of(&self.state)));
+        self.state.track.dirty.clear();
+        self.state.track.committed_meta = Some(meta);
+    }
+
+    /// The whole state as entries (for a first write or a full rewrite of the store).
+    pub fn state_entries(&self) -> Vec<(String, Vec<u8>)> {
+        all_keys(&self.state)
+            .iter()
+            .filter_map(|k| entry_bytes(&self.state, k).map(|b| (k.encode(), b)))
+            .collect()
+    }
+
+    /// Replace the streaming state with the one `entries` describe (entry bytes from
+    /// [`Engine::state_delta`] / [`Engine::state_entries`], in any order). Windows are
+    /// trimmed to the restored watermark, as after a batch. The result counts as committed.
+    /// On error the engine is unchanged.
+    pub fn restore_entries<I, B>(&mut self, entries: I) -> Result<(), String>
+    where
+        I: IntoIterator<Item = B>,
+        B: AsRef<[u8]>,
+    {
+        let mut s = State::new();
+        let mut started = BTreeMap::new();
+        for (i, bytes) in entries.into_iter().enumerate() {
+            let e: EntryIn = serde_json::from_slice(bytes.as_ref())
+                .map_err(|e| format!("invalid engine state entry #{}: {e}", i + 1))?;
+            match e {
+                EntryIn::Meta(m) => {
+                    if m.version != State::VERSION {
+                        return Err(format!(
+                            "engine state version {} is not supported (expected {})",
+                            m.version,
+                            State::VERSION
+                        ));
+                    }
+                    s.seq = m.seq;
+                    s.watermark_ns = m.watermark_ns;
+                    s.late_dropped = m.late_dropped;
+                    started = m.started;
+                }
+                EntryIn::Window { rule, group, window } => {
+                    s.corr.entry(rule).or_default().insert(group, window);
+                }
+                EntryIn::Seen { rule, scope, value, t } => {
+                    s.first_seen
+                        .entry(rule)
+                        .or_default()
+                        .scopes
+                        .entry(scope)
+                        .or_default()
+                        .insert(value, t);
+                }
+                EntryIn::Suppress { key, entry } => {
+                    s.suppress.insert(key, entry);
+                }
+            }
+        }
+        for (rule, t) in started {
+            s.first_seen.entry(rule).or_default().started_ns = Some(t);
+        }
+        s.track.evictions = std::mem::take(&mut self.state.track.evictions);
+        self.state = s;
+        self.mark_committed();
+        // Removals this finds (none, unless the entries predate a lateness change) are
+        // left in the delta.
+        self.trim();
+        Ok(())
+    }
+
+    /// Entries evicted by the caps (`max_groups_per_rule`, `max_values_per_scope`) since
+    /// the last call, per rule id.
+    pub fn take_state_evictions(&mut self) -> BTreeMap<String, u64> {
+        std::mem::take(&mut self.state.track.evictions)
+    }
+
+    /// Drop what the current watermark has expired (as [`Engine::advance_watermark`] does).
+    fn trim(&mut self) {
+        if let Some(wm) = self.state.watermark_ns {
+            self.advance_watermark(wm);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The detector's state in the store: one sealed entry per engine state entry (correlation
+//! group, first-seen value, suppression key, meta) plus one for the enrichment context, each
+//! stored under a keyed hash of its name. A batch writes only what it changed, in its own
+//! transaction; loading restores from the entries, or migrates the single sealed snapshot
+//! that schema-v1 data dirs kept under [`LEGACY_KEY`].
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use tripline_store::{StateChanges, Store};
+
+use super::detect::Detector;
+use super::seal::Sealer;
+
+/// The `state` key under which earlier versions stored the whole sealed snapshot.
+pub const LEGACY_KEY: &str = "engine";
+
+/// Logical name of the enrichment context's entry (engine entry names are JSON arrays).
+const ENRICH_NAME: &str = "enrich";
+/// First byte of a sealed entry's plaintext: which part of the detector it belongs to.
+const TAG_ENGINE: u8 = b'e';
+const TAG_ENRICH: u8 = b'c';
+
+/// One batch's sealed state changes.
+#[derive(Debug, Default)]
+pub struct SealedDelta {
+    /// (stored key, sealed entry)
+    pub upserts: Vec<(String, Vec<u8>)>,
+    /// stored keys to delete
+    pub removals: Vec<String>,
+    /// digest of the enrichment context this delta writes, when it writes it
+    enrich: Option<[u8; 32]>,
+}
+
+impl SealedDelta {
+    /// The store's view of it.
+    pub fn changes(&self) -> StateChanges<'_> {
+        StateChanges { upserts: &self.upserts, removals: &self.removals }
+    }
+}
+
+/// Where the state came from at startup.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Loaded {
+    /// nothing stored yet
+    Nothing,
+    /// this many entries
+    Entries(usize),
+    /// the legacy single snapshot (migrate it with [`StateSync::migrate`])
+    Legacy,
+}
+
+/// Keeps the detector's state and the store's entries in step.
+#[derive(Debug, Default)]
+pub struct StateSync {
+    /// digest of the enrichment context as last committed
+    enrich: Option<[u8; 32]>,
+}
+
+fn enrich_bytes(detector: &Detector) -> Vec<u8> {
+    let mut out = vec![TAG_ENRICH];
+    // serde_json maps are ordered: equal contexts give equal bytes.
+    out.extend(serde_json::to_vec(&detector.enrich_state()).unwrap_or_default());
+    out
+}
+
+fn tagged(tag: u8, bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 1);
+    out.push(tag);
+    out.extend_from_slice(bytes);
+    out
+}
+
+impl StateSync {
+    /// Restore `detector` from the store: the entries if there are any, else the legacy
+    /// snapshot.
+    pub fn load(&mut self, store: &Store, detector: &mut Detector, sealer: &Sealer) -> anyhow::Result<Loaded> {
+        let entries = store.load_state_entries()?;
+        if !entries.is_empty() {
+            let n = entries.len();
+            self.restore(detector, sealer, entries)?;
+            return Ok(Loaded::Entries(n));
+        }
+        match store.load_state(LEGACY_KEY)? {
+            Some(blob) => {
+                detector
+                    .restore(&sealer.open(&blob)?)
+                    .context("restoring the detection engine's saved state")?;
+                self.enrich = None;
+                Ok(Loaded::Legacy)
+            }
+            None => Ok(Loaded::Nothing),
+        }
+    }
+
+    fn restore(&mut self, detector: &mut Detector, sealer: &Sealer, blobs: Vec<Vec<u8>>) -> anyhow::Result<()> {
+        let mut engine = Vec::with_capacity(blobs.len());
+        let mut enrich = None;
+        for blob in blobs {
+            let plain = sealer.open(&blob)?;
+            match plain.split_first() {
+                Some((&TAG_ENGINE, rest)) => engine.push(rest.to_vec()),
+                Some((&TAG_ENRICH, rest)) => enrich = Some(rest.to_vec()),
+                _ => anyhow::bail!("a stored engine state entry has an unknown format"),
+            }
+        }
+        detector
+            .engine_mut()
+            .restore_entries(engine)
+            .map_err(anyhow::Error::msg)
+            .context("restoring the detection engine's saved state")?;
+        self.enrich = None;
+        if let Some(bytes) = enrich {
+            let v: serde_json::Value = serde_json::from_slice(&bytes).context("invalid stored enrichment state")?;
+            detector.restore_enrich_state(v)?;
+            self.enrich = Some(Sha256::digest(tagged(TAG_ENRICH, &bytes)).into());
+        }
+        Ok(())
+    }
+
+    /// Write the whole state as entries, replacing whatever entries and legacy snapshot
+    /// the store holds, in one transaction.
+    pub fn migrate(&mut self, store: &mut Store, detector: &mut Detector, sealer: &Sealer, now_ms: i64) -> anyhow::Result<()> {
+        let mut all = Vec::new();
+        for (name, bytes) in detector.engine().state_entries() {
+            all.push((sealer.entry_id(&name), sealer.seal(&tagged(TAG_ENGINE, &bytes))?));
+        }
+        let enrich = enrich_bytes(detector);
+        all.push((sealer.entry_id(ENRICH_NAME), sealer.seal(&enrich)?));
+        store.replace_state_entries(&all, &[LEGACY_KEY], now_ms)?;
+        detector.engine_mut().mark_committed();
+        self.enrich = Some(Sha256::digest(&enrich).into());
+        Ok(())
+    }
+
+    /// The sealed changes since the last commit.
+    pub fn delta(&self, detector: &Detector, sealer: &Sealer) -> anyhow::Result<SealedDelta> {
+        let d = detector.engine().state_delta();
+        let mut out = SealedDelta::default();
+        for (name, bytes) in &d.upserts {
+            out.upserts.push((sealer.entry_id(name), sealer.seal(&tagged(TAG_ENGINE, bytes))?));
+        }
+        out.removals = d.removals.iter().map(|name| sealer.entry_id(name)).collect();
+        let enrich = enrich_bytes(detector);
+        let digest: [u8; 32] = Sha256::digest(&enrich).into();
+        if self.enrich != Some(digest) {
+            out.upserts.push((sealer.entry_id(ENRICH_NAME), sealer.seal(&enrich)?));
+            out.enrich = Some(digest);
+        }
+        Ok(out)
+    }
+
+    /// `delta` is committed.
+    pub fn committed(&mut self, detector: &mut Detector, delta: &SealedDelta) {
+        detector.engine_mut().mark_committed();
+        if delta.enrich.is_some() {
+            self.enrich = delta.enrich;
+        }
+    }
+
+    /// A batch failed to commit: bring the detector back to the committed state.
+    pub fn roll_back(&mut self, store: &Store, detector: &mut Detector, sealer: &Sealer) {
+        detector.reset();
+        self.enrich = None;
+        let ok = store
+            .load_state_entries()
+            .map_err(anyhow::Error::from)
+            .and_then(|entries| self.restore(detector, sealer, entries));
+        if let Err(e) = ok {
+            tracing::error!("reloading the committed engine state failed, starting empty: {e:#}");
+            detector.reset();
+            self.enrich = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
