@@ -6,6 +6,7 @@
 //! Enrichment fields are always overwritten: the exporter controls every attribute, and
 //! a client-sent `posture_allowed: true` must not mute a rule.
 
+mod command;
 mod matcher;
 mod posture;
 mod session;
@@ -147,7 +148,10 @@ impl Enricher {
                 } else {
                     None
                 };
+                let found = command.as_deref().map(command::targets).unwrap_or_default();
                 set_opt(ev, "command", command);
+                set_list(ev, "command_paths", found.paths);
+                set_list(ev, "command_hosts", found.hosts);
             }
         }
         let Some(conv) = text(ev, names::CONVERSATION_ID) else {
@@ -263,6 +267,15 @@ fn set_opt(ev: &mut Event, field: &str, v: Option<String>) {
         None => {
             ev.remove(field);
         }
+    }
+}
+
+/// Set `field` to a list of strings, or remove it when the list is empty.
+fn set_list(ev: &mut Event, field: &str, items: Vec<String>) {
+    if items.is_empty() {
+        ev.remove(field);
+    } else {
+        ev.insert(field, Value::Array(items.into_iter().map(Value::Str).collect()));
     }
 }
 
