@@ -28,6 +28,9 @@ pub enum Tool {
     Python3,
     /// `git` on PATH (Codex runs in a fresh git repository).
     Git,
+    /// sigma-cli in the venv (`.tools/venv/bin/sigma`) with the Splunk and Elasticsearch
+    /// backends.
+    SigmaCli,
 }
 
 impl Tool {
@@ -48,6 +51,10 @@ impl Tool {
             ),
             Tool::Python3 => "python3 on PATH".into(),
             Tool::Git => "git on PATH".into(),
+            Tool::SigmaCli => format!(
+                "sigma-cli with pySigma-backend-splunk and -elasticsearch ({})",
+                sigma_cli_path(&tools).display()
+            ),
         }
     }
 
@@ -71,6 +78,12 @@ impl Tool {
             Tool::VenvPython => Some(venv_python_path(&tools)).filter(|p| p.is_file()),
             Tool::Python3 => on_path("python3"),
             Tool::Git => on_path("git"),
+            Tool::SigmaCli => {
+                let backends = ["splunk", "elasticsearch"];
+                let site = venv_site_packages(&tools)?;
+                let ok = backends.iter().all(|b| site.join("sigma/backends").join(b).is_dir());
+                Some(sigma_cli_path(&tools)).filter(|p| ok && p.is_file())
+            }
         }
     }
 }
@@ -164,6 +177,19 @@ fn node_modules_path(tools: &Path) -> PathBuf {
 
 fn venv_python_path(tools: &Path) -> PathBuf {
     tools.join("venv/bin/python")
+}
+
+fn sigma_cli_path(tools: &Path) -> PathBuf {
+    tools.join("venv/bin/sigma")
+}
+
+/// `venv/lib/python3.*/site-packages`.
+fn venv_site_packages(tools: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(tools.join("venv/lib"))
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("site-packages"))
+        .find(|p| p.is_dir())
 }
 
 /// The first executable file called `name` in a PATH directory.
