@@ -35,11 +35,17 @@ impl Serve {
 
     /// As [`Serve::start`], with extra command-line arguments.
     pub fn start_with(extra: &[&str]) -> Serve {
+        Serve::start_in(None, extra)
+    }
+
+    /// As [`Serve::start_with`], with `data` as the data directory (e.g. the one of a
+    /// server that was stopped, to restart on its state) instead of a fresh one.
+    pub fn start_in(data: Option<&Path>, extra: &[&str]) -> Serve {
         let dir = tempfile::Builder::new()
             .prefix("tripline-serve-")
             .tempdir()
             .expect("temp dir");
-        let data = dir.path().join("data");
+        let data = data.map(Path::to_path_buf).unwrap_or_else(|| dir.path().join("data"));
         let ready = dir.path().join("ready.json");
         let log = dir.path().join("serve.log");
         let log_file = File::create(&log).expect("create serve log");
