@@ -111,7 +111,8 @@ report_versions() {
 from importlib.metadata import version
 names = ["opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http",
          "opentelemetry-exporter-otlp-proto-grpc", "pySigma", "pySigma-backend-sqlite",
-         "sigma-cli", "PyYAML", "duckdb"]
+         "sigma-cli", "pySigma-backend-splunk", "pySigma-backend-elasticsearch", "PyYAML",
+         "duckdb"]
 for n in names:
     print(f"tool {n}: {version(n)}")
 EOF

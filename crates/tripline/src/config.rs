@@ -16,13 +16,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-pub use sections::{Auth, Limits, Pipeline, Raw, Retention, Rules, Server, Tls};
+pub use sections::{Auth, Input, Limits, Pipeline, Raw, Retention, Rules, Server, Tls};
 pub use template::DEFAULT_TOML;
 
 /// The whole configuration.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// `[[inputs]]`: JSON Lines files `serve` tails (network and process telemetry).
+    pub inputs: Vec<Input>,
     /// `[server]`.
     pub server: Server,
     /// `[limits]`.
@@ -124,6 +126,9 @@ impl Config {
             bail!("retention.interval must be greater than 0");
         }
         self.auth.pairs().map_err(anyhow::Error::msg)?;
+        for (i, input) in self.inputs.iter().enumerate() {
+            crate::intake::validate(input).map_err(|e| anyhow::anyhow!("inputs[{i}]: {e}"))?;
+        }
         if self.auth.header.trim().is_empty() {
             bail!("auth.header must name a header (e.g. \"authorization\")");
         }

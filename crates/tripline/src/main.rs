@@ -9,6 +9,7 @@ mod builtin;
 mod commands;
 mod config;
 mod exit;
+mod intake;
 mod lists_watch;
 mod logging;
 mod metrics;

@@ -20,6 +20,7 @@
 //! order, so the output is deterministic.
 
 mod classify;
+mod formats;
 mod lines;
 mod source;
 
@@ -28,6 +29,7 @@ use std::path::{Path, PathBuf};
 use tripline_event::Event;
 
 pub use classify::InputKind;
+pub use formats::{read_line, LineFormat};
 
 use crate::{decode, DecodeError, Decoded, Encoding, Limits, OtlpSignal};
 

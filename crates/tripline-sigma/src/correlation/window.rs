@@ -91,12 +91,15 @@ pub fn holds<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> bo
     match spec.ctype {
         CorrType::EventCount => cond_ok(window.count() as f64, None),
         CorrType::ValueCount => {
+            // A list-valued field (e.g. `command_paths`) counts each element, as Splunk's
+            // dc() counts multivalue fields.
             let distinct: BTreeSet<String> = window
-                .filter_map(|e| {
-                    e.value
-                        .as_ref()
-                        .and_then(|v| scalar_text(v).map(|t| t.to_lowercase()))
+                .filter_map(|e| e.value.as_ref())
+                .flat_map(|v| match v {
+                    Value::Array(items) => items.iter().collect::<Vec<_>>(),
+                    other => vec![other],
                 })
+                .filter_map(|v| scalar_text(v).map(|t| t.to_lowercase()))
                 .collect();
             cond_ok(distinct.len() as f64, None)
         }

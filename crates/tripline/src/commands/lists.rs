@@ -42,6 +42,8 @@ enum FileKind {
     Tools,
     /// `session_class.yml`
     SessionClass,
+    /// `host_ips.yml`
+    HostIps,
 }
 
 impl FileKind {
@@ -51,6 +53,7 @@ impl FileKind {
             FileKind::Posture => "posture",
             FileKind::Tools => "tools",
             FileKind::SessionClass => "session_class",
+            FileKind::HostIps => "host_ips",
         }
     }
 }
@@ -66,9 +69,10 @@ fn kind_of(path: &Path, doc: &Yaml) -> Result<FileKind, String> {
         "posture" => FileKind::Posture,
         "tools" => FileKind::Tools,
         "session_class" => FileKind::SessionClass,
+        "host_ips" => FileKind::HostIps,
         _ if doc.get("version").is_some() => {
             return Err(format!(
-                "unknown registry type '{stem}' (known: posture, tools, session_class)"
+                "unknown registry type '{stem}' (known: posture, tools, session_class, host_ips)"
             ))
         }
         _ => FileKind::Plain,
@@ -442,6 +446,16 @@ fn check_registry(
             );
             format!("{} rule(s)", rules.len())
         }
+        // The loader's own validation: one definition of a valid file.
+        FileKind::HostIps => match crate::pipeline::enrich::HostIps::parse(doc) {
+            Ok(h) => format!("{} network(s)", h.len()),
+            Err(e) => {
+                let msg = e.to_string();
+                let key = msg.strip_prefix("hosts.").and_then(|r| r.split(':').next()).unwrap_or("hosts").to_owned();
+                c.fail(&key, "host_ips", msg);
+                String::new()
+            }
+        },
         FileKind::Plain => String::new(),
     };
     if c.problems.is_empty() {

@@ -20,7 +20,8 @@ use crate::pipeline::setup::{self, Extra};
 ///
 /// Listens for OTLP/HTTP (protobuf and JSON, /v1/logs, /v1/metrics, /v1/traces) and
 /// OTLP/gRPC, runs the built-in rule pack plus any --rules, redacts, and stores events and
-/// alerts in SQLite under the data dir. Each request is acknowledged only after it is
+/// alerts in SQLite under the data dir. Network and process telemetry (Zeek, osquery,
+/// auditd, generic JSON Lines) is tailed from the files of the config's [[inputs]]. Each request is acknowledged only after it is
 /// stored. SIGTERM or Ctrl-C drains in-flight requests and exits 0.
 ///
 /// Settings come from (strongest first) these flags, TRIPLINE_* environment variables,
@@ -104,7 +105,7 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     let ingest = PipelineIngest::new(
         Arc::clone(&pipeline),
         raw,
-        limits,
+        limits.clone(),
         cfg.pipeline.max_inflight_batches as usize,
         cfg.pipeline.retry_after.get(),
         Arc::clone(&metrics),
@@ -137,6 +138,13 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         setup::rule_set(&cfg, &extra),
         stopped(stop_rx.clone()),
     ));
+    let intake = tokio::spawn(crate::intake::run(
+        Arc::clone(&pipeline),
+        cfg.inputs.clone(),
+        data_dir.clone(),
+        limits,
+        stopped(stop_rx.clone()),
+    ));
     let http_task = tokio::spawn(http.serve(stopped(stop_rx.clone())));
     let grpc_task = tokio::spawn(grpc.serve(stopped(stop_rx.clone())));
 
@@ -147,6 +155,7 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     grpc_task.await.context("gRPC server task")?.context("OTLP/gRPC server")?;
     let _ = retention.await;
     let _ = lists.await;
+    let _ = intake.await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -259,3 +259,23 @@ impl Tls {
         }
     }
 }
+
+/// One `[[inputs]]` entry: a JSON Lines file (or glob) that `tripline serve` tails.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// A file, or a glob (`/var/log/zeek/current/*.log`); matched again at every poll, so
+    /// files that appear later (rotation) are picked up.
+    pub path: String,
+    /// What each line holds: `generic`, `zeek`, `osquery` or `auditd`.
+    pub format: tripline_otlp::files::LineFormat,
+    /// How often the files are checked for new lines.
+    #[serde(default = "Input::default_poll_interval")]
+    pub poll_interval: HumanDuration,
+}
+
+impl Input {
+    fn default_poll_interval() -> HumanDuration {
+        HumanDuration::secs(1)
+    }
+}

@@ -6,6 +6,8 @@
 //! Enrichment fields are always overwritten: the exporter controls every attribute, and
 //! a client-sent `posture_allowed: true` must not mute a rule.
 
+mod command;
+pub(crate) mod hosts;
 mod matcher;
 mod posture;
 mod session;
@@ -22,6 +24,7 @@ use tripline_sigma::Lists;
 use crate::builtin;
 use crate::rulefiles;
 
+pub use hosts::HostIps;
 pub use posture::Posture;
 pub use session::SessionClasses;
 pub use state::EnrichState;
@@ -39,6 +42,7 @@ pub struct Registries {
     pub posture: Option<Posture>,
     pub tools: Option<Tools>,
     pub session: Option<SessionClasses>,
+    pub host_ips: Option<HostIps>,
 }
 
 impl Registries {
@@ -62,7 +66,8 @@ impl Registries {
                 "posture" => r.posture = Some(Posture::parse(&doc, lists).map_err(ctx)?),
                 "tools" => r.tools = Some(Tools::parse(&doc, lists).map_err(ctx)?),
                 "session_class" => r.session = Some(SessionClasses::parse(&doc, lists).map_err(ctx)?),
-                _ => bail!("{path}: unknown registry (expected posture.yml, tools.yml or session_class.yml)"),
+                "host_ips" => r.host_ips = Some(HostIps::parse(&doc).map_err(ctx)?),
+                _ => bail!("{path}: unknown registry (expected posture.yml, tools.yml, session_class.yml or host_ips.yml)"),
             }
         }
         Ok(r)
@@ -122,6 +127,17 @@ impl Enricher {
 
     /// Enrich one event (see the module docs for the fields).
     pub fn enrich(&mut self, ev: &mut Event) {
+        if let Some(h) = &self.registries.host_ips {
+            match h.resolve(ev) {
+                Some((host, field)) => {
+                    ev.insert("host_name", host);
+                    ev.insert("host_name_from", field);
+                }
+                None => {
+                    ev.remove("host_name_from");
+                }
+            }
+        }
         let name = ev.event_name().map(str::to_owned);
         let name = name.as_deref();
         if name == Some(CONVERSATION_STARTS) {
@@ -147,7 +163,10 @@ impl Enricher {
                 } else {
                     None
                 };
+                let found = command.as_deref().map(command::targets).unwrap_or_default();
                 set_opt(ev, "command", command);
+                set_list(ev, "command_paths", found.paths);
+                set_list(ev, "command_hosts", found.hosts);
             }
         }
         let Some(conv) = text(ev, names::CONVERSATION_ID) else {
@@ -263,6 +282,15 @@ fn set_opt(ev: &mut Event, field: &str, v: Option<String>) {
         None => {
             ev.remove(field);
         }
+    }
+}
+
+/// Set `field` to a list of strings, or remove it when the list is empty.
+fn set_list(ev: &mut Event, field: &str, items: Vec<String>) {
+    if items.is_empty() {
+        ev.remove(field);
+    } else {
+        ev.insert(field, Value::Array(items.into_iter().map(Value::Str).collect()));
     }
 }
 

@@ -40,11 +40,21 @@ impl Serve {
 
     /// As [`Serve::start_with`], listening on `http` and `grpc` (e.g. `0.0.0.0:0`).
     pub fn start_listening(http: &str, grpc: &str, extra: &[&str]) -> Serve {
+        Serve::start_full(http, grpc, None, extra)
+    }
+
+    /// As [`Serve::start_with`], with `data` as the data directory (e.g. the one of a
+    /// server that was stopped, to restart on its state) instead of a fresh one.
+    pub fn start_in(data: Option<&Path>, extra: &[&str]) -> Serve {
+        Serve::start_full("127.0.0.1:0", "127.0.0.1:0", data, extra)
+    }
+
+    fn start_full(http: &str, grpc: &str, data: Option<&Path>, extra: &[&str]) -> Serve {
         let dir = tempfile::Builder::new()
             .prefix("tripline-serve-")
             .tempdir()
             .expect("temp dir");
-        let data = dir.path().join("data");
+        let data = data.map(Path::to_path_buf).unwrap_or_else(|| dir.path().join("data"));
         let ready = dir.path().join("ready.json");
         let log = dir.path().join("serve.log");
         let log_file = File::create(&log).expect("create serve log");

@@ -34,6 +34,9 @@ pub enum Tool {
     RsyslogGnutls,
     /// The venv python with the `duckdb` module (`tests/requirements.txt`).
     Duckdb,
+    /// sigma-cli in the venv (`.tools/venv/bin/sigma`) with the Splunk and Elasticsearch
+    /// backends.
+    SigmaCli,
 }
 
 impl Tool {
@@ -57,6 +60,10 @@ impl Tool {
             Tool::Rsyslogd => "rsyslogd (Debian package rsyslog)".into(),
             Tool::RsyslogGnutls => "rsyslog's lmnsd_gtls.so (Debian package rsyslog-gnutls)".into(),
             Tool::Duckdb => format!("the duckdb module in the venv ({})", venv_python_path(&tools).display()),
+            Tool::SigmaCli => format!(
+                "sigma-cli with pySigma-backend-splunk and -elasticsearch ({})",
+                sigma_cli_path(&tools).display()
+            ),
         }
     }
 
@@ -91,6 +98,12 @@ impl Tool {
                     .flatten()
                     .any(|dir| dir.path().join("site-packages/duckdb").is_dir());
                 (python.is_file() && has_module).then_some(python)
+            }
+            Tool::SigmaCli => {
+                let backends = ["splunk", "elasticsearch"];
+                let site = venv_site_packages(&tools)?;
+                let ok = backends.iter().all(|b| site.join("sigma/backends").join(b).is_dir());
+                Some(sigma_cli_path(&tools)).filter(|p| ok && p.is_file())
             }
         }
     }
@@ -194,6 +207,19 @@ fn rsyslog_module(name: &str) -> Option<PathBuf> {
         dirs.push(entry.path().join("rsyslog"));
     }
     dirs.into_iter().map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
+fn sigma_cli_path(tools: &Path) -> PathBuf {
+    tools.join("venv/bin/sigma")
+}
+
+/// `venv/lib/python3.*/site-packages`.
+fn venv_site_packages(tools: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(tools.join("venv/lib"))
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("site-packages"))
+        .find(|p| p.is_dir())
 }
 
 /// The first executable file called `name` in a PATH directory.
