@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-pub use sections::{Auth, Limits, Pipeline, Raw, Retention, Rules, Server};
+pub use sections::{Auth, Limits, Pipeline, Raw, Retention, Rules, Server, Store};
 pub use template::DEFAULT_TOML;
 
 /// The whole configuration.
@@ -35,6 +35,8 @@ pub struct Config {
     pub retention: Retention,
     /// `[raw]`.
     pub raw: Raw,
+    /// `[store]`.
+    pub store: Store,
     /// `[auth]`.
     pub auth: Auth,
     /// `[redaction]`: the redaction policy, kept opaque here and interpreted by the redaction
