@@ -9,10 +9,13 @@
 //! * Retention ([`Store::run_retention`], [`RetentionPolicy`]): per-tier TTLs counted from
 //!   ingest time, deleting in chunks and giving the space back to the filesystem.
 //! * [`query`]: read-only SQL for `tripline query`.
+//! * [`check`]: integrity, schema and WAL checks of a data directory, and repairing a torn
+//!   WAL tail (`tripline wal check`).
 //!
 //! Everything handed to the main store must already be redacted. `docs/storage.md`
 //! documents every table and column.
 
+pub mod check;
 mod connection;
 pub mod duration;
 mod error;

@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-/// SQLite's `synchronous` setting for the WAL.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// SQLite's `synchronous` setting for the WAL. In config files and the environment it is
+/// written `full`, `normal` or `off`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Synchronous {
     /// fsync the WAL on every commit: a batch for which `write_batch` returned survives
     /// power loss and `kill -9`. The default, because the receiver acknowledges OTLP

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-pub use sections::{Auth, Input, Limits, Pipeline, Raw, Retention, Rules, Server, Tls};
+pub use sections::{Auth, Input, Limits, Pipeline, Raw, Retention, Rules, Server, Store, Tls};
 pub use template::DEFAULT_TOML;
 
 /// The whole configuration.
@@ -37,6 +37,8 @@ pub struct Config {
     pub retention: Retention,
     /// `[raw]`.
     pub raw: Raw,
+    /// `[store]`.
+    pub store: Store,
     /// `[auth]`.
     pub auth: Auth,
     /// `[tls]`.

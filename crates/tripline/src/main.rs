@@ -52,6 +52,9 @@ enum Command {
     Query(commands::query::Args),
     #[command(subcommand)]
     Retention(commands::retention::Command),
+    /// Verify the store's durable log (SQLite WAL) and repair a torn tail.
+    #[command(subcommand)]
+    Wal(commands::wal::Command),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Baseline(a) => commands::baseline::run(a),
         Command::Query(a) => commands::query::run(a),
         Command::Retention(c) => commands::retention::run(c),
+        Command::Wal(c) => commands::wal::run(c),
     };
     match result {
         Ok(code) => code,

@@ -8,6 +8,10 @@ use std::sync::Mutex;
 use tripline_redact::RedactionReport;
 use tripline_receive::MetricsSource;
 
+mod histogram;
+
+pub use histogram::Histogram;
+
 /// Everything the server counts. Counters only grow; gauges are set.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -29,6 +33,9 @@ pub struct Metrics {
     pub state_evictions: Mutex<BTreeMap<String, u64>>,
     /// Bytes of sealed engine state committed.
     pub state_bytes_written: AtomicU64,
+    /// Per acknowledged batch: from receipt (body read) to stored and evaluated (the
+    /// store's commit returned).
+    pub ingest_latency: Histogram,
 }
 
 impl Metrics {
@@ -96,6 +103,7 @@ impl MetricsSource for Metrics {
         family(&mut out, "tripline_redactions_total", "counter", "Secrets masked, by detector.", &secrets);
         let actions: Vec<_> = red.actions.iter().map(|(k, v)| (label("action", k), *v as i128)).collect();
         family(&mut out, "tripline_redaction_actions_total", "counter", "Field redaction actions applied, by class.action.", &actions);
+        self.ingest_latency.render(&mut out, "tripline_ingest_latency_seconds", "Per acknowledged batch, time from receipt (body read) to stored and evaluated (detection done, transaction committed).");
         out
     }
 }

@@ -9,3 +9,4 @@ pub mod retention;
 pub mod rules;
 pub mod serve;
 pub mod validate;
+pub mod wal;

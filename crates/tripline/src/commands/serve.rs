@@ -95,7 +95,7 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     };
     let metrics = Arc::new(Metrics::default());
     let raw = if cfg.raw.enabled {
-        let w = tripline_store::RawStore::open_writer(&data_dir, &tripline_store::StoreOptions::default())
+        let w = tripline_store::RawStore::open_writer(&data_dir, &setup::store_options(&cfg))
             .with_context(|| format!("opening the raw tier in {}", data_dir.display()))?;
         tracing::info!("raw tier enabled: request bodies kept for {} (admin-only)", cfg.retention.raw_ttl);
         Some(Arc::new(std::sync::Mutex::new(w)))

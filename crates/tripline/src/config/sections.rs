@@ -279,3 +279,13 @@ impl Input {
         HumanDuration::secs(1)
     }
 }
+
+/// `[store]`: how the SQLite store writes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Store {
+    /// SQLite `synchronous` for the WAL: `full` (fsync every commit; an acknowledged batch
+    /// survives power loss), `normal` (fsync at checkpoints; survives a process crash, the
+    /// last commits can be lost on power loss) or `off` (never fsync).
+    pub synchronous: tripline_store::Synchronous,
+}

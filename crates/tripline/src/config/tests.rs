@@ -153,6 +153,7 @@ fn bad_env_value_names_the_variable() {
         ("TRIPLINE_RETENTION_RAW_TTL", "3 days"),
         ("TRIPLINE_SERVER_HTTP_ADDR", "localhost"),
         ("TRIPLINE_RAW_ENABLED", "maybe"),
+        ("TRIPLINE_STORE_SYNCHRONOUS", "sometimes"),
     ] {
         let env = |k: &str| (k == var).then(|| value.to_string());
         let err = format!(
@@ -384,4 +385,17 @@ fn required_client_certificates_count_as_authentication() {
     assert!(c.listeners(false).is_err(), "optional client certificates");
     c.tls.require_client_cert = true;
     assert!(c.listeners(false).is_ok(), "mTLS");
+}
+
+#[test]
+fn store_synchronous_from_file_and_env() {
+    use tripline_store::Synchronous;
+    assert_eq!(Config::default().store.synchronous, Synchronous::Full);
+    let c = Config::parse("[store]\nsynchronous = \"normal\"\n", "t.toml").unwrap();
+    assert_eq!(c.store.synchronous, Synchronous::Normal);
+    let env = |k: &str| (k == "TRIPLINE_STORE_SYNCHRONOUS").then(|| "off".to_string());
+    let c = Config::load(None, &env, &Overrides::default()).unwrap();
+    assert_eq!(c.store.synchronous, Synchronous::Off);
+    let err = Config::parse("[store]\nsynchronous = \"fast\"\n", "t.toml").unwrap_err().to_string();
+    assert!(err.contains("t.toml") && err.contains("line 2") && err.contains("full"), "{err}");
 }

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use tokio::sync::Semaphore;
@@ -59,6 +59,7 @@ impl Ingest for PipelineIngest {
         let permits = Arc::clone(&self.permits);
         let retry_after = self.retry_after;
         let metrics = Arc::clone(&self.metrics);
+        let received = Instant::now();
         Box::pin(async move {
             metrics.requests.fetch_add(1, Ordering::Relaxed);
             let Ok(permit) = permits.try_acquire_owned() else {
@@ -76,6 +77,9 @@ impl Ingest for PipelineIngest {
                 Err(join) => Err(IngestError::Internal(format!("pipeline task failed: {join}"))),
             };
             metrics.inflight.fetch_sub(1, Ordering::Relaxed);
+            if result.is_ok() {
+                metrics.ingest_latency.observe(received.elapsed());
+            }
             if let Err(e) = &result {
                 metrics.refused(match e {
                     IngestError::Invalid(_) => "invalid",

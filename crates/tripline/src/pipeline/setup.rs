@@ -78,9 +78,14 @@ pub fn keyed(cfg: &Config) -> anyhow::Result<(Redactor, Sealer)> {
     Ok((Redactor::new(policy, SecretScanner::shared_builtin(), &key), Sealer::new(&key)))
 }
 
+/// How the store is opened: `[store]` settings on top of the store's defaults.
+pub fn store_options(cfg: &Config) -> StoreOptions {
+    StoreOptions { synchronous: cfg.store.synchronous, ..StoreOptions::default() }
+}
+
 /// A full pipeline: detector, redactor and (when `data_dir` is given) the store.
 pub fn pipeline(cfg: &Config, extra: &Extra, data_dir: Option<PathBuf>) -> anyhow::Result<Pipeline> {
     let detector = Detector::load(&rule_set(cfg, extra), engine_options(cfg, extra))?;
     let (redactor, sealer) = keyed(cfg)?;
-    Pipeline::open(PipelineOptions { detector, data_dir, store: StoreOptions::default(), redactor, sealer })
+    Pipeline::open(PipelineOptions { detector, data_dir, store: store_options(cfg), redactor, sealer })
 }
