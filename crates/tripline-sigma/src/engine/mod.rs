@@ -1,12 +1,14 @@
 //! The engine: compile rule sources once, then stream events through it.
 
 mod compile;
+mod detector;
 mod dynamic;
 mod process;
 mod state;
 
 use std::collections::HashMap;
 
+pub use detector::{Detected, Detector};
 pub use state::State;
 
 use crate::correlation::spec::CorrSpec;
