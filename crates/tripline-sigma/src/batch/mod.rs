@@ -13,4 +13,4 @@ pub mod line;
 pub mod run;
 
 pub use line::{parse_full, LineParser};
-pub use run::{run_jsonl, RunError, RunOptions};
+pub use run::{run_events, run_jsonl, RunError, RunOptions};

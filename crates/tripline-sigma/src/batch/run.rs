@@ -1,5 +1,6 @@
 //! JSON Lines through an engine on N threads, with results identical to one thread.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::sync::{mpsc, Arc, Mutex};
@@ -51,18 +52,19 @@ pub enum RunError {
     Output(String),
 }
 
-/// What a worker made of one chunk, in input order.
-enum Step {
+/// What a worker made of one chunk, in input order. `E` holds a matching event: owned
+/// (parsed from a line) or borrowed (pre-parsed).
+enum Step<E> {
     /// events that matched nothing: how many, and their newest time
     Skip(u64, Option<i64>),
-    /// a matching event (whole) at a chunk-relative line
-    Hit(u64, Box<Event>, Detected),
+    /// a matching event at a chunk-relative line
+    Hit(u64, E, Detected),
     /// a bad line (chunk-relative)
     Bad(u64, String),
 }
 
-struct Chunk {
-    steps: Vec<Step>,
+struct Chunk<E> {
+    steps: Vec<Step<E>>,
     /// lines in the chunk (blank ones included)
     lines: u64,
 }
@@ -87,60 +89,95 @@ where
     } else {
         None
     });
-    let mut apply = Applier {
-        engine,
-        line_base: 0,
-        first_seq: None,
-        lines_of: HashMap::new(),
-        events: 0,
-    };
-    let chunk_bytes = opts.chunk_bytes.max(1);
-    if opts.threads <= 1 {
-        let mut reader = Chunker::new(input, chunk_bytes);
-        while let Some(buf) = reader.next_chunk()? {
-            let c = work(&detector, &parser, &buf);
-            apply.chunk(c, &mut on_output)?;
+    let mut apply = Applier::new(engine);
+    let chunks = Chunker::new(input, opts.chunk_bytes.max(1));
+    ordered(
+        opts.threads,
+        chunks,
+        &|buf: Vec<u8>| work_lines(&detector, &parser, &buf),
+        |c| apply.chunk(c, &mut on_output),
+    )?;
+    Ok(apply.events)
+}
+
+/// Run pre-parsed events through `engine` on `threads` threads (detection in parallel,
+/// state in input order); `on_output` gets each output and the indices into `events` of
+/// its `seqs`. The same as calling [`Engine::process`] on each event in turn.
+pub fn run_events<F>(
+    engine: &mut Engine,
+    events: &[Event],
+    threads: usize,
+    mut on_output: F,
+) -> Result<u64, RunError>
+where
+    F: FnMut(&Output, &[u64]) -> Result<(), String>,
+{
+    const CHUNK: usize = 4096;
+    let detector = engine.detector();
+    let mut apply = Applier::new(engine);
+    let chunks = events.chunks(CHUNK).map(Ok::<_, std::io::Error>);
+    ordered(
+        threads,
+        chunks,
+        &|evs: &[Event]| work_events(&detector, evs),
+        |c| apply.chunk(c, &mut on_output),
+    )?;
+    Ok(apply.events)
+}
+
+/// Feed `inputs` to `work` on `threads` threads and `apply` the results in input order
+/// on the calling thread. With one thread, everything runs on the calling thread.
+fn ordered<T, R, I>(
+    threads: usize,
+    inputs: I,
+    work: &(dyn Fn(T) -> R + Sync),
+    mut apply: impl FnMut(R) -> Result<(), RunError>,
+) -> Result<(), RunError>
+where
+    T: Send,
+    R: Send,
+    I: Iterator<Item = Result<T, std::io::Error>> + Send,
+{
+    if threads <= 1 {
+        for input in inputs {
+            apply(work(input?))?;
         }
-        return Ok(apply.events);
+        return Ok(());
     }
-    let threads = opts.threads;
-    std::thread::scope(|s| -> Result<u64, RunError> {
-        let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(threads * 2);
-        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Chunk)>(threads * 2);
+    std::thread::scope(|s| -> Result<(), RunError> {
+        let (work_tx, work_rx) = mpsc::sync_channel::<(u64, T)>(threads * 2);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, R)>(threads * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
         let reader = s.spawn(move || -> Result<(), std::io::Error> {
-            let mut chunks = Chunker::new(input, chunk_bytes);
-            let mut n = 0u64;
-            while let Some(buf) = chunks.next_chunk()? {
-                if work_tx.send((n, buf)).is_err() {
+            for (n, input) in inputs.enumerate() {
+                if work_tx.send((n as u64, input?)).is_err() {
                     break; // the ordered stage stopped early
                 }
-                n += 1;
             }
             Ok(())
         });
         for _ in 0..threads {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
-            let (detector, parser) = (&detector, &parser);
             s.spawn(move || loop {
                 let next = work_rx.lock().map(|rx| rx.recv());
-                let Ok(Ok((n, buf))) = next else { break };
-                if done_tx.send((n, work(detector, parser, &buf))).is_err() {
+                let Ok(Ok((n, input))) = next else { break };
+                if done_tx.send((n, work(input))).is_err() {
                     break;
                 }
             });
         }
         drop(done_tx);
-        let mut pending: BTreeMap<u64, Chunk> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, R> = BTreeMap::new();
         let mut next = 0u64;
         let mut result = Ok(());
-        for (n, c) in done_rx.iter() {
-            pending.insert(n, c);
-            while let Some(c) = pending.remove(&next) {
+        for (n, r) in done_rx.iter() {
+            pending.insert(n, r);
+            while let Some(r) = pending.remove(&next) {
                 next += 1;
-                if result.is_ok() {
-                    result = apply.chunk(c, &mut on_output);
+                result = apply(r);
+                if result.is_err() {
+                    break;
                 }
             }
             if result.is_err() {
@@ -151,64 +188,121 @@ where
         let read = reader.join().unwrap_or(Ok(()));
         result?;
         read?;
-        Ok(apply.events)
+        Ok(())
     })
 }
 
-/// Parse and detect one chunk.
-fn work(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk {
-    let mut steps = Vec::new();
-    let mut skipped = 0u64;
-    let mut newest: Option<i64> = None;
-    let needs_time = detector.needs_time();
+/// Parse and detect one chunk of lines.
+fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Box<Event>> {
+    let mut acc = Acc::new(detector);
     for (i, line) in buf.split(|b| *b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let rel = i as u64;
-        let ev = match parser.parse(line) {
+        let parsed = parser.parse(line).and_then(|ev| {
+            if parser.is_projected() && detector.needs_whole(&ev) {
+                parse_full(line)
+            } else {
+                Ok(ev)
+            }
+        });
+        let ev = match parsed {
             Ok(ev) => ev,
             Err(msg) => {
-                flush(&mut steps, &mut skipped, &mut newest);
-                steps.push(Step::Bad(rel, msg));
+                acc.bad(rel, msg);
                 break;
             }
         };
         let d = detector.detect(&ev);
         if d.is_empty() {
-            skipped += 1;
-            if needs_time {
-                if let Some(t) = detector.event_time(&ev) {
-                    newest = Some(newest.map_or(t, |n| n.max(t)));
-                }
-            }
+            acc.skip(&ev);
             continue;
         }
-        flush(&mut steps, &mut skipped, &mut newest);
+        // correlations and alerts get the whole event
         let whole = if parser.is_projected() {
             match parse_full(line) {
                 Ok(w) => w,
                 Err(msg) => {
-                    steps.push(Step::Bad(rel, msg));
+                    acc.bad(rel, msg);
                     break;
                 }
             }
         } else {
             ev
         };
-        steps.push(Step::Hit(rel, Box::new(whole), d));
+        acc.hit(rel, Box::new(whole), d);
     }
-    flush(&mut steps, &mut skipped, &mut newest);
     // the empty tail after a final '\n' is not a line
     let newlines = buf.iter().filter(|b| **b == b'\n').count() as u64;
     let lines = newlines + u64::from(!buf.is_empty() && !buf.ends_with(b"\n"));
-    Chunk { steps, lines }
+    acc.finish(lines)
 }
 
-fn flush(steps: &mut Vec<Step>, skipped: &mut u64, newest: &mut Option<i64>) {
-    if *skipped > 0 {
-        steps.push(Step::Skip(*skipped, newest.take()));
-        *skipped = 0;
+/// Detect one chunk of pre-parsed events.
+fn work_events<'a>(detector: &Detector, events: &'a [Event]) -> Chunk<&'a Event> {
+    let mut acc = Acc::new(detector);
+    for (i, ev) in events.iter().enumerate() {
+        let d = detector.detect(ev);
+        if d.is_empty() {
+            acc.skip(ev);
+        } else {
+            acc.hit(i as u64, ev, d);
+        }
+    }
+    acc.finish(events.len() as u64)
+}
+
+/// Builds a chunk's steps, merging runs of non-matching events.
+struct Acc<'d, E> {
+    detector: &'d Detector,
+    steps: Vec<Step<E>>,
+    skipped: u64,
+    newest: Option<i64>,
+}
+
+impl<'d, E> Acc<'d, E> {
+    fn new(detector: &'d Detector) -> Self {
+        Acc {
+            detector,
+            steps: Vec::new(),
+            skipped: 0,
+            newest: None,
+        }
+    }
+
+    fn skip(&mut self, ev: &Event) {
+        self.skipped += 1;
+        if self.detector.needs_time() {
+            if let Some(t) = self.detector.event_time(ev) {
+                self.newest = Some(self.newest.map_or(t, |n| n.max(t)));
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.skipped > 0 {
+            self.steps.push(Step::Skip(self.skipped, self.newest.take()));
+            self.skipped = 0;
+        }
+    }
+
+    fn hit(&mut self, rel: u64, ev: E, d: Detected) {
+        self.flush();
+        self.steps.push(Step::Hit(rel, ev, d));
+    }
+
+    fn bad(&mut self, rel: u64, msg: String) {
+        self.flush();
+        self.steps.push(Step::Bad(rel, msg));
+    }
+
+    fn finish(mut self, lines: u64) -> Chunk<E> {
+        self.flush();
+        Chunk {
+            steps: self.steps,
+            lines,
+        }
     }
 }
 
@@ -216,18 +310,28 @@ fn flush(steps: &mut Vec<Step>, skipped: &mut u64, newest: &mut Option<i64>) {
 struct Applier<'e> {
     engine: &'e mut Engine,
     line_base: u64,
-    first_seq: Option<u64>,
+    first_seq: u64,
     /// engine seq -> input line, for matched events (outputs only name those)
     lines_of: HashMap<u64, u64>,
     events: u64,
 }
 
-impl Applier<'_> {
-    fn chunk<F>(&mut self, c: Chunk, on_output: &mut F) -> Result<(), RunError>
+impl<'e> Applier<'e> {
+    fn new(engine: &'e mut Engine) -> Self {
+        Applier {
+            first_seq: engine.events_seen(),
+            engine,
+            line_base: 0,
+            lines_of: HashMap::new(),
+            events: 0,
+        }
+    }
+
+    fn chunk<E, F>(&mut self, c: Chunk<E>, on_output: &mut F) -> Result<(), RunError>
     where
+        E: Borrow<Event>,
         F: FnMut(&Output, &[u64]) -> Result<(), String>,
     {
-        let first = *self.first_seq.get_or_insert(self.engine.events_seen());
         for step in c.steps {
             match step {
                 Step::Skip(n, t) => {
@@ -236,9 +340,9 @@ impl Applier<'_> {
                 }
                 Step::Hit(rel, ev, d) => {
                     let line = self.line_base + rel;
-                    self.lines_of.insert(first + self.events, line);
+                    self.lines_of.insert(self.first_seq + self.events, line);
                     self.events += 1;
-                    for o in self.engine.apply(&ev, &d) {
+                    for o in self.engine.apply(ev.borrow(), &d) {
                         let lines: Vec<u64> = o
                             .seqs
                             .iter()
@@ -307,6 +411,22 @@ impl<R: Read> Chunker<R> {
             self.carry.truncate(start + n);
             if n == 0 {
                 self.eof = true;
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for Chunker<R> {
+    type Item = Result<Vec<u8>, std::io::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.next_chunk() {
+            Ok(Some(c)) => Some(Ok(c)),
+            Ok(None) => None,
+            Err(e) => {
+                self.eof = true;
+                self.carry.clear();
+                Some(Err(e))
             }
         }
     }

@@ -1,11 +1,12 @@
 //! The stateless matching half of an engine, detached from its state so worker threads
 //! can share it while one thread applies the matches in input order.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use tripline_event::{names, Event};
 
 use super::{process, DetRule, Engine, EngineOptions};
+use crate::source::FieldSource;
 use crate::detection::Search;
 use crate::matcher::ValueMatcher;
 use crate::time::event_ns;
@@ -39,6 +40,8 @@ pub struct Detector {
     undispatched: Vec<usize>,
     opts: EngineOptions,
     projection: Option<Vec<String>>,
+    /// lowercased dispatch values whose rules read every value (keyword searches)
+    whole_for: HashSet<String>,
     needs_time: bool,
 }
 
@@ -67,36 +70,64 @@ impl Detector {
 
     /// The top-level event keys that [`Detector::detect`] and [`Detector::event_time`]
     /// can read, sorted; an event holding only these keys (with their full values) gets
-    /// the same answers as the whole event. `None` when a rule needs every value
-    /// (keyword searches).
+    /// the same answers as the whole event, unless [`Detector::needs_whole`] says
+    /// otherwise. `None` when a rule that is not pinned to dispatch values reads every
+    /// value (a keyword search).
     pub fn projection(&self) -> Option<&[String]> {
         self.projection.as_deref()
+    }
+
+    /// Whether a projected event must be parsed whole before [`Detector::detect`]: its
+    /// dispatch value (`event_name`) selects a rule with a keyword search.
+    pub fn needs_whole(&self, projected: &Event) -> bool {
+        if self.whole_for.is_empty() {
+            return false;
+        }
+        match projected.field(&self.opts.dispatch_field).and_then(|v| v.as_str()) {
+            Some(n) => self.whole_for.contains(&n.to_lowercase()),
+            None => false,
+        }
     }
 }
 
 impl Engine {
     /// A detached copy of the compiled detection rules (see [`Detector`]).
     pub fn detector(&self) -> Detector {
+        let (projection, whole_for) = projection(self);
         Detector {
             det: self.det.clone(),
             dispatch: self.dispatch.clone(),
             undispatched: self.undispatched.clone(),
             opts: self.opts.clone(),
-            projection: projection(&self.det, &self.opts),
+            projection,
+            whole_for,
             needs_time: !self.corr.is_empty(),
         }
     }
 }
 
-/// The top-level keys detection reads, or `None` when it reads every value.
-fn projection(det: &[DetRule], opts: &EngineOptions) -> Option<Vec<String>> {
+/// The top-level keys detection reads (`None`: every value), and the dispatch values
+/// whose rules read every value.
+fn projection(engine: &Engine) -> (Option<Vec<String>>, HashSet<String>) {
+    let opts = &engine.opts;
+    let mut whole_for = HashSet::new();
     let mut fields: Vec<&str> = vec![opts.dispatch_field.as_str()];
     fields.extend(opts.time_fields.iter().map(String::as_str));
-    for r in det {
+    for (i, r) in engine.det.iter().enumerate() {
         for d in std::iter::once(&r.detection).chain(&r.filters) {
             for s in &d.searches {
                 let items: Vec<_> = match s {
-                    Search::Keywords { .. } => return None,
+                    Search::Keywords { .. } if engine.undispatched.contains(&i) => {
+                        return (None, HashSet::new())
+                    }
+                    Search::Keywords { .. } => {
+                        for (name, rules) in &engine.dispatch {
+                            if rules.contains(&i) {
+                                whole_for.insert(name.clone());
+                            }
+                        }
+                        continue;
+                    }
                     Search::And(items) => items.iter().collect(),
                     Search::AnyOf(maps) => maps.iter().flatten().collect(),
                 };
@@ -126,5 +157,5 @@ fn projection(det: &[DetRule], opts: &EngineOptions) -> Option<Vec<String>> {
             keys.insert(names::canonical(f));
         }
     }
-    Some(keys.into_iter().collect())
+    (Some(keys.into_iter().collect()), whole_for)
 }
