@@ -10,6 +10,7 @@
 //! Semantics and every decision on the spec's open points: `docs/sigma.md`.
 
 pub mod alert;
+pub mod batch;
 pub mod condition;
 pub mod correlation;
 pub mod detection;
@@ -30,7 +31,7 @@ pub mod time;
 pub mod yaml;
 
 pub use alert::{Output, OutputKind};
-pub use engine::{Engine, EngineOptions, EntryKey, RuleInfo, RuleSource, StateDelta};
+pub use engine::{Detected, Detector, Engine, EngineOptions, EntryKey, RuleInfo, RuleSource, StateDelta};
 pub use error::CompileError;
 pub use first_seen::BaselineEntry;
 pub use lists::Lists;

@@ -2,6 +2,7 @@
 
 mod compile;
 mod delta;
+mod detector;
 mod dynamic;
 mod process;
 mod state;
@@ -9,6 +10,7 @@ mod state;
 use std::collections::HashMap;
 
 pub use delta::StateDelta;
+pub use detector::{Detected, Detector};
 pub use state::{EntryKey, State};
 
 use crate::correlation::spec::CorrSpec;

@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use tripline_event::{Event, Value};
 
-use super::{dynamic, Engine};
+use super::{dynamic, DetRule, Detected, Engine, EngineOptions};
+use std::collections::HashMap;
 use crate::alert::{self, AlertParts, Output, OutputKind};
 use crate::correlation::spec::CorrType;
 use crate::correlation::window::{holds, Entry};
@@ -35,6 +36,52 @@ impl Engine {
     /// Run one event through every rule. Outputs come in rule order: detection matches,
     /// then the correlations they complete.
     pub fn process(&mut self, ev: &Event) -> Vec<Output> {
+        let matched = self.matching(ev);
+        self.apply_indices(ev, matched)
+    }
+
+    /// The stateless half of [`Engine::process`]: which detection rules match `ev`. Takes
+    /// `&self`, so many threads can detect at once (see [`Engine::detector`]); feed the
+    /// result to [`Engine::apply`] in input order.
+    pub fn detect(&self, ev: &Event) -> Detected {
+        Detected(self.matching(ev))
+    }
+
+    /// The stateful half of [`Engine::process`]: count the event and apply its detection
+    /// matches to correlations, first-seen baselines and suppression.
+    /// `engine.apply(ev, &engine.detect(ev))` is exactly `engine.process(ev)`.
+    pub fn apply(&mut self, ev: &Event, detected: &Detected) -> Vec<Output> {
+        self.apply_indices(ev, detected.0.clone())
+    }
+
+    /// Count `n` events that matched no detection rule without handing them over: the
+    /// sequence counter moves by `n` and the watermark to `max_time_ns` (the newest
+    /// [`Engine::event_time`] among them), exactly as `n` calls of [`Engine::process`]
+    /// would have done.
+    pub fn skip(&mut self, n: u64, max_time_ns: Option<i64>) {
+        self.state.seq += n;
+        if self.corr.is_empty() {
+            return;
+        }
+        if let Some(t) = max_time_ns {
+            if self.state.watermark_ns.is_none_or(|w| t > w) {
+                self.state.watermark_ns = Some(t);
+            }
+        }
+    }
+
+    /// How many events the engine has processed (its sequence counter, which output
+    /// `seqs` refer to; restored with a snapshot).
+    pub fn events_seen(&self) -> u64 {
+        self.state.seq
+    }
+
+    /// The event time the engine reads from `ev` (the configured time fields), Unix ns.
+    pub fn event_time(&self, ev: &Event) -> Option<i64> {
+        event_ns(ev, &self.opts.time_fields)
+    }
+
+    fn apply_indices(&mut self, ev: &Event, matched: Vec<usize>) -> Vec<Output> {
         let seq = self.state.seq;
         self.state.seq += 1;
         // Event time is only parsed when something needs it: correlations (watermark) or a match.
@@ -49,7 +96,6 @@ impl Engine {
                 self.state.watermark_ns = Some(t);
             }
         }
-        let matched = self.matching(ev);
         if matched.is_empty() {
             return Vec::new();
         }
@@ -162,40 +208,8 @@ impl Engine {
     }
 
     /// Indices (ascending) of the detection rules that match `ev` and are not filtered.
-    /// Allocates nothing when no rule matches.
     fn matching(&self, ev: &Event) -> Vec<usize> {
-        let name = ev.field(&self.opts.dispatch_field).and_then(Value::as_str);
-        let lowered;
-        let key = match name {
-            Some(n) if n.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) => Some(n),
-            Some(n) => {
-                lowered = n.to_lowercase();
-                Some(lowered.as_str())
-            }
-            None => None,
-        };
-        let pinned: &[usize] = key
-            .and_then(|k| self.dispatch.get(k))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let secret = self.opts.secret_check.as_ref();
-        let hit = |i: &usize| {
-            let r = &self.det[*i];
-            let matched = match (&r.secret, secret) {
-                (Some(_), Some(_)) => r
-                    .detection
-                    .eval_with(ev, &|k| dynamic::secret_holds(r, k, ev, secret)),
-                _ => r.detection.eval(ev),
-            };
-            matched && !r.filters.iter().any(|f| f.eval(ev))
-        };
-        let mut out: Vec<usize> = pinned.iter().filter(|i| hit(i)).copied().collect();
-        let before = out.len();
-        out.extend(self.undispatched.iter().filter(|i| hit(i)));
-        if before > 0 && out.len() > before {
-            out.sort_unstable();
-        }
-        out
+        matching(&self.det, &self.dispatch, &self.undispatched, &self.opts, ev)
     }
 
     fn emit(
@@ -413,4 +427,48 @@ impl Engine {
         let suppress = c.suppress.clone();
         self.emit(o, suppress.as_ref().map(|s| (s, hit.src)), out);
     }
+}
+
+/// Indices (ascending) of the detection rules in `det` that match `ev` and are not
+/// filtered: rules pinned to the event's dispatch value first, then the others.
+/// Allocates nothing when no rule matches.
+pub(super) fn matching(
+    det: &[DetRule],
+    dispatch: &HashMap<String, Vec<usize>>,
+    undispatched: &[usize],
+    opts: &EngineOptions,
+    ev: &Event,
+) -> Vec<usize> {
+    let name = ev.field(&opts.dispatch_field).and_then(Value::as_str);
+    let lowered;
+    let key = match name {
+        Some(n) if n.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) => Some(n),
+        Some(n) => {
+            lowered = n.to_lowercase();
+            Some(lowered.as_str())
+        }
+        None => None,
+    };
+    let pinned: &[usize] = key
+        .and_then(|k| dispatch.get(k))
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let secret = opts.secret_check.as_ref();
+    let hit = |i: &usize| {
+        let r = &det[*i];
+        let matched = match (&r.secret, secret) {
+            (Some(_), Some(_)) => r
+                .detection
+                .eval_with(ev, &|k| dynamic::secret_holds(r, k, ev, secret)),
+            _ => r.detection.eval(ev),
+        };
+        matched && !r.filters.iter().any(|f| f.eval(ev))
+    };
+    let mut out: Vec<usize> = pinned.iter().filter(|i| hit(i)).copied().collect();
+    let before = out.len();
+    out.extend(undispatched.iter().filter(|i| hit(i)));
+    if before > 0 && out.len() > before {
+        out.sort_unstable();
+    }
+    out
 }

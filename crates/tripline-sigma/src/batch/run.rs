@@ -1,0 +1,452 @@
+//! JSON Lines through an engine on N threads, with results identical to one thread.
+
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::sync::{mpsc, Arc, Mutex};
+
+use tripline_event::Event;
+
+use super::line::{parse_full, LineParser};
+use crate::alert::Output;
+use crate::engine::{Detected, Detector, Engine};
+
+/// How to run a stream.
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    /// worker threads parsing and detecting (1: everything on the calling thread)
+    pub threads: usize,
+    /// parse only the keys the rules read (see [`crate::Detector::projection`]); a
+    /// matching line is then parsed whole before it reaches correlations and alerts
+    pub projected: bool,
+    /// bytes per chunk handed to a worker (cut at a line end)
+    pub chunk_bytes: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            projected: true,
+            chunk_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Why a stream stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// a line is not a JSON object (`line` is 0-based)
+    #[error("line {}: {msg}", line + 1)]
+    Line {
+        /// 0-based line number
+        line: u64,
+        /// what is wrong
+        msg: String,
+    },
+    /// reading the input failed
+    #[error("cannot read: {0}")]
+    Read(#[from] std::io::Error),
+    /// the output callback failed
+    #[error("{0}")]
+    Output(String),
+}
+
+/// What a worker made of one chunk, in input order. `E` holds a matching event: owned
+/// (parsed from a line) or borrowed (pre-parsed).
+enum Step<E> {
+    /// events that matched nothing: how many, and their newest time
+    Skip(u64, Option<i64>),
+    /// a matching event at a chunk-relative line
+    Hit(u64, E, Detected),
+    /// a bad line (chunk-relative)
+    Bad(u64, String),
+}
+
+struct Chunk<E> {
+    steps: Vec<Step<E>>,
+    /// lines in the chunk (blank ones included)
+    lines: u64,
+}
+
+/// Run every line of `input` through `engine` and call `on_output` with each output and
+/// the 0-based input lines of its `seqs`, in input order. Blank lines are skipped but
+/// counted. Stops at the first bad line, after the outputs of the lines before it,
+/// exactly like a line-by-line loop. Returns the number of events processed.
+pub fn run_jsonl<R, F>(
+    engine: &mut Engine,
+    input: R,
+    opts: RunOptions,
+    mut on_output: F,
+) -> Result<u64, RunError>
+where
+    R: Read + Send,
+    F: FnMut(&Output, &[u64]) -> Result<(), String>,
+{
+    let detector = engine.detector();
+    let parser = LineParser::new(if opts.projected {
+        detector.projection()
+    } else {
+        None
+    });
+    let mut apply = Applier::new(engine);
+    let chunks = Chunker::new(input, opts.chunk_bytes.max(1));
+    ordered(
+        opts.threads,
+        chunks,
+        &|buf: Vec<u8>| work_lines(&detector, &parser, &buf),
+        |c| apply.chunk(c, &mut on_output),
+    )?;
+    Ok(apply.events)
+}
+
+/// Run pre-parsed events through `engine` on `threads` threads (detection in parallel,
+/// state in input order); `on_output` gets each output and the indices into `events` of
+/// its `seqs`. The same as calling [`Engine::process`] on each event in turn.
+pub fn run_events<F>(
+    engine: &mut Engine,
+    events: &[Event],
+    threads: usize,
+    mut on_output: F,
+) -> Result<u64, RunError>
+where
+    F: FnMut(&Output, &[u64]) -> Result<(), String>,
+{
+    const CHUNK: usize = 4096;
+    let detector = engine.detector();
+    let mut apply = Applier::new(engine);
+    let chunks = events.chunks(CHUNK).map(Ok::<_, std::io::Error>);
+    ordered(
+        threads,
+        chunks,
+        &|evs: &[Event]| work_events(&detector, evs),
+        |c| apply.chunk(c, &mut on_output),
+    )?;
+    Ok(apply.events)
+}
+
+/// Feed `inputs` to `work` on `threads` threads and `apply` the results in input order
+/// on the calling thread. With one thread, everything runs on the calling thread.
+fn ordered<T, R, I>(
+    threads: usize,
+    inputs: I,
+    work: &(dyn Fn(T) -> R + Sync),
+    mut apply: impl FnMut(R) -> Result<(), RunError>,
+) -> Result<(), RunError>
+where
+    T: Send,
+    R: Send,
+    I: Iterator<Item = Result<T, std::io::Error>> + Send,
+{
+    if threads <= 1 {
+        for input in inputs {
+            apply(work(input?))?;
+        }
+        return Ok(());
+    }
+    std::thread::scope(|s| -> Result<(), RunError> {
+        let (work_tx, work_rx) = mpsc::sync_channel::<(u64, T)>(threads * 2);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, R)>(threads * 2);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let reader = s.spawn(move || -> Result<(), std::io::Error> {
+            for (n, input) in inputs.enumerate() {
+                if work_tx.send((n as u64, input?)).is_err() {
+                    break; // the ordered stage stopped early
+                }
+            }
+            Ok(())
+        });
+        for _ in 0..threads {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            s.spawn(move || loop {
+                let next = work_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((n, input))) = next else { break };
+                if done_tx.send((n, work(input))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done_tx);
+        let mut pending: BTreeMap<u64, R> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut result = Ok(());
+        for (n, r) in done_rx.iter() {
+            pending.insert(n, r);
+            while let Some(r) = pending.remove(&next) {
+                next += 1;
+                result = apply(r);
+                if result.is_err() {
+                    break;
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        drop(done_rx); // unblocks workers, which unblock the reader
+        let read = reader.join().unwrap_or(Ok(()));
+        result?;
+        read?;
+        Ok(())
+    })
+}
+
+/// Parse and detect one chunk of lines.
+fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Box<Event>> {
+    let mut acc = Acc::new(detector);
+    for (i, line) in buf.split(|b| *b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let rel = i as u64;
+        let parsed = parser.parse(line).and_then(|ev| {
+            if parser.is_projected() && detector.needs_whole(&ev) {
+                parse_full(line)
+            } else {
+                Ok(ev)
+            }
+        });
+        let ev = match parsed {
+            Ok(ev) => ev,
+            Err(msg) => {
+                acc.bad(rel, msg);
+                break;
+            }
+        };
+        let d = detector.detect(&ev);
+        if d.is_empty() {
+            acc.skip(&ev);
+            continue;
+        }
+        // correlations and alerts get the whole event
+        let whole = if parser.is_projected() {
+            match parse_full(line) {
+                Ok(w) => w,
+                Err(msg) => {
+                    acc.bad(rel, msg);
+                    break;
+                }
+            }
+        } else {
+            ev
+        };
+        acc.hit(rel, Box::new(whole), d);
+    }
+    // the empty tail after a final '\n' is not a line
+    let newlines = buf.iter().filter(|b| **b == b'\n').count() as u64;
+    let lines = newlines + u64::from(!buf.is_empty() && !buf.ends_with(b"\n"));
+    acc.finish(lines)
+}
+
+/// Detect one chunk of pre-parsed events.
+fn work_events<'a>(detector: &Detector, events: &'a [Event]) -> Chunk<&'a Event> {
+    let mut acc = Acc::new(detector);
+    for (i, ev) in events.iter().enumerate() {
+        let d = detector.detect(ev);
+        if d.is_empty() {
+            acc.skip(ev);
+        } else {
+            acc.hit(i as u64, ev, d);
+        }
+    }
+    acc.finish(events.len() as u64)
+}
+
+/// Builds a chunk's steps, merging runs of non-matching events.
+struct Acc<'d, E> {
+    detector: &'d Detector,
+    steps: Vec<Step<E>>,
+    skipped: u64,
+    newest: Option<i64>,
+}
+
+impl<'d, E> Acc<'d, E> {
+    fn new(detector: &'d Detector) -> Self {
+        Acc {
+            detector,
+            steps: Vec::new(),
+            skipped: 0,
+            newest: None,
+        }
+    }
+
+    fn skip(&mut self, ev: &Event) {
+        self.skipped += 1;
+        if self.detector.needs_time() {
+            if let Some(t) = self.detector.event_time(ev) {
+                self.newest = Some(self.newest.map_or(t, |n| n.max(t)));
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.skipped > 0 {
+            self.steps.push(Step::Skip(self.skipped, self.newest.take()));
+            self.skipped = 0;
+        }
+    }
+
+    fn hit(&mut self, rel: u64, ev: E, d: Detected) {
+        self.flush();
+        self.steps.push(Step::Hit(rel, ev, d));
+    }
+
+    fn bad(&mut self, rel: u64, msg: String) {
+        self.flush();
+        self.steps.push(Step::Bad(rel, msg));
+    }
+
+    fn finish(mut self, lines: u64) -> Chunk<E> {
+        self.flush();
+        Chunk {
+            steps: self.steps,
+            lines,
+        }
+    }
+}
+
+/// The ordered stage: applies chunks to the engine in input order.
+struct Applier<'e> {
+    engine: &'e mut Engine,
+    line_base: u64,
+    first_seq: u64,
+    /// engine seq -> input line, for matched events (outputs only name those)
+    lines_of: HashMap<u64, u64>,
+    events: u64,
+}
+
+impl<'e> Applier<'e> {
+    fn new(engine: &'e mut Engine) -> Self {
+        Applier {
+            first_seq: engine.events_seen(),
+            engine,
+            line_base: 0,
+            lines_of: HashMap::new(),
+            events: 0,
+        }
+    }
+
+    fn chunk<E, F>(&mut self, c: Chunk<E>, on_output: &mut F) -> Result<(), RunError>
+    where
+        E: Borrow<Event>,
+        F: FnMut(&Output, &[u64]) -> Result<(), String>,
+    {
+        for step in c.steps {
+            match step {
+                Step::Skip(n, t) => {
+                    self.engine.skip(n, t);
+                    self.events += n;
+                }
+                Step::Hit(rel, ev, d) => {
+                    let line = self.line_base + rel;
+                    self.lines_of.insert(self.first_seq + self.events, line);
+                    self.events += 1;
+                    for o in self.engine.apply(ev.borrow(), &d) {
+                        let lines: Vec<u64> = o
+                            .seqs
+                            .iter()
+                            .map(|s| self.lines_of.get(s).copied().unwrap_or(*s))
+                            .collect();
+                        on_output(&o, &lines).map_err(RunError::Output)?;
+                    }
+                }
+                Step::Bad(rel, msg) => {
+                    return Err(RunError::Line {
+                        line: self.line_base + rel,
+                        msg,
+                    })
+                }
+            }
+        }
+        self.line_base += c.lines;
+        Ok(())
+    }
+}
+
+/// Reads an input in chunks of about `size` bytes cut after a line end.
+struct Chunker<R> {
+    input: R,
+    size: usize,
+    carry: Vec<u8>,
+    eof: bool,
+}
+
+impl<R: Read> Chunker<R> {
+    fn new(input: R, size: usize) -> Self {
+        Chunker {
+            input,
+            size,
+            carry: Vec::new(),
+            eof: false,
+        }
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, std::io::Error> {
+        loop {
+            if let Some(cut) = self.carry.iter().rposition(|b| *b == b'\n') {
+                if self.carry.len() >= self.size || self.eof {
+                    let rest = self.carry.split_off(cut + 1);
+                    return Ok(Some(std::mem::replace(&mut self.carry, rest)));
+                }
+            }
+            if self.eof {
+                if self.carry.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(std::mem::take(&mut self.carry)));
+            }
+            let start = self.carry.len();
+            self.carry.resize(start + self.size, 0);
+            let n = loop {
+                match self.input.read(&mut self.carry[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.carry.truncate(start);
+                        return Err(e);
+                    }
+                }
+            };
+            self.carry.truncate(start + n);
+            if n == 0 {
+                self.eof = true;
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for Chunker<R> {
+    type Item = Result<Vec<u8>, std::io::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.next_chunk() {
+            Ok(Some(c)) => Some(Ok(c)),
+            Ok(None) => None,
+            Err(e) => {
+                self.eof = true;
+                self.carry.clear();
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cut_at_line_ends_and_keep_every_byte() {
+        let text = b"{\"a\":1}\n\n{\"b\":22}\n{\"c\":333}".to_vec();
+        for size in [1, 3, 8, 100] {
+            let mut c = Chunker::new(&text[..], size);
+            let mut all = Vec::new();
+            while let Some(ch) = c.next_chunk().unwrap() {
+                assert!(ch.ends_with(b"\n") || all.len() + ch.len() == text.len());
+                all.extend(ch);
+            }
+            assert_eq!(all, text, "size {size}");
+        }
+    }
+}
