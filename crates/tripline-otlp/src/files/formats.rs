@@ -110,7 +110,7 @@ fn copy_time(ev: &mut Event, from: &str) {
 }
 
 fn epoch_text(secs: f64) -> Option<String> {
-    if !secs.is_finite() || secs < 0.0 || secs > 1e11 {
+    if !secs.is_finite() || !(0.0..=1e11).contains(&secs) {
         return None;
     }
     // Microseconds: what Zeek and auditd write, and what a double holds exactly enough.
