@@ -50,7 +50,7 @@ fn host_ips(dir: &Path) {
 /// `tripline replay --emit alerts` over `inputs`, with `lists` as an extra lists dir.
 fn egress_alerts(inputs: &Path, lists: Option<&Path>) -> Vec<Value> {
     let mut cmd = tripline_command();
-    cmd.args(["replay", "--emit", "alerts", "--time-field", "ts"]);
+    cmd.args(["replay", "--emit", "alerts", "--line-format", "zeek"]);
     if let Some(l) = lists {
         cmd.arg("--lists").arg(l);
     }

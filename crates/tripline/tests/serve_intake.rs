@@ -6,6 +6,7 @@
 //!    `host_ips.yml`, `codex_network_session_unusual_egress` fires for H.
 //! 3. An osquery `process_events` line with `codex --yolo` is appended to another tailed
 //!    file: `codex_cli_bypass_flag` fires.
+//!    A broken line is logged with its file and line number and skipped.
 //! 4. The server is stopped, a line is appended while it is down, and it is restarted on the
 //!    same data dir: the new line is stored once, nothing earlier is read again (the server
 //!    reports where it resumed, and the event and alert counts grow by exactly that line).
@@ -116,7 +117,13 @@ fn tailed_network_and_process_lines_join_otlp_sessions_and_survive_a_restart() {
     assert_eq!(reply.status, 200, "OTLP export refused: {}\n{}", reply.text(), serve.log_text());
 
     append(&dns, &[zeek_dns(0, "github.com"), zeek_dns(1, "paste.evil-exfil.example")]);
+    // A broken line is reported with its file and line, and skipped.
+    std::fs::OpenOptions::new().append(true).open(&dns).unwrap().write_all(b"{\"ts\": 1795428070, \"query\": \n").unwrap();
     let alerts = serve.wait_rows("the egress alert", "SELECT rule_name, host_name FROM alerts", has_rule("codex_network_session_unusual_egress"));
+    support::wait::poll("the broken line to be reported", query::ARRIVAL_TIMEOUT, || {
+        let log = serve.log_text();
+        if log.contains("dns.log line 3: ") { Ok(()) } else { Err(format!("no report naming dns.log line 3:\n{log}")) }
+    });
     let egress = alerts.iter().find(|r| r["rule_name"] == "codex_network_session_unusual_egress").unwrap();
     assert_eq!(egress["host_name"], HOST, "grouped by the host the address maps to: {}", query::show(&alerts));
 
@@ -144,7 +151,7 @@ fn tailed_network_and_process_lines_join_otlp_sessions_and_survive_a_restart() {
     // Both files report where they resumed: after their two lines read before the restart.
     support::wait::poll("both inputs to resume", query::ARRIVAL_TIMEOUT, || {
         let log = serve.log_text();
-        let ok = log.contains("osqueryd.results.log: resuming at line 3") && log.contains("dns.log: resuming at line 3");
+        let ok = log.contains("osqueryd.results.log: resuming at line 3") && log.contains("dns.log: resuming at line 4");
         if ok { Ok(()) } else { Err(format!("no resume positions reported yet:\n{log}")) }
     });
     assert_eq!(count(&serve, total), 6, "restart re-stored or skipped lines\n{}", serve.log_text());

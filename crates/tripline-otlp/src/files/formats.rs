@@ -14,12 +14,13 @@ use super::{lines, ReadError, Tally};
 use crate::Limits;
 
 /// What one input file holds, one JSON document per line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LineFormat {
     /// Flattened events as they are (the generic DNS/proxy shape `time, host_name, process,
     /// dest_domain, dest_ip, dest_port`, the generic process shape, laurel), or OTLP JSON
     /// Lines as the Collector's file exporter writes them.
+    #[default]
     Generic,
     /// Zeek `dns.log` / `conn.log` written as JSON: `time` from `ts` (epoch seconds);
     /// conn.log records (no `query`) also get `dest_ip`/`dest_port` from
@@ -52,8 +53,17 @@ impl LineFormat {
         }
     }
 
+    /// The format called `name` in the config or on the command line.
+    pub fn parse(name: &str) -> Option<LineFormat> {
+        LineFormat::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// Add this format's canonical fields to a flattened event (fields already present win).
+    /// OTLP events (they have a `signal`) are left alone.
     pub fn adjust(self, ev: &mut Event) {
+        if self != LineFormat::Generic && ev.get("signal").is_some() {
+            return;
+        }
         match self {
             LineFormat::Generic => {}
             LineFormat::Zeek => {
@@ -110,7 +120,7 @@ fn copy_time(ev: &mut Event, from: &str) {
 }
 
 fn epoch_text(secs: f64) -> Option<String> {
-    if !secs.is_finite() || secs < 0.0 || secs > 1e11 {
+    if !secs.is_finite() || !(0.0..=1e11).contains(&secs) {
         return None;
     }
     // Microseconds: what Zeek and auditd write, and what a double holds exactly enough.

@@ -47,6 +47,8 @@ pub struct ReadOptions {
     pub limits: Limits,
     /// Largest file (after decompression) or JSON line read, in bytes. Default 1 GiB.
     pub max_file_bytes: u64,
+    /// The fields a format adds to the flattened events of JSON Lines (`--format zeek`).
+    pub format: LineFormat,
 }
 
 impl Default for ReadOptions {
@@ -55,6 +57,7 @@ impl Default for ReadOptions {
             signal: None,
             limits: Limits::default(),
             max_file_bytes: 1 << 30,
+            format: LineFormat::Generic,
         }
     }
 }
@@ -207,6 +210,11 @@ pub fn read_file(
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Event) -> Result<(), BoxError>,
 ) -> Result<Tally, ReadError> {
+    let mut adjusted = |mut ev: Event| {
+        opts.format.adjust(&mut ev);
+        sink(ev)
+    };
+    let sink: &mut dyn FnMut(Event) -> Result<(), BoxError> = &mut adjusted;
     let mut tally = Tally::default();
     let path = file.path.as_path();
     let limits = &opts.limits;

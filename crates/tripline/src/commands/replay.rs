@@ -35,6 +35,7 @@ use crate::pipeline::setup::{self, Extra};
 ///   tripline replay --rules my-rules/ --lists lists/ events.jsonl
 ///   tripline replay --emit events captures/ > events.jsonl
 ///   tripline replay --format ocsf captures/            # OCSF Detection Finding (2004)
+///   tripline replay --line-format zeek codex/ zeek-dns.jsonl   # Zeek JSON beside OTLP
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -56,6 +57,11 @@ pub struct Args {
     /// Extra list files or directories (YAML `name: [values]`) for `%name%` placeholders.
     #[arg(long, value_name = "PATH")]
     pub lists: Vec<PathBuf>,
+    /// What flattened JSON Lines hold: generic, zeek, osquery or auditd (adds the event
+    /// time, host and destination fields those sources spell their own way; as the
+    /// `format` of serve's [[inputs]]).
+    #[arg(long, value_parser = parse_format, default_value = "generic")]
+    pub line_format: tripline_otlp::files::LineFormat,
     /// Event-time field tried after `time` and `timestamp` (for flattened JSON Lines).
     #[arg(long, value_name = "FIELD")]
     pub time_field: Option<String>,
@@ -94,6 +100,11 @@ pub enum AlertFormat {
 /// Events handed to the pipeline at once.
 const BATCH: usize = 1024;
 
+/// Parse `--line-format`.
+pub fn parse_format(s: &str) -> Result<tripline_otlp::files::LineFormat, String> {
+    tripline_otlp::files::LineFormat::parse(s).ok_or_else(|| format!("unknown line format {s:?} (use generic, zeek, osquery or auditd)"))
+}
+
 /// Parse `--signal` (`logs`, `metrics`, `traces`).
 pub fn parse_signal(s: &str) -> Result<OtlpSignal, String> {
     OtlpSignal::parse(s)
@@ -111,6 +122,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let opts = input::Options {
         signal: args.signal,
         verbose: args.verbose,
+        format: args.line_format,
     };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -56,6 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let opts = input::Options {
         signal: args.signal,
         verbose: args.verbose,
+        ..input::Options::default()
     };
     let mut survey = survey::Survey::default();
     input::for_each_event(&args.paths, &opts, &mut |e| {

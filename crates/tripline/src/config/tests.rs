@@ -399,3 +399,21 @@ fn store_synchronous_from_file_and_env() {
     let err = Config::parse("[store]\nsynchronous = \"fast\"\n", "t.toml").unwrap_err().to_string();
     assert!(err.contains("t.toml") && err.contains("line 2") && err.contains("full"), "{err}");
 }
+
+#[test]
+fn inputs_come_from_the_file_or_the_environment() {
+    let f = write_file("[[inputs]]\npath = \"/var/log/zeek/*.log\"\nformat = \"zeek\"\n");
+    let c = Config::load(Some(f.path()), &no_env, &Overrides::default()).unwrap();
+    assert_eq!(c.inputs.len(), 1);
+    assert_eq!(c.inputs[0].format, tripline_otlp::files::LineFormat::Zeek);
+    assert_eq!(c.inputs[0].poll_interval.get(), Duration::from_secs(1));
+
+    let env = |k: &str| (k == "TRIPLINE_INPUTS").then(|| r#"[{path = "/x.jsonl", format = "osquery", poll_interval = "250ms"}]"#.to_string());
+    let c = Config::load(None, &env, &Overrides::default()).unwrap();
+    assert_eq!(c.inputs[0].path, "/x.jsonl");
+    assert_eq!(c.inputs[0].poll_interval.get(), Duration::from_millis(250));
+
+    let bad = write_file("[[inputs]]\npath = \"\"\nformat = \"generic\"\n");
+    let err = format!("{:#}", Config::load(Some(bad.path()), &no_env, &Overrides::default()).unwrap_err());
+    assert!(err.contains("inputs[0]") && err.contains("path is empty"), "{err}");
+}

@@ -17,6 +17,8 @@ pub struct Options {
     pub signal: Option<OtlpSignal>,
     /// `-v`: list skipped files and per-file counts on stderr.
     pub verbose: bool,
+    /// `--line-format`: what flattened JSON Lines hold.
+    pub format: tripline_otlp::files::LineFormat,
 }
 
 /// Read every input in deterministic order and hand each canonical event to `on_event`.
@@ -29,6 +31,7 @@ pub fn for_each_event(
 ) -> anyhow::Result<u64> {
     let read_opts = ReadOptions {
         signal: opts.signal,
+        format: opts.format,
         ..ReadOptions::default()
     };
     let plan = files::plan(paths, &read_opts)?;

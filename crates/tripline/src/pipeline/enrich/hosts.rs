@@ -61,7 +61,7 @@ impl HostIps {
             }
             Some(_) => bail!("hosts: expected a map of host name: [addresses]"),
         }
-        nets.sort_by(|a, b| b.0.prefix_len().cmp(&a.0.prefix_len()));
+        nets.sort_by_key(|n| std::cmp::Reverse(n.0.prefix_len()));
         Ok(HostIps { ip_fields, nets })
     }
 
