@@ -139,7 +139,7 @@ fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     let record = prep.alert(alert, false).context("internal: the synthetic alert was filtered out")?;
     let body = serde_json::to_string(&record.body)?;
     if body.contains(&secret) {
-        println!("sink {:?} (type {}): NOT SENT: the planted secret survived redaction", spec.name, spec.kind);
+        eprintln!("sink {:?} (type {}): NOT SENT: the planted secret survived redaction", spec.name, spec.kind);
         return Ok(crate::exit::findings());
     }
     let label = format!("sink {:?} (type {}, format {})", spec.name, spec.kind, spec.format.as_str());
@@ -147,18 +147,18 @@ fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     drop(sink);
     match result {
         Ok(outcome) if outcome.failed.is_empty() => {
-            println!("{label}: delivered 1 synthetic alert (id {}, revision {}); the planted secret was redacted", record.id, record.revision);
+            eprintln!("{label}: delivered 1 synthetic alert (id {}, revision {}); the planted secret was redacted", record.id, record.revision);
             Ok(crate::exit::ok())
         }
         Ok(outcome) => {
             for (_, err) in &outcome.failed {
-                println!("{label}: the destination refused the synthetic alert: {err}");
+                eprintln!("{label}: the destination refused the synthetic alert: {err}");
             }
             Ok(crate::exit::findings())
         }
         Err(err) => {
             let what = if err.is_retryable() { "not delivered (a retryable error; serve would retry)" } else { "not delivered (a permanent error)" };
-            println!("{label}: {what}: {err}");
+            eprintln!("{label}: {what}: {err}");
             Ok(crate::exit::findings())
         }
     }

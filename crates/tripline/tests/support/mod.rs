@@ -9,13 +9,17 @@
 //! - [`codex`]: a fresh CODEX_HOME / HOME / git work dir and one `codex exec` run.
 //! - [`process`]: running a child with a time limit and captured output.
 //! - [`wait`]: polling with a timeout (no blind sleeps).
+//! - [`planted`]: planted secrets, the capture carrying them, and the no-leak check.
+//! - [`segments`]: reading the JSON Lines files sinks write (plain, zstd, gzip).
 #![allow(dead_code)]
 
 pub mod codex;
 pub mod http;
 pub mod mock_model;
+pub mod planted;
 pub mod process;
 pub mod query;
+pub mod segments;
 pub mod serve;
 pub mod tools;
 pub mod wait;
