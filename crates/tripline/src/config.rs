@@ -139,6 +139,9 @@ impl Config {
     /// The `[[sinks]]` entries, parsed and checked against `[raw]` and `[redaction]`. The
     /// type-specific options are checked when the sink is built.
     pub fn sink_specs(&self) -> anyhow::Result<Vec<tripline_sinks::SinkSpec>> {
+        if self.sinks.is_empty() {
+            return Ok(Vec::new());
+        }
         let global = self.redaction_policy()?;
         Ok(tripline_sinks::SinkSpec::parse_all(&self.sinks, self.raw.enabled, &global)?)
     }
