@@ -243,8 +243,16 @@ fn kill9_during_delivery_loses_nothing() {
         "[[sinks]]\nname = \"lake\"\ntype = \"file\"\nreceive = [\"alerts\", \"events\"]\nbatch_size = 1\nmax_bytes = 8192\ncompression = \"zstd\"\n",
     );
     let mut serve = Serve::start(serve_spec(root.path(), &config)).unwrap();
-    send_load(serve.http_addr(), 2_000, 23);
     let data = serve.data().to_path_buf();
+    // The load runs while delivery (one record per send and fsync) falls behind it; the
+    // kill lands as soon as some records are delivered and others still wait. The load
+    // generator retries like an exporter across the restart.
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let target = Target::fixed(serve.http_addr());
+    let records = 3_000;
+    let mut cfg = RunConfig::new(GenSpec { seed: 23, records, batch_size: 100, ..GenSpec::default() }, target.clone());
+    cfg.retry.max_elapsed = DRAIN_TIMEOUT;
+    let load = rt.spawn(run(cfg));
     let at_kill = support::wait::poll("delivery to be under way", DRAIN_TIMEOUT, || {
         let q = sink_queues(&config, &data)?;
         match q.get("lake") {
@@ -252,13 +260,18 @@ fn kill9_during_delivery_loses_nothing() {
             other => Err(format!("{other:?}")),
         }
     });
+    target.set(None);
     let status = serve.kill9().unwrap();
     assert!(!status.success());
     let queued_after_kill = sink_queues(&config, &data).unwrap()["lake"].1;
     assert!(queued_after_kill > 0, "killed mid-delivery (at {at_kill:?}, {queued_after_kill} still queued)");
     serve.restart().unwrap_or_else(|e| panic!("restart: {e}\n{}", serve.log_text()));
+    target.set(Some(serve.http_addr().to_string()));
+    let report = rt.block_on(load).unwrap();
+    assert_eq!(report.records_acked, records, "every record acknowledged: {}", report.summary_json());
     wait_drained(&config, &data, &serve);
     let (events, alerts) = stored(&serve);
+    assert_eq!(events.len() as u64, records);
     assert!(serve.terminate(Duration::from_secs(60)).unwrap().success(), "{}", serve.log_text());
 
     let lake = data.join("sinks").join("lake").join("out");
