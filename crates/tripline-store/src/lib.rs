@@ -11,6 +11,8 @@
 //! * [`query`]: read-only SQL for `tripline query`.
 //! * [`check`]: integrity, schema and WAL checks of a data directory, and repairing a torn
 //!   WAL tail (`tripline wal check`).
+//! * [`Outbox`]: what the sinks still have to deliver (events and alert revisions appended
+//!   in the batch's transaction when [`Store::set_outbox`] is on) and each sink's cursor.
 //!
 //! Everything handed to the main store must already be redacted. `docs/storage.md`
 //! documents every table and column.
@@ -21,6 +23,7 @@ pub mod duration;
 mod error;
 mod fsperm;
 mod options;
+mod outbox;
 pub mod query;
 mod raw;
 mod retention;
@@ -31,6 +34,7 @@ mod write;
 
 pub use error::StoreError;
 pub use options::{StoreOptions, Synchronous};
+pub use outbox::{Outbox, OutboxRow, QueueStats};
 pub use raw::{
     raw_db_path, AdminScope, RawPayload, RawReader, RawStore, RawWriter, StoredRawPayload,
     RAW_DB_FILE, RAW_DIR,

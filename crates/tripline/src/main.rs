@@ -14,6 +14,7 @@ mod lists_watch;
 mod logging;
 mod metrics;
 mod pipeline;
+mod routing;
 mod rulefiles;
 mod retention_task;
 
@@ -55,6 +56,8 @@ enum Command {
     /// Verify the store's durable log (SQLite WAL) and repair a torn tail.
     #[command(subcommand)]
     Wal(commands::wal::Command),
+    #[command(subcommand)]
+    Sinks(commands::sinks::Command),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Query(a) => commands::query::run(a),
         Command::Retention(c) => commands::retention::run(c),
         Command::Wal(c) => commands::wal::run(c),
+        Command::Sinks(c) => commands::sinks::run(c),
     };
     match result {
         Ok(code) => code,

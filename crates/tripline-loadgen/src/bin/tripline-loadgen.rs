@@ -2,11 +2,14 @@
 //!
 //!   tripline-loadgen --target 127.0.0.1:4318 --records 20000 --batch 100 --concurrency 8
 //!   tripline-loadgen --bench --tripline target/release/tripline [--records 20000] [--runs 3]
+//!   tripline-loadgen --bench --sinks --tripline target/release/tripline [--records 20000]
 //!
 //! Prints one JSON summary per run (sent/acked/retries, throughput, p50/p99 latency, the
 //! client's CPU time). `--bench` starts a fresh `tripline serve` per run (durable store,
 //! built-in rules) and prints the medians of `--runs` runs for 1 and 8 clients × batches of
-//! 100 and 1,000 records.
+//! 100 and 1,000 records. `--bench --sinks` instead compares ingest with no sinks, with a
+//! zstd file sink, and with three sinks (file + stdout + archive), and measures how fast the
+//! sinks drain (records delivered per second, from the first request to an empty outbox).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -49,11 +52,17 @@ struct Args {
     /// Runs per configuration (for --bench; medians are reported)
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// With --bench: the sinks benchmark (no sinks vs file vs file + stdout + archive)
+    #[arg(long)]
+    sinks: bool,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if args.bench && args.sinks {
+        return bench_sinks(&args, &rt);
+    }
     if args.bench {
         return bench(&args, &rt);
     }
@@ -150,6 +159,73 @@ fn bench(args: &Args, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
                 );
             }
         }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    Ok(())
+}
+
+/// The `[[sinks]]` of each sinks-benchmark variant.
+const SINK_VARIANTS: &[(&str, &str)] = &[
+    ("none", ""),
+    ("file", "[[sinks]]\nname = \"file\"\ntype = \"file\"\nreceive = [\"alerts\", \"events\"]\ncompression = \"zstd\"\n"),
+    (
+        "file+stdout+archive",
+        "[[sinks]]\nname = \"file\"\ntype = \"file\"\nreceive = [\"alerts\", \"events\"]\ncompression = \"zstd\"\n\
+         [[sinks]]\nname = \"stdout\"\ntype = \"stdout\"\nreceive = [\"alerts\", \"events\"]\n\
+         [[sinks]]\nname = \"archive\"\ntype = \"archive\"\nreceive = [\"alerts\", \"events\"]\n",
+    ),
+];
+
+/// Records still waiting for the slowest sink.
+fn outbox_backlog(serve: &Serve) -> anyhow::Result<u64> {
+    let rows = serve.query("SELECT count(*) AS n FROM outbox WHERE seq > (SELECT min(seq) FROM sink_cursor)")?;
+    Ok(rows.first().and_then(|r| r["n"].as_u64()).unwrap_or(0))
+}
+
+fn bench_sinks(args: &Args, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    let bin = std::fs::canonicalize(&args.tripline)
+        .with_context(|| format!("--tripline {}", args.tripline.display()))?;
+    let root = std::env::temp_dir().join(format!("tripline-loadgen-sinks-{}", std::process::id()));
+    println!("# tripline sinks benchmark: {} records per run (8 clients x batches of 100), median of {} runs, durable store, built-in rules", args.records, args.runs);
+    println!("# sinks | ingest records/s | ratio to none | sink delivery records/s (first request to empty outbox)");
+    let mut baseline = None;
+    for (variant, sinks) in SINK_VARIANTS {
+        let (mut ingest, mut delivery) = (Vec::new(), Vec::new());
+        for r in 0..args.runs {
+            let dir = root.join(format!("{variant}-{r}"));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir)?;
+            let config = dir.join("tripline.toml");
+            std::fs::write(&config, format!("[redaction]\nkey_file = \"{}\"\n{sinks}", dir.join("hmac.key").display()))?;
+            let mut spec = ServeSpec::new(&bin, dir.join("data"), dir.join("scratch"));
+            spec.args = vec!["--config".into(), config.display().to_string()];
+            let mut serve = Serve::start(spec)?;
+            let gen = GenSpec { seed: 2000 + r as u64, records: args.records, batch_size: 100, ..GenSpec::default() };
+            let mut cfg = RunConfig::new(gen, Target::fixed(serve.http_addr().to_string()));
+            cfg.concurrency = 8;
+            cfg.deadline = Duration::from_secs(args.deadline_secs);
+            let t0 = Instant::now();
+            let report = rt.block_on(run(cfg));
+            anyhow::ensure!(report.records_acked == args.records, "run incomplete: {}", report.summary_json());
+            ingest.push(report.throughput());
+            if !sinks.is_empty() {
+                let deadline = Instant::now() + Duration::from_secs(args.deadline_secs);
+                while outbox_backlog(&serve)? > 0 {
+                    anyhow::ensure!(Instant::now() < deadline, "the sinks did not drain in time");
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                let stored = serve.query("SELECT count(*) AS n FROM events")?;
+                let n = stored.first().and_then(|r| r["n"].as_u64()).unwrap_or(0);
+                delivery.push(n as f64 / t0.elapsed().as_secs_f64());
+            }
+            serve.terminate(Duration::from_secs(60))?;
+            let _ = std::fs::remove_dir_all(&dir);
+            eprintln!("  {variant} run {r}: {}", report.summary_json());
+        }
+        let rps = median(ingest);
+        let base = *baseline.get_or_insert(rps);
+        let drained = if delivery.is_empty() { "-".to_string() } else { format!("{:.0}", median(delivery)) };
+        println!("{variant} | {rps:.0} | {:.2} | {drained}", rps / base);
     }
     let _ = std::fs::remove_dir_all(&root);
     Ok(())

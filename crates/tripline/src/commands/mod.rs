@@ -8,5 +8,6 @@ pub mod replay;
 pub mod retention;
 pub mod rules;
 pub mod serve;
+pub mod sinks;
 pub mod validate;
 pub mod wal;

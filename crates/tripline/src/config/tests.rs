@@ -417,3 +417,29 @@ fn inputs_come_from_the_file_or_the_environment() {
     let err = format!("{:#}", Config::load(Some(bad.path()), &no_env, &Overrides::default()).unwrap_err());
     assert!(err.contains("inputs[0]") && err.contains("path is empty"), "{err}");
 }
+
+#[test]
+fn sinks_parse_from_file_and_env_and_errors_name_sink_and_field() {
+    let f = write_file("[[sinks]]\nname = \"lake\"\ntype = \"file\"\nreceive = [\"alerts\", \"events\"]\ncompression = \"zstd\"\n");
+    let c = Config::load(Some(f.path()), &no_env, &Overrides::default()).unwrap();
+    let specs = c.sink_specs().unwrap();
+    assert_eq!(specs.len(), 1);
+    assert_eq!(specs[0].options.get("compression").and_then(|v| v.as_str()), Some("zstd"));
+    assert_eq!(Config::parse(&c.to_toml().unwrap(), "rt").unwrap(), c, "round trip");
+
+    let env = |k: &str| (k == "TRIPLINE_SINKS").then(|| "[{name = \"console\", type = \"stdout\"}]".to_string());
+    let c = Config::load(Some(f.path()), &env, &Overrides::default()).unwrap();
+    assert_eq!(c.sink_specs().unwrap()[0].name, "console", "the environment replaces the list");
+
+    let bad = write_file("[[sinks]]\nname = \"siem\"\ntype = \"file\"\nmin_level = \"severe\"\n");
+    let err = format!("{:#}", Config::load(Some(bad.path()), &no_env, &Overrides::default()).unwrap_err());
+    assert!(err.contains("\"siem\"") && err.contains("min_level"), "{err}");
+
+    let raw = write_file("[[sinks]]\nname = \"a\"\ntype = \"archive\"\nreceive = [\"raw\"]\nadmin = true\n");
+    let err = format!("{:#}", Config::load(Some(raw.path()), &no_env, &Overrides::default()).unwrap_err());
+    assert!(err.contains("[raw] enabled"), "{err}");
+
+    let weaker = write_file("[redaction]\nprompt = \"drop\"\n[[sinks]]\nname = \"w\"\ntype = \"stdout\"\n[sinks.redaction]\nprompt = \"hash\"\n");
+    let err = format!("{:#}", Config::load(Some(weaker.path()), &no_env, &Overrides::default()).unwrap_err());
+    assert!(err.contains("\"w\"") && err.contains("redaction"), "{err}");
+}

@@ -15,6 +15,7 @@
 //! - [`rsyslog`]: an rsyslogd of the test's own, writing what it parsed as JSON lines.
 //! - [`duckdb`]: SQL over files through DuckDB in the test venv.
 //! - [`certs`]: a throwaway CA, server and client certificate (shared with the sinks crate).
+//! - [`segments`]: reading the JSON Lines files sinks write (plain, zstd, gzip).
 #![allow(dead_code)]
 
 #[path = "../../../tripline-sinks/tests/support/certs.rs"]
@@ -29,6 +30,7 @@ pub mod otel_sdk;
 pub mod process;
 pub mod query;
 pub mod rsyslog;
+pub mod segments;
 pub mod serve;
 pub mod tools;
 pub mod wait;

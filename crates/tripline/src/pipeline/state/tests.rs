@@ -101,7 +101,7 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
         }
         store
             .connection()
-            .execute_batch("DROP TABLE engine_state; PRAGMA user_version = 1;")
+            .execute_batch("DROP TABLE engine_state; DROP TABLE outbox; DROP TABLE sink_cursor; PRAGMA user_version = 1;")
             .unwrap();
     }
 
