@@ -79,3 +79,69 @@ fn otlp_forward_is_accepted_and_stored_by_a_second_tripline() {
         assert_eq!(row["ms"], 10 + i as i64, "integers stay integers");
     }
 }
+
+/// A self-signed certificate for 127.0.0.1 made by the `openssl` command, or `None` (with
+/// the tool-missing policy applied) when there is no `openssl`.
+fn self_signed(dir: &std::path::Path) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let mut cmd = std::process::Command::new("openssl");
+    cmd.args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert);
+    match cmd.output() {
+        Ok(out) if out.status.success() => Some((cert, key)),
+        Ok(out) => panic!("openssl req failed: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(e) => {
+            assert!(
+                std::env::var("TRIPLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+                "the openssl command is needed to make a test certificate: {e}"
+            );
+            eprintln!("skipped: no openssl command ({e})");
+            None
+        }
+    }
+}
+
+#[test]
+fn tls_server_is_verified_against_the_configured_ca() {
+    let Some(found) = support::tools::require("tls_server_is_verified_against_the_configured_ca", &[support::tools::Tool::Python3])
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some((cert, key)) = self_signed(dir.path()) else { return };
+    let port_file = dir.path().join("port");
+    let mut server = std::process::Command::new(found.path(support::tools::Tool::Python3))
+        .arg(support::tools::support_script("tls_server.py"))
+        .args([&cert, &key, &port_file])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("start tls_server.py");
+    let port = support::wait::poll("tls_server.py to listen", std::time::Duration::from_secs(20), || {
+        if let Ok(Some(status)) = server.try_wait() {
+            panic!("tls_server.py exited with {status}");
+        }
+        std::fs::read_to_string(&port_file).map_err(|e| e.to_string())?.trim().parse::<u16>().map_err(|e| e.to_string())
+    });
+    let url = format!("https://127.0.0.1:{port}/hook");
+    let build = |tls: &str| {
+        let ctx = BuildContext { name: "tls".into(), data_dir: dir.path().into() };
+        let table: toml::Table = toml::from_str(&format!("url = \"{url}\"\ntls = {{ {tls} }}")).unwrap();
+        registry::build("webhook", &ctx, &table).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let batch = [Record { kind: RecordKind::Event, id: "e".into(), revision: 1, time_ms: 0, agent: "codex".into(), body: json!({}) }];
+
+    // The built-in roots do not know this certificate: refused, and retryable.
+    let e = build("").send(&batch).unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+    // Trusting the CA file: delivered over TLS.
+    let ca = format!("ca_file = \"{}\"", cert.display());
+    assert_eq!(build(&ca).send(&batch).unwrap(), Outcome::all_delivered());
+    // Skipping verification: delivered too.
+    assert_eq!(build("insecure_skip_verify = true").send(&batch).unwrap(), Outcome::all_delivered());
+    let answered = std::fs::read_to_string(dir.path().join("port.count")).unwrap_or_default();
+    assert_eq!(answered.trim(), "2", "the server answered exactly the two trusted requests");
+    support::process::terminate(&mut server, std::time::Duration::from_secs(5));
+}
