@@ -3,15 +3,23 @@
 //! * [`sink`]: the [`Sink`] trait and the [`Record`] every sink receives.
 //! * [`registry`]: sink types by config name; one module per type.
 //! * [`ocsf`]: OCSF Detection Finding (class_uid 2004) for alerts.
+//! * [`spec`]: the common `[[sinks]]` fields ([`SinkSpec`]) and their checks.
+//! * [`format`]: native, OCSF and ECS bodies of the records.
+//! * [`delivery`]: the per-sink worker: outbox cursor, retries, dead-letter, stats.
+//! * [`segment`]: rotating JSON Lines segments (the `file` and `archive` sinks).
 //! * [`http_client`]: the one HTTP client of the HTTP sinks, and how answers map to
 //!   retry or fatal.
 //!
 //! Everything handed to this crate is already redacted.
 
+pub mod delivery;
+pub mod format;
 pub mod http_client;
 pub mod ocsf;
 pub mod registry;
+pub mod segment;
 pub mod sink;
+pub mod spec;
 
 pub mod archive;
 pub mod elasticsearch;
@@ -23,4 +31,6 @@ pub mod stdout;
 pub mod syslog;
 pub mod webhook;
 
+pub use format::Format;
 pub use sink::{BuildContext, BuildError, Outcome, Record, RecordKind, SendError, Sink};
+pub use spec::{SinkSpec, SpecError};

@@ -7,22 +7,10 @@
 mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::planted::{capture, leaks, needles, planted};
+use support::planted::{capture, files_under, leaks, needles, planted};
 use support::serve::Serve;
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files_under(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
 
 fn post_logs(addr: &str, body: &[u8]) -> u16 {
     support::http::post(addr, "/v1/logs", &[("Content-Type", "application/x-protobuf")], body).status

@@ -6,10 +6,11 @@
 //! - [`query`]: `tripline query` and polling the store until events arrive.
 //! - [`mock_model`]: the scripted Responses API mock (`tests/support/mock_model.py`).
 //! - [`http`]: a raw-socket HTTP/1.1 POST, for hostile bodies.
-//! - [`planted`]: planted secrets in a capture, and the no-leak byte search.
 //! - [`codex`]: a fresh CODEX_HOME / HOME / git work dir and one `codex exec` run.
 //! - [`process`]: running a child with a time limit and captured output.
 //! - [`wait`]: polling with a timeout (no blind sleeps).
+//! - [`planted`]: planted secrets, the capture carrying them, and the no-leak check.
+//! - [`segments`]: reading the JSON Lines files sinks write (plain, zstd, gzip).
 #![allow(dead_code)]
 
 pub mod codex;
@@ -18,6 +19,7 @@ pub mod mock_model;
 pub mod planted;
 pub mod process;
 pub mod query;
+pub mod segments;
 pub mod serve;
 pub mod tools;
 pub mod wait;

@@ -1,7 +1,14 @@
-//! Planted secrets: a token of every detector type (each detector's first true-positive
-//! sample), a fake AWS key and an email, in a Codex-shaped OTLP logs capture; and the
-//! byte search that proves none of them reached some output. Used by the privacy test and
-//! the sink tests (which include this file by path), so every output is held to one check.
+//! Planted secrets and the check that none of them leaks: the privacy tests and the sink
+//! tests use the same capture and the same needles.
+//!
+//! - [`planted`]: every built-in detector's first true-positive sample, with its secret.
+//! - [`capture`]: a Codex-shaped OTLP logs export carrying them (plus [`AWS_KEY`] in a
+//!   prompt and [`EMAIL`] as the user).
+//! - [`needles`] / [`leaks`]: the byte strings that must appear nowhere, and the search.
+//! - [`files_under`]: every file under a directory (for scanning outputs).
+
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
@@ -14,7 +21,7 @@ pub const EMAIL: &str = "planted.person@corp.example";
 pub const AWS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const CONVERSATION: &str = "0199aaaa-bbbb-7ccc-8ddd-eeeeffff0001";
 
-/// Every detector's first true-positive sample, with the secret part the scanner finds in it.
+/// Every detector's first true-positive sample as `(detector id, text, secret part)`.
 pub fn planted() -> Vec<(String, String, String)> {
     let scanner = SecretScanner::builtin();
     let mut out = Vec::new();
@@ -45,8 +52,8 @@ fn event(name: &str, ts: &str, extra: Vec<KeyValue>) -> LogRecord {
     LogRecord { observed_time_unix_nano: 1_795_000_000_000_000_000, attributes, ..Default::default() }
 }
 
-/// A Codex-shaped logs export: a session start, a prompt carrying the AWS key, and one
-/// tool result per planted secret.
+/// A Codex-shaped logs export (protobuf): a session start, a prompt carrying the AWS key,
+/// and one tool result per planted secret.
 pub fn capture(secrets: &[(String, String, String)]) -> Vec<u8> {
     let mut records = vec![
         event("codex.conversation_starts", "2026-11-20T10:00:00.000Z", vec![s("approval_policy", "never"), s("sandbox_policy", "read-only")]),
@@ -94,7 +101,19 @@ pub fn needles(secrets: &[(String, String, String)]) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// The names of the needles found in `haystack`.
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// Which needles occur in `haystack`.
 pub fn leaks(haystack: &[u8], needles: &[(String, Vec<u8>)]) -> Vec<String> {
     needles
         .iter()
