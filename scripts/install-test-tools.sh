@@ -28,6 +28,7 @@ need_cmd() {
 # Debian packages. Format: "command:package" — the package is installed when the command is
 # missing. Later suites add e.g. "rsyslogd:rsyslog" and "chromium:chromium" here.
 APT_PACKAGES=(
+  "openssl:openssl"   # the HTTP sinks' TLS test makes a CA and a server certificate
 )
 
 install_apt_packages() {
