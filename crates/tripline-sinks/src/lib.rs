@@ -5,13 +5,21 @@
 //! * [`ocsf`]: OCSF Detection Finding (class_uid 2004) for alerts.
 //! * [`record_fields`]: well-known fields (rule, level, host, ...) lifted out of a formatted
 //!   body, for sinks with a fixed layout (syslog, Parquet).
+//! * [`spec`]: the common `[[sinks]]` fields ([`SinkSpec`]) and their checks.
+//! * [`format`]: native, OCSF and ECS bodies of the records.
+//! * [`delivery`]: the per-sink worker: outbox cursor, retries, dead-letter, stats.
+//! * [`segment`]: rotating JSON Lines segments (the `file` and `archive` sinks).
 //!
 //! Everything handed to this crate is already redacted.
 
+pub mod delivery;
+pub mod format;
 pub mod ocsf;
 pub mod record_fields;
 pub mod registry;
+pub mod segment;
 pub mod sink;
+pub mod spec;
 
 pub mod archive;
 pub mod elasticsearch;
@@ -23,4 +31,6 @@ pub mod stdout;
 pub mod syslog;
 pub mod webhook;
 
+pub use format::Format;
 pub use sink::{BuildContext, BuildError, Outcome, Record, RecordKind, SendError, Sink};
+pub use spec::{SinkSpec, SpecError};

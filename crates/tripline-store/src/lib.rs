@@ -9,6 +9,8 @@
 //! * Retention ([`Store::run_retention`], [`RetentionPolicy`]): per-tier TTLs counted from
 //!   ingest time, deleting in chunks and giving the space back to the filesystem.
 //! * [`query`]: read-only SQL for `tripline query`.
+//! * [`Outbox`]: what the sinks still have to deliver (events and alert revisions appended
+//!   in the batch's transaction when [`Store::set_outbox`] is on) and each sink's cursor.
 //!
 //! Everything handed to the main store must already be redacted. `docs/storage.md`
 //! documents every table and column.
@@ -18,6 +20,7 @@ pub mod duration;
 mod error;
 mod fsperm;
 mod options;
+mod outbox;
 pub mod query;
 mod raw;
 mod retention;
@@ -27,6 +30,7 @@ mod write;
 
 pub use error::StoreError;
 pub use options::{StoreOptions, Synchronous};
+pub use outbox::{Outbox, OutboxRow, QueueStats};
 pub use raw::{
     raw_db_path, AdminScope, RawPayload, RawReader, RawStore, RawWriter, StoredRawPayload,
     RAW_DB_FILE, RAW_DIR,

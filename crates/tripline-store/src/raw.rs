@@ -161,21 +161,52 @@ impl RawReader {
                         content_encoding, emitter, body
                  FROM payloads WHERE id = ?1",
             )?
-            .query_row([id], |r| {
-                Ok(StoredRawPayload {
-                    id: r.get(0)?,
-                    ingest_time_ms: r.get(1)?,
-                    sha256: r.get(2)?,
-                    payload: RawPayload {
-                        received_time: r.get(3)?,
-                        signal: r.get(4)?,
-                        content_type: r.get(5)?,
-                        content_encoding: r.get(6)?,
-                        emitter: r.get(7)?,
-                        body: r.get(8)?,
-                    },
-                })
-            })
+            .query_row([id], stored_row)
             .optional()?)
     }
+
+    /// Up to `limit` payloads with a row id above `after`, in order (a sink's raw cursor).
+    pub fn after(&self, after: i64, limit: usize) -> Result<Vec<StoredRawPayload>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .conn
+            .prepare_cached(
+                "SELECT id, ingest_time, sha256, received_time, signal, content_type,
+                        content_encoding, emitter, body
+                 FROM payloads WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )?
+            .query_map(params![after, limit], stored_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// How many payloads have a row id above `after`, and the oldest one's ingest time.
+    pub fn pending(&self, after: i64) -> Result<(u64, Option<i64>), StoreError> {
+        let (n, oldest): (i64, Option<i64>) = self
+            .conn
+            .prepare_cached("SELECT count(*), min(ingest_time) FROM payloads WHERE id > ?1")?
+            .query_row([after], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok((n.max(0) as u64, oldest))
+    }
+
+    /// The highest row id stored (0 when empty).
+    pub fn last_id(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("SELECT coalesce(max(id), 0) FROM payloads", [], |r| r.get(0))?)
+    }
+}
+
+fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRawPayload> {
+    Ok(StoredRawPayload {
+        id: r.get(0)?,
+        ingest_time_ms: r.get(1)?,
+        sha256: r.get(2)?,
+        payload: RawPayload {
+            received_time: r.get(3)?,
+            signal: r.get(4)?,
+            content_type: r.get(5)?,
+            content_encoding: r.get(6)?,
+            emitter: r.get(7)?,
+            body: r.get(8)?,
+        },
+    })
 }

@@ -76,6 +76,24 @@ const MAIN_MIGRATIONS: &[&str] = &[
         value       BLOB NOT NULL,
         updated_ms  INTEGER NOT NULL
     );",
+    // v2: the sink outbox (append only; rows below every sink's cursor are deleted) and
+    // one delivery cursor per sink.
+    "CREATE TABLE outbox (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind        TEXT NOT NULL,
+        id          TEXT NOT NULL,
+        revision    INTEGER NOT NULL,
+        time_ms     INTEGER NOT NULL,
+        agent       TEXT NOT NULL,
+        ingest_time INTEGER NOT NULL,
+        body        TEXT NOT NULL
+    );
+    CREATE TABLE sink_cursor (
+        sink        TEXT PRIMARY KEY,
+        seq         INTEGER NOT NULL,
+        raw_seq     INTEGER NOT NULL,
+        updated_ms  INTEGER NOT NULL
+    );",
 ];
 
 /// Migrations of the raw tier database (`raw/raw.db`).

@@ -26,6 +26,7 @@ pub struct Store {
     dir: PathBuf,
     read_only: bool,
     busy_timeout: Duration,
+    outbox: bool,
 }
 
 impl Store {
@@ -39,6 +40,7 @@ impl Store {
             dir: dir.to_owned(),
             read_only: false,
             busy_timeout: opts.busy_timeout,
+            outbox: false,
         })
     }
 
@@ -59,6 +61,7 @@ impl Store {
             dir: dir.to_owned(),
             read_only: true,
             busy_timeout: StoreOptions::default().busy_timeout,
+            outbox: false,
         })
     }
 
@@ -82,9 +85,16 @@ impl Store {
     /// is durable to the configured `synchronous` level; on `Err` nothing of it was kept.
     pub fn write_batch(&mut self, batch: &WriteBatch<'_>) -> Result<WriteStats, StoreError> {
         let tx = self.conn.transaction()?;
-        let stats = write::write_all(&tx, batch)?;
+        let stats = write::write_all(&tx, batch, self.outbox)?;
         tx.commit()?;
         Ok(stats)
+    }
+
+    /// Append every newly stored event and new alert revision to the sink outbox (in the
+    /// batch's transaction) from now on. Turn it on when sinks are configured; the
+    /// delivery workers read the outbox through [`crate::Outbox`].
+    pub fn set_outbox(&mut self, enabled: bool) {
+        self.outbox = enabled;
     }
 
     /// The latest snapshot stored under `key`, if any.

@@ -35,16 +35,19 @@ pub struct WriteStats {
 }
 
 /// Write the whole batch inside `tx` (the caller commits).
+/// With `outbox`, every newly stored event and every new alert revision is also appended
+/// to the sink outbox in the same transaction.
 pub(crate) fn write_all(
     tx: &Transaction<'_>,
     batch: &WriteBatch<'_>,
+    outbox: bool,
 ) -> Result<WriteStats, StoreError> {
     let mut stats = WriteStats::default();
     let mut inventory = InventoryDelta::default();
-    insert_events(tx, batch, &mut stats, &mut inventory)?;
+    insert_events(tx, batch, outbox, &mut stats, &mut inventory)?;
     inventory.flush(tx, batch.ingest_time_ms)?;
     for alert in batch.alerts {
-        if upsert_alert(tx, alert, batch.ingest_time_ms)? {
+        if upsert_alert(tx, alert, batch.ingest_time_ms, outbox)? {
             stats.alerts_upserted += 1;
         }
     }
@@ -61,6 +64,7 @@ pub(crate) fn write_all(
 fn insert_events(
     tx: &Transaction<'_>,
     batch: &WriteBatch<'_>,
+    outbox: bool,
     stats: &mut WriteStats,
     inventory: &mut InventoryDelta,
 ) -> Result<(), StoreError> {
@@ -73,6 +77,7 @@ fn insert_events(
     for event in batch.events {
         let event = with_id(event);
         let text = |name: &str| field_text(&event, name);
+        let json = event.to_json_string();
         let changed = stmt.execute(params![
             text(names::ID),
             text(names::TIME),
@@ -86,13 +91,25 @@ fn insert_events(
             text(names::SERVICE_NAME),
             text(names::ORIGINATOR),
             text(names::EMITTER),
-            event.to_json_string(),
+            json,
         ])?;
         if changed == 0 {
             stats.duplicates += 1;
         } else {
             stats.inserted += 1;
             inventory.observe(&event);
+            if outbox {
+                let time_ms = event.time().and_then(|t| crate::parse_rfc3339_ms(t).ok()).unwrap_or(batch.ingest_time_ms);
+                let row = crate::outbox::NewRow {
+                    kind: "event",
+                    id: event.id().unwrap_or_default(),
+                    revision: 1,
+                    time_ms,
+                    agent: event.agent().as_str(),
+                    body: &json,
+                };
+                crate::outbox::append(tx, &row, batch.ingest_time_ms)?;
+            }
         }
     }
     Ok(())
@@ -124,6 +141,7 @@ fn upsert_alert(
     tx: &Transaction<'_>,
     alert: &Alert,
     ingest_time_ms: i64,
+    outbox: bool,
 ) -> Result<bool, StoreError> {
     let json = serde_json::to_string(alert).map_err(|source| StoreError::Serialize {
         id: alert.id.clone(),
@@ -165,6 +183,17 @@ fn upsert_alert(
             json,
             ingest_time_ms,
         ])?;
+    if changed > 0 && outbox {
+        let row = crate::outbox::NewRow {
+            kind: "alert",
+            id: &alert.id,
+            revision: i64::from(alert.revision),
+            time_ms: crate::parse_rfc3339_ms(&alert.time).unwrap_or(ingest_time_ms),
+            agent: &alert.agent,
+            body: &json,
+        };
+        crate::outbox::append(tx, &row, ingest_time_ms)?;
+    }
     Ok(changed > 0)
 }
 

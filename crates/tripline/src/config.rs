@@ -40,7 +40,13 @@ pub struct Config {
     /// `[redaction]`: the redaction policy, kept opaque here and interpreted by the redaction
     /// crate.
     pub redaction: toml::Table,
+    /// `[[sinks]]`: where alerts, events and raw payloads are delivered; each entry is
+    /// interpreted by the sinks crate ([`tripline_sinks::SinkSpec`]).
+    pub sinks: Vec<toml::Table>,
 }
+
+/// The key under `[redaction]` naming the keyed-hash key file (not part of the policy).
+pub const KEY_FILE_FIELD: &str = "key_file";
 
 /// Command-line flags of `tripline serve` that beat every other layer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -119,7 +125,22 @@ impl Config {
         if self.auth.header.trim().is_empty() {
             bail!("auth.header must name a header (e.g. \"authorization\")");
         }
+        self.sink_specs()?;
         Ok(())
+    }
+
+    /// The global redaction policy of `[redaction]` (without `key_file`).
+    pub fn redaction_policy(&self) -> anyhow::Result<tripline_redact::RedactionPolicy> {
+        let mut table = self.redaction.clone();
+        table.remove(KEY_FILE_FIELD);
+        toml::Value::Table(table).try_into().context("invalid [redaction] section")
+    }
+
+    /// The `[[sinks]]` entries, parsed and checked against `[raw]` and `[redaction]`. The
+    /// type-specific options are checked when the sink is built.
+    pub fn sink_specs(&self) -> anyhow::Result<Vec<tripline_sinks::SinkSpec>> {
+        let global = self.redaction_policy()?;
+        Ok(tripline_sinks::SinkSpec::parse_all(&self.sinks, self.raw.enabled, &global)?)
     }
 
     /// The config as TOML (no comments), e.g. for `tripline config check`. Token secrets

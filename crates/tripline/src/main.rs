@@ -13,6 +13,7 @@ mod lists_watch;
 mod logging;
 mod metrics;
 mod pipeline;
+mod routing;
 mod rulefiles;
 mod retention_task;
 
@@ -51,6 +52,8 @@ enum Command {
     Query(commands::query::Args),
     #[command(subcommand)]
     Retention(commands::retention::Command),
+    #[command(subcommand)]
+    Sinks(commands::sinks::Command),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Baseline(a) => commands::baseline::run(a),
         Command::Query(a) => commands::query::run(a),
         Command::Retention(c) => commands::retention::run(c),
+        Command::Sinks(c) => commands::sinks::run(c),
     };
     match result {
         Ok(code) => code,

@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tripline_redact::RedactionReport;
 use tripline_receive::MetricsSource;
+use tripline_sinks::delivery::SinkStats;
 
 /// Everything the server counts. Counters only grow; gauges are set.
 #[derive(Debug, Default)]
@@ -25,6 +26,8 @@ pub struct Metrics {
     pub lag_ms: AtomicI64,
     pub alerts: Mutex<BTreeMap<String, u64>>,
     pub redactions: Mutex<RedactionReport>,
+    /// One entry per configured sink, updated by its delivery worker.
+    pub sinks: Mutex<Vec<Arc<SinkStats>>>,
 }
 
 impl Metrics {
@@ -63,6 +66,27 @@ fn plain(v: u64) -> Vec<(String, i128)> {
     vec![(String::new(), v as i128)]
 }
 
+fn labels(pairs: &[(&str, &str)]) -> String {
+    let inner: Vec<String> = pairs.iter().map(|(k, v)| label(k, v)).map(|l| l[1..l.len() - 1].to_owned()).collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+/// The per-sink families.
+fn render_sinks(out: &mut String, sinks: &[Arc<SinkStats>]) {
+    if sinks.is_empty() {
+        return;
+    }
+    let by = |f: &dyn Fn(&SinkStats) -> i128| -> Vec<(String, i128)> { sinks.iter().map(|s| (label("sink", &s.name), f(s))).collect() };
+    family(out, "tripline_sink_sent_total", "counter", "Records the sink's destination accepted.", &by(&|s| s.sent() as i128));
+    let reasons = |f: &dyn Fn(&SinkStats) -> BTreeMap<&'static str, u64>| -> Vec<(String, i128)> {
+        sinks.iter().flat_map(|s| f(s).into_iter().map(|(r, n)| (labels(&[("sink", &s.name), ("reason", r)]), n as i128)).collect::<Vec<_>>()).collect()
+    };
+    family(out, "tripline_sink_failed_total", "counter", "Records in failed sends, by reason: retry (will be retried), fatal, rejected (refused by the destination), max_attempts, queue_full, invalid.", &reasons(&|s| s.failed_by_reason()));
+    family(out, "tripline_sink_dead_lettered_total", "counter", "Records written to the sink's dead-letter file, by reason.", &reasons(&|s| s.dead_lettered_by_reason()));
+    family(out, "tripline_sink_queued", "gauge", "Records waiting for the sink (its outbox backlog, plus raw payloads).", &by(&|s| s.queued.load(Ordering::Relaxed) as i128));
+    family(out, "tripline_sink_oldest_age_seconds", "gauge", "Age of the oldest record waiting for the sink.", &by(&|s| s.oldest_age_seconds.load(Ordering::Relaxed) as i128));
+}
+
 impl MetricsSource for Metrics {
     fn render(&self) -> String {
         let mut out = String::new();
@@ -85,6 +109,8 @@ impl MetricsSource for Metrics {
         family(&mut out, "tripline_redactions_total", "counter", "Secrets masked, by detector.", &secrets);
         let actions: Vec<_> = red.actions.iter().map(|(k, v)| (label("action", k), *v as i128)).collect();
         family(&mut out, "tripline_redaction_actions_total", "counter", "Field redaction actions applied, by class.action.", &actions);
+        drop(red);
+        render_sinks(&mut out, &lock(&self.sinks));
         out
     }
 }

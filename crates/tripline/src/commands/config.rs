@@ -24,6 +24,19 @@ pub struct CheckArgs {
     pub config: Option<PathBuf>,
 }
 
+/// Build every sink against a scratch data directory, so type-specific options are checked
+/// too (a sink given an explicit output path may create that directory).
+fn check_sink_options(config: &Config) -> anyhow::Result<()> {
+    let specs = config.sink_specs()?;
+    if specs.is_empty() {
+        return Ok(());
+    }
+    let scratch = std::env::temp_dir().join(format!("tripline-config-check-{}", std::process::id()));
+    let result = specs.iter().try_for_each(|spec| tripline_sinks::delivery::build_sink(spec, &scratch).map(drop));
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(result?)
+}
+
 /// Run a `tripline config` subcommand.
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -37,6 +50,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 &|k| std::env::var(k).ok(),
                 &Overrides::default(),
             )?;
+            check_sink_options(&config)?;
             print!("{}", config.to_toml()?);
             Ok(ExitCode::SUCCESS)
         }

@@ -8,4 +8,5 @@ pub mod replay;
 pub mod retention;
 pub mod rules;
 pub mod serve;
+pub mod sinks;
 pub mod validate;

@@ -21,7 +21,8 @@ use crate::pipeline::setup::{self, Extra};
 /// Listens for OTLP/HTTP (protobuf and JSON, /v1/logs, /v1/metrics, /v1/traces) and
 /// OTLP/gRPC, runs the built-in rule pack plus any --rules, redacts, and stores events and
 /// alerts in SQLite under the data dir. Each request is acknowledged only after it is
-/// stored. SIGTERM or Ctrl-C drains in-flight requests and exits 0.
+/// stored. Configured [[sinks]] get every stored alert and event through their own durable
+/// queue. SIGTERM or Ctrl-C drains in-flight requests, flushes the sinks and exits 0.
 ///
 /// Settings come from (strongest first) these flags, TRIPLINE_* environment variables,
 /// the --config file, and built-in defaults: see `tripline config default`.
@@ -92,6 +93,10 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     } else {
         None
     };
+    let routing = {
+        let (cfg, dir, pipeline, metrics) = (cfg.clone(), data_dir.clone(), Arc::clone(&pipeline), Arc::clone(&metrics));
+        tokio::task::spawn_blocking(move || crate::routing::start(&cfg, &dir, &pipeline, &metrics)).await??
+    };
     let ingest = PipelineIngest::new(
         Arc::clone(&pipeline),
         raw,
@@ -139,6 +144,8 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     grpc_task.await.context("gRPC server task")?.context("OTLP/gRPC server")?;
     let _ = retention.await;
     let _ = lists.await;
+    tracing::info!("flushing sinks");
+    tokio::task::spawn_blocking(move || routing.stop()).await.context("stopping the sinks")?;
     tracing::info!("stopped");
     Ok(())
 }

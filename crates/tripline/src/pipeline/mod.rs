@@ -160,6 +160,15 @@ impl Pipeline {
 
 
 impl Pipeline {
+    /// From now on, append every stored event and alert revision to the store's sink
+    /// outbox, in the batch's transaction (when sinks are configured).
+    pub fn enable_outbox(&self) {
+        let mut stages = self.stages.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(store) = stages.store.as_mut() {
+            store.set_outbox(true);
+        }
+    }
+
     /// Re-read the list files and recompile the rules against them, keeping all streaming
     /// state. On error the running rules are unchanged.
     pub fn reload_lists(&self, set: &detect::RuleSet) -> anyhow::Result<()> {

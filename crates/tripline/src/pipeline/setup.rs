@@ -3,17 +3,15 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use tripline_redact::{RedactionPolicy, Redactor, SecretScanner};
+use tripline_redact::{Redactor, SecretScanner};
 use tripline_sigma::EngineOptions;
 use tripline_store::StoreOptions;
 
 use super::detect::{Detector, RuleSet};
 use super::seal::Sealer;
 use super::{key, Pipeline, PipelineOptions};
-use crate::config::Config;
+use crate::config::{Config, KEY_FILE_FIELD};
 
-/// The key under `[redaction]` naming the keyed-hash key file (not part of the policy).
-const KEY_FILE_FIELD: &str = "key_file";
 
 /// What a command adds on top of the config.
 #[derive(Clone, Debug, Default)]
@@ -62,18 +60,28 @@ pub fn secret_check() -> tripline_sigma::SecretCheck {
 /// The redactor the `[redaction]` section describes and the state sealer, both keyed from
 /// the key file (`[redaction] key_file`, default outside the data dir).
 pub fn keyed(cfg: &Config) -> anyhow::Result<(Redactor, Sealer)> {
-    let mut table = cfg.redaction.clone();
-    let key_path = match table.remove(KEY_FILE_FIELD) {
+    let key = redaction_key(cfg)?;
+    let policy = cfg.redaction_policy()?;
+    Ok((Redactor::new(policy, SecretScanner::shared_builtin(), &key), Sealer::new(&key)))
+}
+
+/// The keyed-hash key (`[redaction] key_file`, created when missing).
+pub fn redaction_key(cfg: &Config) -> anyhow::Result<Vec<u8>> {
+    let key_path = match cfg.redaction.get(KEY_FILE_FIELD) {
         Some(toml::Value::String(p)) => Some(PathBuf::from(p)),
         Some(other) => anyhow::bail!("[redaction] {KEY_FILE_FIELD} must be a path string, not {other}"),
         None => key::default_key_path(),
     };
     let key_path = key_path.context("no HOME or XDG_CONFIG_HOME to keep the key file in: set [redaction] key_file")?;
-    let key = key::load_or_create(&key_path)?;
-    let policy: RedactionPolicy = toml::Value::Table(table)
-        .try_into()
-        .context("invalid [redaction] section")?;
-    Ok((Redactor::new(policy, SecretScanner::shared_builtin(), &key), Sealer::new(&key)))
+    key::load_or_create(&key_path)
+}
+
+/// The redactor a sink re-applies on top of the global redaction (its stricter policy), or
+/// `None` when the sink's policy adds nothing.
+pub fn sink_redactor(cfg: &Config, spec: &tripline_sinks::SinkSpec) -> anyhow::Result<Option<Redactor>> {
+    let Some(policy) = spec.extra_policy(&cfg.redaction_policy()?) else { return Ok(None) };
+    let key = redaction_key(cfg)?;
+    Ok(Some(Redactor::new(policy, SecretScanner::shared_builtin(), &key)))
 }
 
 /// A full pipeline: detector, redactor and (when `data_dir` is given) the store.
