@@ -6,6 +6,7 @@
 //! - [`query`]: `tripline query` and polling the store until events arrive.
 //! - [`mock_model`]: the scripted Responses API mock (`tests/support/mock_model.py`).
 //! - [`http`]: a raw-socket HTTP/1.1 POST, for hostile bodies.
+//! - [`planted`]: planted secrets in a capture, and the no-leak byte search.
 //! - [`codex`]: a fresh CODEX_HOME / HOME / git work dir and one `codex exec` run.
 //! - [`process`]: running a child with a time limit and captured output.
 //! - [`wait`]: polling with a timeout (no blind sleeps).
@@ -20,6 +21,7 @@ pub mod codex;
 pub mod duckdb;
 pub mod http;
 pub mod mock_model;
+pub mod planted;
 pub mod process;
 pub mod query;
 pub mod rsyslog;
