@@ -1,7 +1,8 @@
 //! The syslog and Parquet sinks against their real consumers: an rsyslogd started by the
 //! test (UDP, TCP, TLS with and without a client certificate; JSON and CEF payloads) must
 //! parse every header field and structured-data parameter; DuckDB must read the Parquet
-//! lake back with the right rows, schema and Hive partition columns.
+//! lake back with the right rows, schema and Hive partition columns. And end to end: OTLP
+//! into `tripline serve` with both sinks configured, planted secrets absent from both.
 
 mod support;
 
@@ -9,7 +10,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
+use support::planted;
 use support::rsyslog::Rsyslog;
+use support::serve::Serve;
 use support::tools::{self, Tool};
 use tripline_sinks::{registry, BuildContext, Record, RecordKind, Sink};
 
@@ -295,4 +298,112 @@ fn parquet_lake_reads_back_in_duckdb() {
         &format!("SELECT count(DISTINCT filename) AS files FROM read_parquet('{}/kind=event/agent=codex/**/*.parquet', filename = true)", lake.display()),
     );
     assert_eq!(files_per_partition, [json!({"files": 2})], "one file per flush");
+}
+
+/// End to end: real OTLP (a Codex-shaped capture with planted secrets) into `tripline serve`
+/// with a syslog sink (TCP, JSON) to rsyslog and a Parquet sink read by DuckDB. Every stored
+/// event and alert reaches both, with its fields intact, and no planted secret does.
+#[test]
+fn serve_routes_alerts_and_events_to_rsyslog_and_the_lake_without_secrets() {
+    let Some(found) = tools::require("serve_routes_to_rsyslog_and_the_lake", &[Tool::Rsyslogd, Tool::Duckdb]) else { return };
+    let python = found.path(Tool::Duckdb);
+    let rsyslog = Rsyslog::start(found.path(Tool::Rsyslogd), None);
+    let scratch = tempfile::tempdir().unwrap();
+    let lake = scratch.path().join("lake");
+    let config = scratch.path().join("tripline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[redaction]\nidentifier = \"pseudonymize\"\nkey_file = \"{key}\"\n\n\
+             [[sinks]]\nname = \"siem\"\ntype = \"syslog\"\nreceive = [\"alerts\", \"events\"]\n\
+             address = \"127.0.0.1:{port}\"\ntransport = \"tcp\"\nhostname = \"collector-test-host\"\nfacility = \"local4\"\n\n\
+             [[sinks]]\nname = \"lake\"\ntype = \"parquet\"\nreceive = [\"alerts\", \"events\"]\ndir = \"{lake}\"\ncompression = \"none\"\n",
+            key = scratch.path().join("hmac.key").display(),
+            port = rsyslog.ports.tcp,
+            lake = lake.display(),
+        ),
+    )
+    .unwrap();
+    let secrets = planted::planted();
+    let serve = Serve::start_with(&["--config", config.to_str().unwrap()]);
+    let status = support::http::post(serve.http_addr(), "/v1/logs", &[("Content-Type", "application/x-protobuf")], &planted::capture(&secrets)).status;
+    assert_eq!(status, 200, "{}", serve.log_text());
+
+    let stored = serve.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM alerts) AS alerts");
+    let events = stored[0]["events"].as_u64().unwrap() as usize;
+    let alerts = stored[0]["alerts"].as_u64().unwrap() as usize;
+    assert!(events > secrets.len() && alerts >= 2, "stored {events} events, {alerts} alerts");
+
+    // syslog: every stored record, parsed by rsyslog (at least once: deduplicate on id and
+    // revision; an alert id may come in several revisions).
+    let distinct = |messages: &[Value], msgid: &str| -> usize {
+        let mut keys: Vec<(String, String)> = messages
+            .iter()
+            .filter(|m| m["msgid"] == msgid)
+            .map(|m| {
+                let sd: Value = serde_json::from_str(m["sd"].as_str().unwrap_or("{}")).unwrap_or(Value::Null);
+                let p = &sd["tripline@32473"];
+                (p["id"].as_str().unwrap_or("").to_owned(), if msgid == "alert" { String::new() } else { p["revision"].to_string() })
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.len()
+    };
+    let messages = support::wait::poll("rsyslog to receive every stored record", std::time::Duration::from_secs(60), || {
+        let got = rsyslog.messages("tcp");
+        if distinct(&got, "event") == events && distinct(&got, "alert") == alerts {
+            Ok(got)
+        } else {
+            Err(format!("{} events, {} alerts so far\n{}", distinct(&got, "event"), distinct(&got, "alert"), serve.log_text()))
+        }
+    });
+    let mut rules = Vec::new();
+    for m in &messages {
+        assert_eq!(m["app_name"], "tripline", "{m}");
+        assert_eq!(m["hostname"], "collector-test-host", "{m}");
+        let body: Value = serde_json::from_str(m["msg"].as_str().unwrap()).unwrap_or_else(|e| panic!("MSG is not JSON ({e}): {m}"));
+        let sd: Value = serde_json::from_str(m["sd"].as_str().unwrap()).unwrap();
+        assert_eq!(sd["tripline@32473"]["id"], body["id"], "{m}");
+        if m["msgid"] == "alert" {
+            rules.push(body["rule"]["name"].as_str().unwrap().to_owned());
+            assert_eq!(sd["tripline@32473"]["rule"], body["rule"]["name"], "{m}");
+        } else {
+            assert_eq!(m["msgid"], "event", "{m}");
+            assert_eq!(m["severity"], "6", "{m}");
+        }
+    }
+    assert!(rules.iter().any(|r| r == "codex_sensitive_tool_output_exported"), "{rules:?}");
+
+    // Parquet: the same records, read back by DuckDB with partitions.
+    let source = format!("read_parquet('{}/**/*.parquet', hive_partitioning = true)", lake.display());
+    let expected = json!([
+        {"kind": "alert", "agent": "codex", "date": "2026-11-20", "n": alerts},
+        {"kind": "event", "agent": "codex", "date": "2026-11-20", "n": events},
+    ]);
+    support::wait::poll("the lake to hold every stored record", std::time::Duration::from_secs(60), || {
+        if !lake.is_dir() {
+            return Err("no lake yet".into());
+        }
+        let got = support::duckdb::query(
+            python,
+            &format!("SELECT kind, agent, CAST(date AS VARCHAR) AS date, count(DISTINCT id) AS n FROM {source} GROUP BY ALL ORDER BY ALL"),
+        );
+        if Value::Array(got.clone()) == expected {
+            Ok(())
+        } else {
+            Err(format!("{got:?}"))
+        }
+    });
+
+    // No planted secret in rsyslog's output or in the lake's files (written uncompressed, so
+    // the bytes searched are the values stored).
+    let needles = planted::needles(&secrets);
+    let found = planted::leaks(&rsyslog.output_bytes(), &needles);
+    assert!(found.is_empty(), "rsyslog received plaintext: {found:?}");
+    for file in files_under(&lake) {
+        let found = planted::leaks(&std::fs::read(&file).unwrap(), &needles);
+        assert!(found.is_empty(), "{} holds plaintext: {found:?}", file.display());
+    }
+    assert!(serve.stop().success());
 }
