@@ -201,14 +201,7 @@ fn syslog_messages_parse_in_rsyslog_over_udp_tcp_and_tls() {
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
+    planted::files_under(dir, &mut out);
     out
 }
 
