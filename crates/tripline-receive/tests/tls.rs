@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::certs::{Pair, Pki};
-use common::{loopback, shutdown_pair, Recorder, Running};
+use common::{loopback, Recorder, Running};
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use prost::Message;
@@ -65,17 +65,8 @@ async fn start_http(tls: TlsConfig, auth: Auth) -> (Running, Arc<Recorder>) {
         ..HttpConfig::default()
     };
     let server = bind_http(&cfg, ingest.clone()).await.expect("bind");
-    let addr = server.local_addr();
-    let (stop, shutdown) = shutdown_pair();
-    let task = tokio::spawn(server.serve(shutdown));
-    (
-        Running {
-            addr,
-            stop: Some(stop),
-            task,
-        },
-        ingest,
-    )
+    let running = Running::spawn(server.local_addr(), |stop| server.serve(stop));
+    (running, ingest)
 }
 
 async fn start_grpc(tls: TlsConfig, auth: Auth) -> (Running, Arc<Recorder>) {
@@ -87,17 +78,8 @@ async fn start_grpc(tls: TlsConfig, auth: Auth) -> (Running, Arc<Recorder>) {
         ..GrpcConfig::default()
     };
     let server = bind_grpc(&cfg, ingest.clone()).await.expect("bind");
-    let addr = server.local_addr();
-    let (stop, shutdown) = shutdown_pair();
-    let task = tokio::spawn(server.serve(shutdown));
-    (
-        Running {
-            addr,
-            stop: Some(stop),
-            task,
-        },
-        ingest,
-    )
+    let running = Running::spawn(server.local_addr(), |stop| server.serve(stop));
+    (running, ingest)
 }
 
 /// An HTTPS client trusting `ca` (none: trusts nothing), presenting `identity` if given.
@@ -445,12 +427,7 @@ async fn failed_handshakes_of_both_listeners_are_on_the_metrics_page() {
         .await
         .unwrap();
     let url = format!("https://127.0.0.1:{}", http.local_addr().port());
-    let (stop, shutdown) = shutdown_pair();
-    let http = Running {
-        addr: http.local_addr(),
-        stop: Some(stop),
-        task: tokio::spawn(http.serve(shutdown)),
-    };
+    let http = Running::spawn(http.local_addr(), |stop| http.serve(stop));
     let (grpc, _) = start_grpc(shared.clone(), Auth::default()).await;
     let ca = c.pki.ca_pem();
 
