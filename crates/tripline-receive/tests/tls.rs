@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::certs::{Pair, Pki};
-use common::{loopback, shutdown_pair, Recorder, Running};
+use common::{loopback, Recorder, Running};
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use prost::Message;
@@ -17,7 +17,8 @@ use tempfile::TempDir;
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 use tripline_receive::{
-    bind_grpc, bind_http, Auth, BindError, GrpcConfig, HttpConfig, TlsConfig, TlsError, Token,
+    bind_grpc, bind_http, bind_http_with_metrics, Auth, BindError, GrpcConfig, HttpConfig,
+    MetricsSource, TlsConfig, TlsError, Token,
 };
 
 const LOGS_PB: &[u8] = include_bytes!("fixtures/codex-logs.pb");
@@ -64,17 +65,8 @@ async fn start_http(tls: TlsConfig, auth: Auth) -> (Running, Arc<Recorder>) {
         ..HttpConfig::default()
     };
     let server = bind_http(&cfg, ingest.clone()).await.expect("bind");
-    let addr = server.local_addr();
-    let (stop, shutdown) = shutdown_pair();
-    let task = tokio::spawn(server.serve(shutdown));
-    (
-        Running {
-            addr,
-            stop: Some(stop),
-            task,
-        },
-        ingest,
-    )
+    let running = Running::spawn(server.local_addr(), |stop| server.serve(stop));
+    (running, ingest)
 }
 
 async fn start_grpc(tls: TlsConfig, auth: Auth) -> (Running, Arc<Recorder>) {
@@ -86,17 +78,8 @@ async fn start_grpc(tls: TlsConfig, auth: Auth) -> (Running, Arc<Recorder>) {
         ..GrpcConfig::default()
     };
     let server = bind_grpc(&cfg, ingest.clone()).await.expect("bind");
-    let addr = server.local_addr();
-    let (stop, shutdown) = shutdown_pair();
-    let task = tokio::spawn(server.serve(shutdown));
-    (
-        Running {
-            addr,
-            stop: Some(stop),
-            task,
-        },
-        ingest,
-    )
+    let running = Running::spawn(server.local_addr(), |stop| server.serve(stop));
+    (running, ingest)
 }
 
 /// An HTTPS client trusting `ca` (none: trusts nothing), presenting `identity` if given.
@@ -420,4 +403,68 @@ async fn unusable_tls_files_fail_the_bind_naming_the_file() {
         bind_grpc(&cfg, Recorder::new()).await,
         Err(BindError::Tls(_))
     ));
+}
+
+/// The caller's part of the metrics page.
+struct Page;
+
+impl MetricsSource for Page {
+    fn render(&self) -> String {
+        "tripline_events_received_total 0\n".into()
+    }
+}
+
+#[tokio::test]
+async fn failed_handshakes_of_both_listeners_are_on_the_metrics_page() {
+    let c = certs();
+    let shared = mtls(&c, true);
+    let http_cfg = HttpConfig {
+        addr: loopback(),
+        tls: Some(shared.clone()),
+        ..HttpConfig::default()
+    };
+    let http = bind_http_with_metrics(&http_cfg, Recorder::new(), Some(Arc::new(Page)))
+        .await
+        .unwrap();
+    let url = format!("https://127.0.0.1:{}", http.local_addr().port());
+    let http = Running::spawn(http.local_addr(), |stop| http.serve(stop));
+    let (grpc, _) = start_grpc(shared.clone(), Auth::default()).await;
+    let ca = c.pki.ca_pem();
+
+    assert!(grpc_export(grpc.addr, &ca, None, None).await.is_err());
+    assert!(post_logs(&https_client(Some(&ca), None), &url)
+        .await
+        .is_err());
+    wait_failures(&shared, 2).await;
+    let page = https_client(Some(&ca), Some(&c.client))
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.starts_with("tripline_events_received_total 0\n"),
+        "{page}"
+    );
+    // Exactly 2 unless a client library retried a refused connection: compare with the
+    // shared counter itself.
+    let shown: u64 = page
+        .lines()
+        .find_map(|l| l.strip_prefix("tripline_tls_handshake_failures_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no handshake failure counter: {page}"));
+    assert!(
+        page.contains("# TYPE tripline_tls_handshake_failures_total counter\n"),
+        "{page}"
+    );
+    assert!(shown >= 2, "failures of both listeners: {page}");
+    assert_eq!(
+        shown,
+        shared.handshake_failures(),
+        "one counter for both listeners"
+    );
+    http.shutdown().await.unwrap();
+    grpc.shutdown().await.unwrap();
 }

@@ -9,14 +9,13 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use rustls::ServerConfig;
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::Server;
 
 use crate::config::GrpcConfig;
 use crate::ingest::Ingest;
-use crate::tls::{accept, TlsConfig};
+use crate::tls::{accept, Loaded};
 use service::{ExportService, Logs, Metrics, Shared, Traces};
 
 /// gRPC needs HTTP/2, and gRPC clients insist on negotiating it.
@@ -27,16 +26,13 @@ pub struct GrpcServer {
     listener: TcpListener,
     local_addr: SocketAddr,
     shared: Arc<Shared>,
-    tls: Option<(TlsConfig, Arc<ServerConfig>)>,
+    tls: Option<Loaded>,
 }
 
 /// Bind the OTLP/gRPC listener at `cfg.addr` (port 0 picks a free port). With `cfg.tls`,
 /// the certificate and key are read here, so a bad file fails the bind.
 pub async fn bind_grpc(cfg: &GrpcConfig, ingest: Arc<dyn Ingest>) -> crate::Result<GrpcServer> {
-    let tls = match &cfg.tls {
-        Some(tls) => Some((tls.clone(), tls.server_config(ALPN)?)),
-        None => None,
-    };
+    let tls = Loaded::load(cfg.tls.as_ref(), ALPN)?;
     let (listener, local_addr) = crate::listen(cfg.addr).await?;
     let shared = Arc::new(Shared {
         ingest,
@@ -70,10 +66,12 @@ impl GrpcServer {
         let served = match self.tls {
             None => {
                 let incoming = TcpIncoming::from(self.listener).with_nodelay(Some(true));
-                router.serve_with_incoming_shutdown(incoming, shutdown).await
+                router
+                    .serve_with_incoming_shutdown(incoming, shutdown)
+                    .await
             }
-            Some((tls, server)) => {
-                let conns = accept::spawn(self.listener, server, tls, "OTLP/gRPC");
+            Some(tls) => {
+                let conns = tls.accept(self.listener, "OTLP/gRPC");
                 router
                     .serve_with_incoming_shutdown(accept::incoming(conns), shutdown)
                     .await

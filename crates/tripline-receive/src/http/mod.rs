@@ -17,14 +17,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::Router;
-use rustls::ServerConfig;
 use tokio::net::TcpListener;
 
 use crate::config::HttpConfig;
 use crate::ingest::Ingest;
 use crate::metrics::MetricsSource;
-use crate::tls::accept::{self, Peer, TlsListener};
-use crate::tls::TlsConfig;
+use crate::tls::accept::{Peer, TlsListener};
+use crate::tls::Loaded;
 
 /// Protocols offered to TLS clients, preferred first.
 const ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];
@@ -64,7 +63,7 @@ pub struct HttpServer {
     local_addr: SocketAddr,
     router: Router,
     readiness: Readiness,
-    tls: Option<(TlsConfig, Arc<ServerConfig>)>,
+    tls: Option<Loaded>,
 }
 
 /// Bind the OTLP/HTTP listener at `cfg.addr` (port 0 picks a free port).
@@ -79,10 +78,7 @@ pub async fn bind_http_with_metrics(
     ingest: Arc<dyn Ingest>,
     metrics: Option<Arc<dyn MetricsSource>>,
 ) -> crate::Result<HttpServer> {
-    let tls = match &cfg.tls {
-        Some(tls) => Some((tls.clone(), tls.server_config(ALPN)?)),
-        None => None,
-    };
+    let tls = Loaded::load(cfg.tls.as_ref(), ALPN)?;
     let (listener, local_addr) = crate::listen(cfg.addr).await?;
     let readiness = Readiness::new();
     let state = Arc::new(HttpState {
@@ -118,12 +114,12 @@ impl HttpServer {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Some((tls, server)) = self.tls else {
+        let Some(tls) = self.tls else {
             return axum::serve(self.listener, self.router)
                 .with_graceful_shutdown(shutdown)
                 .await;
         };
-        let listener = TlsListener(accept::spawn(self.listener, server, tls, "OTLP/HTTP"));
+        let listener = TlsListener(tls.accept(self.listener, "OTLP/HTTP"));
         let service = self.router.into_make_service_with_connect_info::<Peer>();
         axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)

@@ -20,6 +20,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
 use identity::client_name;
 
@@ -165,6 +167,38 @@ impl TlsConfig {
             .map_err(|e| setup(&e))?;
         config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         Ok(Arc::new(config))
+    }
+}
+
+/// A listener's TLS setup, read and checked at bind time.
+pub(crate) struct Loaded {
+    config: TlsConfig,
+    server: Arc<ServerConfig>,
+}
+
+impl Loaded {
+    /// Read `config`'s files (if TLS is on) for a listener offering `alpn`.
+    pub(crate) fn load(
+        config: Option<&TlsConfig>,
+        alpn: &[&[u8]],
+    ) -> Result<Option<Loaded>, TlsError> {
+        config
+            .map(|config| {
+                Ok(Loaded {
+                    server: config.server_config(alpn)?,
+                    config: config.clone(),
+                })
+            })
+            .transpose()
+    }
+
+    /// Start the accept loop on `listener` ([`accept::spawn`]); `what` names it in logs.
+    pub(crate) fn accept(
+        self,
+        listener: TcpListener,
+        what: &'static str,
+    ) -> mpsc::Receiver<accept::TlsConn> {
+        accept::spawn(listener, self.server, self.config, what)
     }
 }
 

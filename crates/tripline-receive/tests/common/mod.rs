@@ -81,6 +81,23 @@ pub struct Running {
 }
 
 impl Running {
+    /// Start a bound server on a task: `serve` gets the shutdown future (e.g.
+    /// `|stop| server.serve(stop)`); `addr` is where it listens.
+    pub fn spawn<F>(
+        addr: std::net::SocketAddr,
+        serve: impl FnOnce(BoxFuture<'static, ()>) -> F,
+    ) -> Running
+    where
+        F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
+    {
+        let (stop, shutdown) = shutdown_pair();
+        Running {
+            addr,
+            stop: Some(stop),
+            task: tokio::spawn(serve(Box::pin(shutdown))),
+        }
+    }
+
     /// Trigger graceful shutdown and wait for the server to return.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(stop) = self.stop.take() {
