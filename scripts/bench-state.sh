@@ -3,7 +3,8 @@
 # tool-call bursts inside the correlation windows) against one or more tripline binaries,
 # interleaved, each run on a fresh data dir. Prints one line per run and the medians per
 # binary: acknowledged records/s, ack p50, bytes the server wrote to disk
-# (/proc/PID/io write_bytes) per batch, and the final database size.
+# (/proc/PID/io write_bytes) per batch, the final database size, and the size of the
+# stored engine state at the end (legacy `state` snapshot plus `engine_state` entries).
 #
 #   scripts/bench-state.sh [--records N] [--batch N] [--runs N] LOADGEN BIN [BIN...]
 set -euo pipefail
@@ -25,7 +26,7 @@ batches=$(( (records + batch - 1) / batch ))
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-one_run() { # BIN RUN -> "rps p50_ms write_bytes_per_batch db_bytes"
+one_run() { # BIN RUN -> "rps p50_ms write_bytes_per_batch db_bytes state_bytes"
     local bin=$1 r=$2 dir="$root/$r-$RANDOM"
     mkdir -p "$dir/scratch"
     local http grpc; http=$(free_port); grpc=$(free_port)
@@ -53,7 +54,7 @@ declare -A results
 for r in $(seq "$runs"); do
     for bin in "$@"; do
         line=$(one_run "$bin" "$r")
-        echo "run $r $bin: records/s ack_p50_ms write_bytes/batch db_bytes = $line"
+        echo "run $r $bin: records/s ack_p50_ms write_bytes/batch db_bytes state_bytes = $line"
         results[$bin]+="$line"$'\n'
     done
 done
@@ -63,5 +64,5 @@ for bin in "$@"; do
 import sys, statistics as st
 rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
 m = [st.median(c) for c in zip(*rows)]
-print(f"{sys.argv[1]}: records/s {m[0]:.1f} | ack p50 ms {m[1]:.1f} | disk write bytes/batch {m[2]:.0f} | db bytes {m[3]:.0f}")' "$bin"
+print(f"{sys.argv[1]}: records/s {m[0]:.1f} | ack p50 ms {m[1]:.1f} | disk write bytes/batch {m[2]:.0f} | db bytes {m[3]:.0f} | stored state bytes {m[4]:.0f}")' "$bin"
 done

@@ -174,6 +174,7 @@ impl Engine {
             ));
         }
         self.state = s;
+        self.mark_all_changed();
         Ok(())
     }
 
