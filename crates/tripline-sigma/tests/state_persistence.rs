@@ -211,10 +211,17 @@ fn delta_names_only_the_groups_a_batch_touched() {
     };
     let (keys, removals) = delta_keys(&mut e, &[denied("a", 10, 4)]);
     let w = |rule: &str, user: &str| EntryKey::Window { rule: rule.into(), group: format!("{user}\u{1f}") }.encode();
+    // matches are stored in 10 s chunks of event time: second 0 and second 10 differ
+    let c = |rule: &str, user: &str, sec: i64| {
+        let chunk = (1_772_000_000 + sec) / 10;
+        EntryKey::Chunk { rule: rule.into(), group: format!("{user}\u{1f}"), chunk }.encode()
+    };
     let mut expected = vec![
         EntryKey::Meta.encode(),
         w("r-many", "a"),
+        c("r-many", "a", 10),
         w("r-then", "a"),
+        c("r-then", "a", 10),
     ];
     expected.sort();
     let mut keys = keys;
@@ -234,10 +241,17 @@ fn delta_names_only_the_groups_a_batch_touched() {
     removed.sort();
     let mut gone = vec![
         w("r-many", "a"),
+        c("r-many", "a", 0),
+        c("r-many", "a", 10),
         w("r-many", "b"),
+        c("r-many", "b", 0),
         w("r-then", "a"),
+        c("r-then", "a", 0),
+        c("r-then", "a", 10),
         w("r-then", "b"),
+        c("r-then", "b", 0),
         w("r-tools", "b"),
+        c("r-tools", "b", 0),
     ];
     gone.sort();
     assert_eq!(removed, gone);
@@ -261,7 +275,7 @@ fn group_cap_evicts_the_window_ending_first_deterministically() {
     assert!(before.is_empty(), "{before:?}");
     // both r-many and r-then (which also groups denials by user) evict b
     assert_eq!(evictions, BTreeMap::from([("r-many".to_string(), 1), ("r-then".to_string(), 1)]));
-    let groups: Vec<&String> = store.keys().filter(|k| k.contains("r-many")).collect();
+    let groups: Vec<&String> = store.keys().filter(|k| k.starts_with(r#"["w","r-many""#)).collect();
     assert_eq!(
         groups,
         vec![

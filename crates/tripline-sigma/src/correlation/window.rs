@@ -40,6 +40,32 @@ pub struct GroupWindow {
     pub entries: VecDeque<Entry>,
     /// whether the condition held at the last check (alerts fire on false -> true)
     pub holding: bool,
+    /// which chunks changed and which are stored (persistence bookkeeping)
+    #[serde(skip)]
+    pub(crate) chunks: ChunkMarks,
+}
+
+/// Width of a window chunk: entries are persisted in chunks of this much event time, so a
+/// match rewrites the chunk it falls in, not the whole window.
+pub const CHUNK_NS: i64 = 10_000_000_000;
+
+/// The chunk an event time falls in.
+pub fn chunk_of(t: i64) -> i64 {
+    t.div_euclid(CHUNK_NS)
+}
+
+/// Chunks changed since the last commit, and chunks the store holds. Bookkeeping only:
+/// equal windows are equal whatever their marks.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ChunkMarks {
+    pub touched: BTreeSet<i64>,
+    pub stored: BTreeSet<i64>,
+}
+
+impl PartialEq for ChunkMarks {
+    fn eq(&self, _: &ChunkMarks) -> bool {
+        true
+    }
 }
 
 impl GroupWindow {
@@ -51,21 +77,44 @@ impl GroupWindow {
     /// evidence that is kept.
     pub fn insert(&mut self, e: Entry) -> usize {
         let at = self.entries.partition_point(|x| x.t <= e.t);
+        self.chunks.touched.insert(chunk_of(e.t));
         self.entries.insert(at, e);
         let keep_from = self.entries.len().saturating_sub(Alert::MAX_EVIDENCE);
         for old in self.entries.range_mut(..keep_from).rev() {
             if old.evidence.take().is_none() {
                 break;
             }
+            self.chunks.touched.insert(chunk_of(old.t));
         }
         at
     }
 
-    /// Drop entries older than `before`.
+    /// Drop entries older than `before`. Stored chunks left empty are marked changed (so
+    /// they are deleted); chunks only trimmed are not (restoring trims them the same way).
     pub fn evict(&mut self, before: i64) {
         while self.entries.front().is_some_and(|e| e.t < before) {
             self.entries.pop_front();
         }
+        let first = self.entries.front().map_or(i64::MAX, |e| chunk_of(e.t));
+        let gone: Vec<i64> = self.chunks.stored.range(..first).copied().collect();
+        self.chunks.touched.extend(gone);
+    }
+
+    /// The entries of chunk `c`.
+    pub(crate) fn chunk(&self, c: i64) -> impl Iterator<Item = &Entry> {
+        let start = self.entries.partition_point(|x| chunk_of(x.t) < c);
+        let end = self.entries.partition_point(|x| chunk_of(x.t) <= c);
+        self.entries.range(start..end)
+    }
+
+    /// The chunks holding entries.
+    pub(crate) fn chunk_ids(&self) -> BTreeSet<i64> {
+        self.entries.iter().map(|e| chunk_of(e.t)).collect()
+    }
+
+    /// Whether the window has changes not yet committed.
+    pub(crate) fn has_changes(&self) -> bool {
+        !self.chunks.touched.is_empty()
     }
 
     /// The entries of the window ending at index `end` (inclusive) spanning `span_ns`.

@@ -6,13 +6,14 @@
 //! store may keep them under opaque keys. Entries hold raw values (evidence, group-by and
 //! learned values): store them sealed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::state::{EntryKey, State};
 use super::Engine;
-use crate::correlation::window::GroupWindow;
+use crate::correlation::window::{Entry, GroupWindow};
+use crate::rule::Group;
 use crate::suppress::SuppressEntry;
 
 /// What changed in the engine state since the last [`Engine::mark_committed`].
@@ -54,7 +55,8 @@ struct Meta {
 #[serde(tag = "k", rename_all = "snake_case")]
 enum EntryOut<'a> {
     Meta(&'a Meta),
-    Window { rule: &'a str, group: &'a str, window: &'a GroupWindow },
+    Window { rule: &'a str, group: &'a str, values: &'a Group, holding: bool },
+    Chunk { rule: &'a str, group: &'a str, chunk: i64, entries: Vec<&'a Entry> },
     Seen { rule: &'a str, scope: &'a str, value: &'a str, t: i64 },
     Suppress { key: &'a str, entry: &'a SuppressEntry },
 }
@@ -64,7 +66,8 @@ enum EntryOut<'a> {
 #[serde(tag = "k", rename_all = "snake_case")]
 enum EntryIn {
     Meta(Meta),
-    Window { rule: String, group: String, window: GroupWindow },
+    Window { rule: String, group: String, values: Group, holding: bool },
+    Chunk { rule: String, group: String, chunk: i64, entries: Vec<Entry> },
     Seen { rule: String, scope: String, value: String, t: i64 },
     Suppress { key: String, entry: SuppressEntry },
 }
@@ -94,10 +97,15 @@ fn entry_bytes(s: &State, key: &EntryKey) -> Option<Vec<u8>> {
     }
     Some(match key {
         EntryKey::Meta => to_bytes(&EntryOut::Meta(&meta_of(s))),
-        EntryKey::Window { rule, group } => to_bytes(&EntryOut::Window {
+        EntryKey::Window { rule, group } => {
+            let w = s.corr.get(rule)?.get(group)?;
+            to_bytes(&EntryOut::Window { rule, group, values: &w.group, holding: w.holding })
+        }
+        EntryKey::Chunk { rule, group, chunk } => to_bytes(&EntryOut::Chunk {
             rule,
             group,
-            window: s.corr.get(rule)?.get(group)?,
+            chunk: *chunk,
+            entries: s.corr.get(rule)?.get(group)?.chunk(*chunk).collect(),
         }),
         EntryKey::Seen { rule, scope, value } => to_bytes(&EntryOut::Seen {
             rule,
@@ -112,14 +120,35 @@ fn entry_bytes(s: &State, key: &EntryKey) -> Option<Vec<u8>> {
     })
 }
 
+/// The keys to write or delete: the changed ones, with each changed window's changed
+/// chunks.
+fn changed_keys(s: &State) -> BTreeSet<EntryKey> {
+    let mut keys = s.track.dirty.clone();
+    for key in &s.track.dirty {
+        let EntryKey::Window { rule, group } = key else { continue };
+        if let Some(w) = s.corr.get(rule).and_then(|g| g.get(group)) {
+            keys.extend(w.chunks.touched.iter().map(|&chunk| EntryKey::Chunk {
+                rule: rule.clone(),
+                group: group.clone(),
+                chunk,
+            }));
+        }
+    }
+    keys
+}
+
 /// Every key the state holds.
 fn all_keys(s: &State) -> Vec<EntryKey> {
     let mut keys = vec![EntryKey::Meta];
     for (rule, groups) in &s.corr {
-        keys.extend(groups.keys().map(|g| EntryKey::Window {
-            rule: rule.clone(),
-            group: g.clone(),
-        }));
+        for (g, w) in groups {
+            keys.push(EntryKey::Window { rule: rule.clone(), group: g.clone() });
+            keys.extend(w.chunk_ids().into_iter().map(|chunk| EntryKey::Chunk {
+                rule: rule.clone(),
+                group: g.clone(),
+                chunk,
+            }));
+        }
     }
     for (rule, f) in &s.first_seen {
         for (scope, values) in &f.scopes {
@@ -141,8 +170,8 @@ impl Engine {
     pub fn state_delta(&self) -> StateDelta {
         let s = &self.state;
         let mut delta = StateDelta::default();
-        for key in &s.track.dirty {
-            match entry_bytes(s, key) {
+        for key in changed_keys(s) {
+            match entry_bytes(s, &key) {
                 Some(bytes) => delta.upserts.push((key.encode(), bytes)),
                 None => delta.removals.push(key.encode()),
             }
@@ -156,9 +185,22 @@ impl Engine {
 
     /// Record that the last [`Engine::state_delta`] is durably stored.
     pub fn mark_committed(&mut self) {
-        let meta = to_bytes(&EntryOut::Meta(&meta_of(&self.state)));
-        self.state.track.dirty.clear();
-        self.state.track.committed_meta = Some(meta);
+        let s = &mut self.state;
+        let meta = to_bytes(&EntryOut::Meta(&meta_of(s)));
+        for key in std::mem::take(&mut s.track.dirty) {
+            let EntryKey::Window { rule, group } = key else { continue };
+            let Some(w) = s.corr.get_mut(&rule).and_then(|g| g.get_mut(&group)) else {
+                continue;
+            };
+            for c in std::mem::take(&mut w.chunks.touched) {
+                if w.chunk(c).next().is_some() {
+                    w.chunks.stored.insert(c);
+                } else {
+                    w.chunks.stored.remove(&c);
+                }
+            }
+        }
+        s.track.committed_meta = Some(meta);
     }
 
     /// The whole state as entries (for a first write or a full rewrite of the store).
@@ -180,6 +222,7 @@ impl Engine {
     {
         let mut s = State::new();
         let mut started = BTreeMap::new();
+        let mut chunks: BTreeMap<(String, String), BTreeMap<i64, Vec<Entry>>> = BTreeMap::new();
         for (i, bytes) in entries.into_iter().enumerate() {
             let e: EntryIn = serde_json::from_slice(bytes.as_ref())
                 .map_err(|e| format!("invalid engine state entry #{}: {e}", i + 1))?;
@@ -197,8 +240,12 @@ impl Engine {
                     s.late_dropped = m.late_dropped;
                     started = m.started;
                 }
-                EntryIn::Window { rule, group, window } => {
-                    s.corr.entry(rule).or_default().insert(group, window);
+                EntryIn::Window { rule, group, values, holding } => {
+                    let w = GroupWindow { group: values, holding, ..GroupWindow::default() };
+                    s.corr.entry(rule).or_default().insert(group, w);
+                }
+                EntryIn::Chunk { rule, group, chunk, entries } => {
+                    chunks.entry((rule, group)).or_default().insert(chunk, entries);
                 }
                 EntryIn::Seen { rule, scope, value, t } => {
                     s.first_seen
@@ -217,6 +264,16 @@ impl Engine {
         for (rule, t) in started {
             s.first_seen.entry(rule).or_default().started_ns = Some(t);
         }
+        for ((rule, group), parts) in chunks {
+            // a chunk whose window header is gone belongs to no window
+            let Some(w) = s.corr.get_mut(&rule).and_then(|g| g.get_mut(&group)) else {
+                continue;
+            };
+            for (c, entries) in parts {
+                w.chunks.stored.insert(c);
+                w.entries.extend(entries);
+            }
+        }
         s.track.evictions = std::mem::take(&mut self.state.track.evictions);
         self.state = s;
         self.mark_committed();
@@ -230,6 +287,20 @@ impl Engine {
     /// the last call, per rule id.
     pub fn take_state_evictions(&mut self) -> BTreeMap<String, u64> {
         std::mem::take(&mut self.state.track.evictions)
+    }
+
+    /// Count every entry as changed (after a whole-snapshot restore: the store holds
+    /// none of them yet).
+    pub(crate) fn mark_all_changed(&mut self) {
+        let s = &mut self.state;
+        s.track.committed_meta = None;
+        for groups in s.corr.values_mut() {
+            for w in groups.values_mut() {
+                w.chunks.touched = w.chunk_ids();
+            }
+        }
+        let keys = all_keys(s);
+        s.track.dirty.extend(keys);
     }
 
     /// Drop what the current watermark has expired (as [`Engine::advance_watermark`] does).

@@ -176,6 +176,7 @@ impl Engine {
             ));
         }
         self.state = s;
+        self.mark_all_changed();
         Ok(())
     }
 

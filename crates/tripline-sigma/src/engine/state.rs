@@ -40,12 +40,22 @@ pub struct State {
 pub enum EntryKey {
     /// sequence counter, watermark, late count, first-seen learning starts
     Meta,
-    /// one correlation group's window
+    /// one correlation group's window: its group values and condition flag
     Window {
         /// correlation rule id
         rule: String,
         /// group key
         group: String,
+    },
+    /// the matches of one correlation group's window within one chunk of event time
+    /// ([`crate::correlation::window::CHUNK_NS`])
+    Chunk {
+        /// correlation rule id
+        rule: String,
+        /// group key
+        group: String,
+        /// chunk number (event time / chunk width)
+        chunk: i64,
     },
     /// one learned first-seen value
     Seen {
@@ -67,6 +77,9 @@ impl EntryKey {
         let parts: Vec<&str> = match self {
             EntryKey::Meta => vec!["m"],
             EntryKey::Window { rule, group } => vec!["w", rule, group],
+            EntryKey::Chunk { rule, group, chunk } => {
+                return serde_json::to_string(&("c", rule, group, chunk)).unwrap_or_default()
+            }
             EntryKey::Seen { rule, scope, value } => vec!["f", rule, scope, value],
             EntryKey::Suppress(k) => vec!["s", k],
         };
@@ -121,10 +134,9 @@ impl State {
                 .map(|(k, g)| (g.entries.back().map_or(i64::MIN, |e| e.t), k))
                 .min()
                 .map(|(_, k)| k.clone());
-            if let Some(k) = victim {
-                groups.remove(&k);
+            if let Some((k, g)) = victim.and_then(|k| groups.remove_entry(&k)) {
                 *self.track.evictions.entry(rule.to_owned()).or_default() += 1;
-                self.track.dirty.insert(EntryKey::Window { rule: rule.to_owned(), group: k });
+                forget_window(&mut self.track.dirty, rule, k, &g);
             }
         }
         self.track.dirty.insert(EntryKey::Window {
@@ -147,6 +159,8 @@ impl State {
             g.evict(before);
             let keep = !g.entries.is_empty();
             if !keep {
+                forget_window(dirty, rule, k.clone(), g);
+            } else if g.has_changes() {
                 dirty.insert(EntryKey::Window { rule: rule.to_owned(), group: k.clone() });
             }
             keep
@@ -223,6 +237,11 @@ impl State {
             EntryKey::Window { rule, group } => {
                 self.corr.get(rule).is_some_and(|g| g.contains_key(group))
             }
+            EntryKey::Chunk { rule, group, chunk } => self
+                .corr
+                .get(rule)
+                .and_then(|g| g.get(group))
+                .is_some_and(|w| w.chunk(*chunk).next().is_some()),
             EntryKey::Seen { rule, scope, value } => self
                 .first_seen
                 .get(rule)
@@ -231,4 +250,12 @@ impl State {
             EntryKey::Suppress(k) => self.suppress.contains_key(k),
         }
     }
+}
+
+/// Mark a removed window's header and every chunk it had (stored or pending) for deletion.
+fn forget_window(dirty: &mut BTreeSet<EntryKey>, rule: &str, group: String, w: &GroupWindow) {
+    for &chunk in w.chunks.stored.union(&w.chunks.touched) {
+        dirty.insert(EntryKey::Chunk { rule: rule.to_owned(), group: group.clone(), chunk });
+    }
+    dirty.insert(EntryKey::Window { rule: rule.to_owned(), group });
 }
