@@ -96,7 +96,7 @@ impl Env {
     }
 
     fn write(&mut self, events: &[Event], alerts: &[Alert]) {
-        self.store.write_batch(&WriteBatch { events, alerts, state: &[], ingest_time_ms: chrono::Utc::now().timestamp_millis() }).unwrap();
+        self.store.write_batch(&WriteBatch { events, alerts, ingest_time_ms: chrono::Utc::now().timestamp_millis(), ..WriteBatch::default() }).unwrap();
     }
 
     fn events(&mut self, range: std::ops::Range<u32>) {
