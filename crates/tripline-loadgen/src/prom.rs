@@ -73,8 +73,8 @@ impl Histogram {
 }
 
 /// GET `http://ADDR/metrics`.
-pub async fn fetch(client: &reqwest::Client, addr: &str) -> anyhow::Result<String> {
-    let resp = client.get(format!("http://{addr}/metrics")).send().await.context("GET /metrics")?;
+pub async fn fetch(addr: &str) -> anyhow::Result<String> {
+    let resp = reqwest::Client::new().get(format!("http://{addr}/metrics")).send().await.context("GET /metrics")?;
     if !resp.status().is_success() {
         bail!("GET /metrics answered {}", resp.status());
     }

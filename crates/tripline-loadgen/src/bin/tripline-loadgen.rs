@@ -129,8 +129,7 @@ fn one_run(args: &Args, rt: &tokio::runtime::Runtime, bin: &std::path::Path, dir
     let mut spec = ServeSpec::new(bin, dir.join("data"), dir.join("scratch"));
     spec.env.push(("TRIPLINE_STORE_SYNCHRONOUS".into(), sync.into()));
     let mut serve = Serve::start(spec)?;
-    let http = reqwest::Client::new();
-    let before = Histogram::parse(&rt.block_on(prom::fetch(&http, serve.http_addr()))?, LATENCY)?;
+    let before = Histogram::parse(&rt.block_on(prom::fetch(serve.http_addr()))?, LATENCY)?;
     let addr = match proto {
         Protocol::Http => serve.http_addr().to_string(),
         Protocol::Grpc => serve.grpc_addr().to_string(),
@@ -148,7 +147,7 @@ fn one_run(args: &Args, rt: &tokio::runtime::Runtime, bin: &std::path::Path, dir
         (Some(a), Some(b)) => (b - a).as_secs_f64(),
         _ => f64::NAN,
     };
-    let after = Histogram::parse(&rt.block_on(prom::fetch(&http, serve.http_addr()))?, LATENCY)?;
+    let after = Histogram::parse(&rt.block_on(prom::fetch(serve.http_addr()))?, LATENCY)?;
     let latency = after.since(&before)?;
     let stored = serve.query("SELECT count(*) AS n FROM events")?;
     let n = stored.first().and_then(|r| r["n"].as_u64()).unwrap_or(0);
