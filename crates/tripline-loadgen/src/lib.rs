@@ -7,12 +7,15 @@
 //!   retrying like the OpenTelemetry exporters (Retry-After / RetryInfo honoured,
 //!   exponential backoff with jitter, no retry on 400/413), recording which batches were
 //!   acknowledged and the latencies;
+//! * [`prom`]: reading a histogram from a Prometheus `/metrics` page (the benchmark's
+//!   server-side latency);
 //! * [`serve`]: start, `kill -9`, restart and query a `tripline serve` child process.
 //!
 //! The `tripline-loadgen` binary wraps these (`--bench` runs the benchmark matrix).
 
 pub mod client;
 pub mod gen;
+pub mod prom;
 pub mod serve;
 
 pub use client::{run, BatchFate, Protocol, Report, RetryPolicy, RunConfig, Target};

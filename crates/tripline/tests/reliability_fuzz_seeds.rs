@@ -95,3 +95,28 @@ fn seeds_reach_past_the_parsers() {
         .count();
     assert!(compiled > 0, "no sigma_rule seed compiles");
 }
+
+/// The replay above covers every cargo-fuzz target: each `[[bin]]` of `fuzz/Cargo.toml` is
+/// in `targets::TARGETS` (and so has a seed test), and its source calls the target body of
+/// the same name.
+#[test]
+fn every_cargo_fuzz_target_is_replayed() {
+    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(fuzz.join("Cargo.toml")).unwrap()).unwrap();
+    let mut bins: Vec<(String, String)> = manifest["bin"]
+        .as_array()
+        .expect("fuzz/Cargo.toml has [[bin]] targets")
+        .iter()
+        .map(|b| (b["name"].as_str().unwrap().to_string(), b["path"].as_str().unwrap().to_string()))
+        .collect();
+    bins.sort();
+    let mut names: Vec<&str> = bins.iter().map(|(n, _)| n.as_str()).collect();
+    let mut listed = targets::TARGETS.to_vec();
+    names.sort();
+    listed.sort();
+    assert_eq!(names, listed, "fuzz/Cargo.toml targets vs targets::TARGETS");
+    for (name, path) in &bins {
+        let src = std::fs::read_to_string(fuzz.join(path)).unwrap();
+        assert!(src.contains(&format!("targets::run(\"{name}\"")), "{path} does not run target {name}");
+    }
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::{process, query, tools};
-use tripline_loadgen::{run, BatchFate, GenSpec, RunConfig, Serve, ServeSpec, Target};
+use tripline_loadgen::{prom, run, BatchFate, GenSpec, RunConfig, Serve, ServeSpec, Target};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tripline");
 const RECORDS: u64 = 600;
@@ -54,6 +54,10 @@ fn crashed_store(root: &Path) -> PathBuf {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let report = rt.block_on(run(cfg));
     assert_eq!(report.count(BatchFate::Acked), gen.batches(), "{}\n{}", report.summary_json(), serve.log_text());
+    // Every acknowledged batch was timed from receipt to commit.
+    let page = rt.block_on(prom::fetch(serve.http_addr())).unwrap();
+    let latency = prom::Histogram::parse(&page, "tripline_ingest_latency_seconds").unwrap();
+    assert_eq!(latency.count(), gen.batches(), "{page}");
 
     // The server holds the store open: a repair must refuse to touch it.
     let (code, out) = wal_check(serve.data(), &["--repair"]);

@@ -211,7 +211,7 @@ pub(super) fn repair(db: &DatabaseCheck) -> Result<Outcome, StoreError> {
             scan.committed_frames
         ));
     }
-    if scan.torn_commit_frames > 0 || (!scan.header_valid && scan.file_bytes > 0) {
+    if scan.may_hide_commits() {
         out.possible_loss = true;
         out.actions.push(format!(
             "{}: warning: the dropped part held damaged frames that may have belonged to committed \

@@ -96,6 +96,14 @@ impl WalScan {
             || (!self.header_valid && self.file_bytes > 0)
     }
 
+    /// Whether the part recovery drops may have held committed transactions: commit frames
+    /// after a bad checksum (damage inside the log rather than a write cut short), or an
+    /// unreadable header on a file long enough to hold a frame.
+    pub fn may_hide_commits(&self) -> bool {
+        let smallest_wal_with_a_frame = WAL_HEADER_BYTES + FRAME_HEADER_BYTES + 512;
+        self.torn_commit_frames > 0 || (!self.header_valid && self.file_bytes >= smallest_wal_with_a_frame)
+    }
+
     /// Bytes after the committed log that recovery drops (torn, uncommitted, partial).
     pub fn torn_bytes(&self) -> u64 {
         if !self.torn_tail() {
@@ -298,7 +306,7 @@ mod tests {
     fn unfinished_transaction_is_a_torn_tail() {
         let s = scan(&build(false, (1, 2), &[(1, 0), (2, 3), (3, 0)]));
         assert_eq!((s.committed_frames, s.uncommitted_frames), (2, 1));
-        assert!(s.torn_tail());
+        assert!(s.torn_tail() && !s.may_hide_commits());
         assert_eq!(s.torn_bytes(), FRAME as u64);
     }
 
@@ -325,6 +333,7 @@ mod tests {
         let s = scan(&b);
         assert_eq!((s.committed_frames, s.torn_frames, s.stop), (1, 2, StopReason::Checksum));
         assert_eq!(s.torn_commit_frames, 2);
+        assert!(s.may_hide_commits());
         assert!(s.torn_tail());
     }
 
@@ -345,7 +354,10 @@ mod tests {
         let s = scan(&b);
         assert!(!s.header_valid && s.torn_tail());
         assert_eq!(s.committed_frames, 0);
+        assert!(s.may_hide_commits());
         assert!(s.header_problem.unwrap().contains("checksum"));
-        assert!(scan(b"short").header_problem.unwrap().contains("shorter"));
+        let short = scan(b"short");
+        assert!(short.header_problem.as_deref().unwrap().contains("shorter"));
+        assert!(short.torn_tail() && !short.may_hide_commits());
     }
 }
