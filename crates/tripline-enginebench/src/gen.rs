@@ -5,7 +5,7 @@
 //! fields, and the internal spans (`fs.read_file`, `append_items`, ...) that make up about
 //! 40% of a real stream. About 64 conversations run at once, interleaved in event-time
 //! order; a few percent of them misbehave (denials, injected prompts, destructive
-//! commands, leaked keys, many tools), so every rule of `benches/engine-pack` fires
+//! commands, leaked keys, many tools), so every rule of `benches/engine/pack` fires
 //! sometimes. The same seed always gives the same bytes.
 
 use std::collections::BTreeMap;

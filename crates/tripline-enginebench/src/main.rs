@@ -13,8 +13,8 @@ use tripline_enginebench::measure::{self, Mode};
 /// rsigma and DuckDB).
 ///
 ///   tripline-enginebench gen --seed 1 --events 1000000 > events.jsonl
-///   tripline-enginebench run --rules benches/engine-pack/sigma \
-///       --rules benches/engine-pack/tripline --mode projected --threads 2 events.jsonl
+///   tripline-enginebench run --rules benches/engine/pack/sigma \
+///       --rules benches/engine/pack/tripline --mode projected --threads 2 events.jsonl
 #[derive(Parser)]
 #[command(version, verbatim_doc_comment)]
 struct Cli {

@@ -195,13 +195,21 @@ where
 /// Parse and detect one chunk of lines.
 fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Box<Event>> {
     let mut acc = Acc::new(detector);
-    for (i, line) in buf.split(|b| *b == b'\n').enumerate() {
+    let mut start = 0;
+    let mut lines = 0u64;
+    while start < buf.len() {
+        let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
+        let line = &buf[start..end];
+        let rel = lines;
+        start = end + 1;
+        lines += 1;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let rel = i as u64;
+        let mut whole = !parser.is_projected();
         let parsed = parser.parse(line).and_then(|ev| {
-            if parser.is_projected() && detector.needs_whole(&ev) {
+            if !whole && detector.needs_whole(&ev) {
+                whole = true;
                 parse_full(line)
             } else {
                 Ok(ev)
@@ -220,7 +228,7 @@ fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Box
             continue;
         }
         // correlations and alerts get the whole event
-        let whole = if parser.is_projected() {
+        let whole = if !whole {
             match parse_full(line) {
                 Ok(w) => w,
                 Err(msg) => {
@@ -233,9 +241,10 @@ fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Box
         };
         acc.hit(rel, Box::new(whole), d);
     }
-    // the empty tail after a final '\n' is not a line
-    let newlines = buf.iter().filter(|b| **b == b'\n').count() as u64;
-    let lines = newlines + u64::from(!buf.is_empty() && !buf.ends_with(b"\n"));
+    if start < buf.len() {
+        // stopped at a bad line: count the rest (the run ends there anyway)
+        lines += memchr::memchr_iter(b'\n', &buf[start..]).count() as u64 + 1;
+    }
     acc.finish(lines)
 }
 
@@ -384,7 +393,7 @@ impl<R: Read> Chunker<R> {
 
     fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, std::io::Error> {
         loop {
-            if let Some(cut) = self.carry.iter().rposition(|b| *b == b'\n') {
+            if let Some(cut) = memchr::memrchr(b'\n', &self.carry) {
                 if self.carry.len() >= self.size || self.eof {
                     let rest = self.carry.split_off(cut + 1);
                     return Ok(Some(std::mem::replace(&mut self.carry, rest)));

@@ -1,12 +1,12 @@
 //! `tripline rules eval --rules DIR EVENTS.jsonl`: JSON Lines in, JSON Lines out.
 
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use serde_json::{json, Value as Json};
-use tripline_event::Event;
+use serde_json::json;
+use tripline_sigma::batch::{self, RunError, RunOptions};
 use tripline_sigma::{Engine, EngineOptions, OutputKind};
 
 use crate::rulefiles as files;
@@ -29,6 +29,15 @@ pub struct Args {
     /// Allowed lateness for out-of-order events, e.g. `30s` (default 0).
     #[arg(long, default_value = "0s")]
     pub lateness: String,
+    /// Worker threads parsing and matching (default: all cores). Correlations, first-seen
+    /// baselines and suppression run in input order on one thread, so the output is the
+    /// same for any thread count.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Parse every line whole instead of only the fields the rules read (same output;
+    /// slower; for checking the fast path).
+    #[arg(long)]
+    pub whole_lines: bool,
     /// Events, one JSON object per line (`-` for stdin). `line` in the output is the
     /// 0-based line number.
     pub events: PathBuf,
@@ -64,47 +73,54 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )
     })?;
     let name = args.events.display().to_string();
-    let reader: Box<dyn BufRead> = if name == "-" {
-        Box::new(std::io::stdin().lock())
+    let input: Box<dyn Read + Send> = if name == "-" {
+        Box::new(std::io::stdin())
     } else {
-        Box::new(std::io::BufReader::new(
+        Box::new(
             std::fs::File::open(&args.events).with_context(|| format!("{name}: cannot open"))?,
-        ))
+        )
     };
+    let mut run_opts = RunOptions {
+        projected: !args.whole_lines,
+        ..RunOptions::default()
+    };
+    if let Some(t) = args.threads {
+        anyhow::ensure!(t > 0, "--threads: must be at least 1");
+        run_opts.threads = t;
+    }
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    // seq (events processed) -> input line
-    let mut lines: Vec<u64> = Vec::new();
-    for (n, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("{name}:{}: cannot read", n + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let ev = match serde_json::from_str::<Json>(&line) {
-            Ok(Json::Object(o)) => Event::from_json_object(o),
-            Ok(_) => anyhow::bail!("{name}:{}: expected a JSON object", n + 1),
-            Err(e) => anyhow::bail!("{name}:{}: invalid JSON: {e}", n + 1),
+    let result = batch::run_jsonl(&mut engine, input, run_opts, |o, lines| {
+        let record = match o.kind {
+            OutputKind::Match => json!({
+                "rule_id": o.rule_id,
+                "rule_name": o.rule_name,
+                "line": lines.first(),
+            }),
+            OutputKind::Correlation | OutputKind::FirstSeen => json!({
+                "rule_id": o.rule_id,
+                "rule_name": o.rule_name,
+                "group": o.group,
+                "lines": lines,
+                "time": o.time_ns.map(tripline_sigma::time::format_ns),
+            }),
         };
-        lines.push(n as u64);
-        for o in engine.process(&ev) {
-            let to_line = |s: &u64| lines.get(*s as usize).copied().unwrap_or(*s);
-            let record = match o.kind {
-                OutputKind::Match => json!({
-                    "rule_id": o.rule_id,
-                    "rule_name": o.rule_name,
-                    "line": o.seqs.first().map(to_line).unwrap_or(n as u64),
-                }),
-                OutputKind::Correlation | OutputKind::FirstSeen => json!({
-                    "rule_id": o.rule_id,
-                    "rule_name": o.rule_name,
-                    "group": o.group,
-                    "lines": o.seqs.iter().map(to_line).collect::<Vec<_>>(),
-                    "time": o.time_ns.map(tripline_sigma::time::format_ns),
-                }),
-            };
-            writeln!(out, "{record}")?;
+        writeln!(out, "{record}").map_err(|e| format!("cannot write: {e}"))
+    });
+    match result {
+        Ok(_) => {}
+        Err(RunError::Line { line, msg }) => {
+            out.flush()?;
+            anyhow::bail!("{name}:{}: {msg}", line + 1)
+        }
+        Err(e) => {
+            out.flush()?;
+            anyhow::bail!("{name}: {e}")
         }
     }
     out.flush()?;
+    // The process ends right after: the OS frees the engine's state faster than dropping
+    // every correlation window one by one.
+    std::mem::forget(engine);
     Ok(ExitCode::SUCCESS)
 }
