@@ -59,12 +59,12 @@ PY
 }
 
 TRIPLINE=("$BENCH" run --rules "$PACK/sigma" --rules "$PACK/tripline")
-RSIGMA_EVAL=("$RSIGMA" engine eval --rules "$PACK/sigma" --input)
+RSIGMA_EVAL=("$RSIGMA" engine eval -q -r "$PACK/sigma" -e)
 DUCKDB=("$PYTHON" "$ROOT/benches/engine/duckdb_bench.py")
 
 echo "== agreement on $CHECK_EVENTS events (counts per rule) =="
 "${TRIPLINE[@]}" --mode projected --threads 1 "$small" > "$OUT/check-tripline.json"
-"${RSIGMA_EVAL[@]}" "$small" > "$OUT/check-rsigma.jsonl"
+"${RSIGMA_EVAL[@]}" "@$small" > "$OUT/check-rsigma.jsonl"
 "${DUCKDB[@]}" load "$small" > "$OUT/check-duckdb.json"
 "$PYTHON" "$ROOT/benches/engine/compare.py" "$OUT/check-tripline.json" "$OUT/check-rsigma.jsonl" "$OUT/check-duckdb.json" | tee "$OUT/agreement.md"
 
@@ -77,7 +77,7 @@ for run in $(seq "$RUNS"); do
   measure "tripline whole lines, $THREADS threads" "$EVENTS" "${TRIPLINE[@]}" --mode full --threads "$THREADS" "$events"
   measure_preparsed "tripline pre-parsed, 1 thread" 1
   measure_preparsed "tripline pre-parsed, $THREADS threads" "$THREADS"
-  measure "rsigma" "$EVENTS" "${RSIGMA_EVAL[@]}" "$events"
+  measure "rsigma" "$EVENTS" "${RSIGMA_EVAL[@]}" "@$events"
   measure "duckdb load+query" "$EVENTS" "${DUCKDB[@]}" load "$events"
   measure "duckdb query file" "$EVENTS" "${DUCKDB[@]}" direct "$events"
 done

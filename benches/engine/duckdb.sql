@@ -80,7 +80,7 @@ SELECT count(DISTINCT inj.conversation_id) FROM inj JOIN des USING (conversation
 WHERE inj.t BETWEEN des.t - INTERVAL 10 MINUTES AND des.t + INTERVAL 10 MINUTES;
 
 -- rule: bench_new_tool_on_host
--- first_seen(tool_name) per host_name after 1h of learning from the first tool call
+-- first_seen(tool_name) per host_name after 5m of learning from the first tool call
 WITH tc AS (
   SELECT host_name, lower(tool_name) AS tool, CAST(time AS TIMESTAMP) AS t FROM ev
   WHERE lower(event_name) = 'codex.tool_result'
@@ -89,4 +89,4 @@ WITH tc AS (
   SELECT host_name, tool, min(t) AS first_t FROM tc GROUP BY host_name, tool
 )
 SELECT count(*) FROM firsts, (SELECT min(t) AS start_t FROM tc)
-WHERE first_t >= start_t + INTERVAL 1 HOUR;
+WHERE first_t >= start_t + INTERVAL 5 MINUTES;

@@ -167,6 +167,8 @@ where
                 }
             });
         }
+        // only the workers hold the receiver: when they stop, the reader's send fails
+        drop(work_rx);
         drop(done_tx);
         let mut pending: BTreeMap<u64, R> = BTreeMap::new();
         let mut next = 0u64;
