@@ -107,7 +107,10 @@ impl Rsyslog {
     /// Every line written so far, parsed; probe messages left out by [`Rsyslog::messages`].
     fn lines(&self) -> Vec<Value> {
         let text = fs::read_to_string(&self.out).unwrap_or_default();
-        text.lines()
+        // rsyslog may be writing the last line right now: only lines it has finished count.
+        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+        complete
+            .lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("rsyslog output line is not JSON ({e}): {l}")))
             .collect()
     }
