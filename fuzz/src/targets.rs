@@ -153,7 +153,14 @@ pub fn redact(data: &[u8]) {
     }
     let planted = format!("{}\n{sample}\n{}", &rest[..cut], &rest[cut..]);
     let out = f.redactor.redact_str(&planted);
+    // The arbitrary text around the sample may itself contain the secret's bytes without
+    // the context that makes them a secret (a bare hex string): only more occurrences than
+    // the surrounding text brought would mean the planted one survived.
     for s in secrets {
-        assert!(!out.contains(s.as_str()), "planted secret {s:?} survived redaction: {out:?}");
+        let around = rest.matches(s.as_str()).count();
+        assert!(
+            out.matches(s.as_str()).count() <= around,
+            "planted secret {s:?} survived redaction: {out:?}"
+        );
     }
 }
