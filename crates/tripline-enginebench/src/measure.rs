@@ -3,13 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use serde_json::{json, Value as Json};
-use tripline_event::Event;
 use tripline_sigma::batch::{self, RunOptions};
-use tripline_sigma::{Engine, EngineOptions, Lists, Output, OutputKind, RuleSource};
+use tripline_sigma::{Engine, EngineOptions, Evidence, Lists, Output, OutputKind, RuleSource};
 
 /// How the events reach the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -114,7 +114,7 @@ pub fn run(
         let mut lines = std::io::BufReader::new(file).lines();
         let (mut n, mut secs, mut base) = (0u64, 0f64, 0u64);
         loop {
-            let mut slice: Vec<Event> = Vec::with_capacity(SLICE);
+            let mut slice: Vec<Arc<Evidence>> = Vec::with_capacity(SLICE);
             for line in lines.by_ref() {
                 let line = line.with_context(|| format!("{name}: cannot read"))?;
                 if line.trim().is_empty() {
@@ -122,7 +122,7 @@ pub fn run(
                 }
                 let ev = batch::parse_full(line.as_bytes())
                     .map_err(|e| anyhow::anyhow!("{name}:{}: {e}", n + slice.len() as u64 + 1))?;
-                slice.push(ev);
+                slice.push(Arc::new(Evidence::parsed(ev)));
                 if slice.len() == SLICE {
                     break;
                 }

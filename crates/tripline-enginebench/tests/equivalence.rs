@@ -98,7 +98,7 @@ fn one_thread_many_threads_projected_and_whole_agree_on_20k_events() {
     let events: Vec<_> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| batch::parse_full(l.as_bytes()).unwrap())
+        .map(|l| std::sync::Arc::new(tripline_sigma::Evidence::parsed(batch::parse_full(l.as_bytes()).unwrap())))
         .collect();
     let line_of: Vec<u64> = text
         .lines()

@@ -10,10 +10,26 @@ use crate::value::Value;
 /// One normalized unit of telemetry: a log record, a metric data point, a span or a
 /// span event. Fields are keyed by canonical name (see `docs/fields.md`); the map is
 /// ordered so serialization is deterministic.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(transparent)]
 pub struct Event {
     fields: BTreeMap<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Event;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Event, A::Error> {
+                crate::value::collect_map(map).map(Event::from_fields)
+            }
+        }
+        d.deserialize_map(Fields)
+    }
 }
 
 impl Event {

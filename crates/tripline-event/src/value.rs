@@ -180,13 +180,25 @@ impl<'de> Visitor<'de> for ValueVisitor {
         }
         Ok(Value::Array(out))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = BTreeMap::new();
-        while let Some((k, v)) = map.next_entry::<String, Value>()? {
-            out.insert(k, v);
-        }
-        Ok(Value::Object(out))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        collect_map(map).map(Value::Object)
     }
+}
+
+/// A JSON object's entries as a map; a repeated key keeps its last value. Entries are
+/// gathered first and the map is built in one go: objects usually arrive with sorted keys
+/// (tripline writes them so), and a sorted run builds in linear time where inserting key
+/// by key compares each key about log2(n) times.
+pub(crate) fn collect_map<'de, A: MapAccess<'de>>(
+    mut map: A,
+) -> Result<BTreeMap<String, Value>, A::Error> {
+    let mut entries: Vec<(String, Value)> =
+        Vec::with_capacity(map.size_hint().unwrap_or(0).min(1024));
+    while let Some(kv) = map.next_entry::<String, Value>()? {
+        entries.push(kv);
+    }
+    // `FromIterator` sorts stably and keeps the last of equal keys, as inserting would
+    Ok(entries.into_iter().collect())
 }
 
 #[cfg(test)]

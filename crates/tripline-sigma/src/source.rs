@@ -24,7 +24,9 @@ impl FieldSource for Event {
     }
 }
 
-fn any_scalar(v: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+/// `f` on each scalar of `v` (list elements and nested object values included) until it
+/// returns `true`.
+pub(crate) fn any_scalar(v: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
     match v {
         Value::Array(items) => items.iter().any(|i| any_scalar(i, f)),
         Value::Object(map) => map.values().any(|i| any_scalar(i, f)),

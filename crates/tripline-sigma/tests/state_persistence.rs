@@ -233,10 +233,16 @@ fn delta_names_only_the_groups_a_batch_touched() {
     assert_eq!(keys, vec![EntryKey::Meta.encode()]);
     // Nothing happened: nothing to write.
     assert!(e.state_delta().is_empty());
-    // A watermark far ahead expires every window and suppression: removals, no upserts but meta.
+    // A watermark far ahead expires every window entry and suppression. Groups go, except
+    // the one whose condition held (r-then for user b): it keeps its empty window, the
+    // flag that stops its next match from firing again, so its header is rewritten.
     e.advance_watermark(1_772_000_000_000_000_000 + 3_600_000_000_000);
     let d = e.state_delta();
-    assert_eq!(d.upserts.len(), 1, "{:?}", d.upserts);
+    let mut upserted: Vec<String> = d.upserts.iter().map(|(k, _)| k.clone()).collect();
+    upserted.sort();
+    let mut kept = vec![EntryKey::Meta.encode(), w("r-then", "b")];
+    kept.sort();
+    assert_eq!(upserted, kept, "{:?}", d.upserts);
     let mut removed = d.removals.clone();
     removed.sort();
     let mut gone = vec![
@@ -248,7 +254,6 @@ fn delta_names_only_the_groups_a_batch_touched() {
         w("r-then", "a"),
         c("r-then", "a", 0),
         c("r-then", "a", 10),
-        w("r-then", "b"),
         c("r-then", "b", 0),
         w("r-tools", "b"),
         c("r-tools", "b", 0),
@@ -325,4 +330,42 @@ fn bad_entries_are_errors_and_leave_the_engine_unchanged() {
     assert!(e.restore_entries([b"not json".to_vec()]).is_err());
     assert!(e.restore_entries([br#"{"k":"meta","version":99,"seq":0,"watermark_ns":null,"late_dropped":0}"#.to_vec()]).is_err());
     assert_eq!(e.snapshot(), before);
+}
+
+/// A correlation whose condition holds from its first match on: whether a match fires
+/// depends only on the condition flag a group keeps, so it catches an expiry that
+/// forgets the flag.
+const EVERY_DENIAL: &str = r#"
+---
+title: any denial
+id: r-any
+name: any_denial
+correlation:
+    type: event_count
+    rules: [denied]
+    group-by: [user_email]
+    timespan: 1m
+    condition:
+        gte: 1
+"#;
+
+#[test]
+fn expiring_windows_at_any_moment_changes_no_output() {
+    let src = [RuleSource { path: "t.yml".into(), text: format!("{RULES}{EVERY_DENIAL}") }];
+    let compile = || Engine::compile(&src, &Lists::default(), &opts()).unwrap();
+    let record = |o: &Output| format!("{:?} {} {:?} {}", o.kind, o.rule_id, o.seqs, serde_json::to_string(&o.alert).unwrap());
+    for seed in 1..=5 {
+        let (mut plain, mut swept) = (compile(), compile());
+        let (mut want, mut got) = (Vec::new(), Vec::new());
+        for ev in stream(seed, 400).iter().flatten() {
+            want.extend(plain.process(ev).iter().map(record));
+            got.extend(swept.process(ev).iter().map(record));
+            swept.expire_windows();
+        }
+        assert!(want.iter().any(|r| r.contains("r-any")), "seed {seed}: the flag rule never fired");
+        assert_eq!(got, want, "seed {seed}");
+        // and the sweeps did free something
+        let live = |e: &Engine| e.live_seqs().len();
+        assert!(live(&swept) < live(&plain), "seed {seed}");
+    }
 }

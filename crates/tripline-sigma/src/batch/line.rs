@@ -3,11 +3,24 @@
 use sonic_rs::JsonValueTrait;
 use tripline_event::{Event, Value};
 
-/// Parse a whole line (the regular path: every field, `serde_json`). The error is the
-/// parser's message, without position in the file.
+use crate::source::{any_scalar, FieldSource};
+
+/// Parse a whole line (the regular path: every field). The error is the parser's
+/// message, without position in the file.
+///
+/// Lines are decoded with `sonic-rs` (SIMD string scanning), straight into the event's
+/// own map. A line it rejects goes through `serde_json`, whose answer (an event or its
+/// error message) is the reference: the two agree on every valid line, and errors read
+/// the same whichever parser saw the line first.
 pub fn parse_full(line: &[u8]) -> Result<Event, String> {
-    // Straight into the event's own map: the same values as going through
-    // `serde_json::Value` and `Event::from_json_object`, without building the tree twice.
+    if let Ok(ev) = sonic_rs::from_slice::<Event>(line) {
+        return Ok(ev);
+    }
+    parse_full_reference(line)
+}
+
+/// The reference decoder behind [`parse_full`]: `serde_json`.
+fn parse_full_reference(line: &[u8]) -> Result<Event, String> {
     if let Ok(ev) = serde_json::from_slice::<Event>(line) {
         return Ok(ev);
     }
@@ -16,6 +29,60 @@ pub fn parse_full(line: &[u8]) -> Result<Event, String> {
         Ok(_) => Err("expected a JSON object".into()),
         Err(e) => Err(format!("invalid JSON: {e}")),
     }
+}
+
+/// A projected event read together with its line: fields come from the projection,
+/// and keyword searches (which read every value) walk the line's values with the SIMD
+/// scanner, decoding each one on its own instead of building the whole event.
+pub struct LineSource<'a> {
+    fields: &'a Event,
+    line: &'a [u8],
+}
+
+impl<'a> LineSource<'a> {
+    /// `fields`: the projection of `line` (see [`LineParser`]).
+    pub fn new(fields: &'a Event, line: &'a [u8]) -> LineSource<'a> {
+        LineSource { fields, line }
+    }
+}
+
+impl FieldSource for LineSource<'_> {
+    fn field(&self, name: &str) -> Option<&Value> {
+        self.fields.field(name)
+    }
+
+    fn any_value(&self, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+        match any_value_in_line(self.line, f) {
+            Some(hit) => hit,
+            // what the scanner cannot settle, the whole event does
+            None => parse_full(self.line).is_ok_and(|ev| ev.any_value(f)),
+        }
+    }
+}
+
+/// [`FieldSource::any_value`] over a JSON object line, or `None` when the answer needs
+/// the whole event: the scanner rejects the line, or a hit is on a key the line repeats
+/// (the event keeps only a repeated key's last value).
+fn any_value_in_line(line: &[u8], f: &mut dyn FnMut(&Value) -> bool) -> Option<bool> {
+    let mut items = sonic_rs::to_object_iter(line);
+    while let Some(item) = items.next() {
+        let (k, v) = item.ok()?;
+        let hit = match v.as_str() {
+            Some(s) => f(&Value::Str(s.to_owned())),
+            None => any_scalar(&serde_json::from_str::<Value>(v.as_raw_str()).ok()?, f),
+        };
+        if hit {
+            let key: &str = k.as_ref();
+            for rest in items.by_ref() {
+                let (k2, _) = rest.ok()?;
+                if <_ as AsRef<str>>::as_ref(&k2) == key {
+                    return None;
+                }
+            }
+            return Some(true);
+        }
+    }
+    Some(false)
 }
 
 /// Parses lines into events holding only the top-level keys rules read.
@@ -74,11 +141,24 @@ impl LineParser {
         let Some(keys) = &self.keys else {
             return parse_full(line);
         };
+        if let Some(ev) = super::scan::project_flat(line, |k| keys.contains(k)) {
+            return Ok(ev);
+        }
         match project(line, keys) {
-            Some(ev) => Ok(ev),
+            // The scanner skips values as strictly as the full parser reads them, except
+            // for one thing: it lets a lone UTF-16 surrogate escape (`\ud800`) through.
+            // Such escapes are rare; a line with anything like one is checked whole.
+            Some(ev) if !has_surrogate_escape(line) => Ok(ev),
+            Some(ev) => parse_full(line).map(|_| ev),
             None => parse_full(line),
         }
     }
+}
+
+/// Whether `line` holds `\uD800`-`\uDFFF`-like text (a `\u` escape starting `d`/`D`).
+fn has_surrogate_escape(line: &[u8]) -> bool {
+    memchr::memmem::find_iter(line, b"\\u")
+        .any(|i| matches!(line.get(i + 2), Some(b'd' | b'D')))
 }
 
 /// The projected event, or `None` when the scanner rejects the line.
@@ -130,6 +210,72 @@ mod tests {
     }
 
     #[test]
+    fn both_decoders_agree_on_valid_lines() {
+        let lines: &[&[u8]] = &[
+            br#"{"u":18446744073709551615,"i":-9223372036854775808,"f":1e300,"g":0.1,"h":-0.0,"e":2.2250738585072014e-308}"#,
+            br#"{"big":123456789012345678901234567890,"neg":-18446744073709551616,"x":1.7976931348623157e308,"t":5e-324,"z":0E0}"#,
+            br#"{"p":3.141592653589793238462643383279,"q":1.0000000000000002,"r":9007199254740993,"s":0.30000000000000004}"#,
+            // serde_json reads this one correctly only with its `float_roundtrip` feature
+            br#"{"a":-9.997755016644666e+271,"b":1.7976931348623157e-300}"#,
+            br#"{"s":"\u00e9\n\t\"\\\/\b\f\r","k\u0041":"\ud83d\ude00","esc":"a\u0000b"}"#,
+            "{\"emoji\":\"😀 é\"}".as_bytes(),
+            br#"{"a":[1,[2],{"b":null}],"o":{"x.y":{"z":true}},"d":1,"d":"two","empty":{},"ea":[]}"#,
+            b"  {\"ws\" : [ 1 , 2 ] }  ",
+        ];
+        for line in lines {
+            let fast = sonic_rs::from_slice::<Event>(line).map_err(|e| e.to_string());
+            assert_eq!(fast, parse_full_reference(line), "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn lines_the_reference_rejects_are_rejected_with_its_message() {
+        let lines: &[&[u8]] = &[
+            br#"{"a":"\ud800"}"#,
+            br#"{"a":"\udc00x"}"#,
+            b"{\"a\":\"\xff\"}",
+            b"{\"a\":\"tab\there\"}",
+            br#"{"a":1} x"#,
+            br#"{"a":1,}"#,
+            br#"{"a":NaN}"#,
+            br#"{"a":01}"#,
+            br#"{"a":1.}"#,
+            br#"{"a":"\x41"}"#,
+            br#"{"a":1}{"b":2}"#,
+        ];
+        for line in lines {
+            let reference = parse_full_reference(line);
+            assert!(reference.is_err(), "{}", String::from_utf8_lossy(line));
+            assert_eq!(parse_full(line), reference, "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn keyword_reads_of_a_line_match_the_whole_event() {
+        let lines: &[&[u8]] = &[
+            br#"{"a":"x /etc/shadow y","b":1}"#,
+            br#"{"a":"x","b":{"c":["q","/etc/shadow"]}}"#,
+            br#"{"a":"\/etc\/shadow","n":1.5}"#,
+            br#"{"a":"/etc/shadow","a":"gone"}"#,
+            br#"{"a":"gone","a":"/etc/shadow"}"#,
+            br#"{"a":"/etc/shadow","b":2,"a":"/etc/shadow too"}"#,
+            br#"{"a":"nothing","n":15e-1,"t":true,"z":null}"#,
+        ];
+        for needle in ["/etc/shadow", "1.5", "true"] {
+            for line in lines {
+                let whole = parse_full(line).unwrap();
+                let projected = Event::new();
+                let src = LineSource::new(&projected, line);
+                let mut hit = |v: &Value| {
+                    crate::source::scalar_text(v).is_some_and(|t| t.contains(needle))
+                };
+                let want = whole.any_value(&mut hit);
+                assert_eq!(src.any_value(&mut hit), want, "{needle} in {}", String::from_utf8_lossy(line));
+            }
+        }
+    }
+
+    #[test]
     fn duplicate_keys_keep_the_last_like_the_full_parser() {
         let line = br#"{"a":1,"a":2}"#;
         let p = LineParser::new(Some(&keys(&["a"])));
@@ -139,7 +285,18 @@ mod tests {
     #[test]
     fn bad_lines_get_the_regular_error() {
         let p = LineParser::new(Some(&keys(&["a"])));
-        for line in [&b"[1,2]"[..], b"{\"a\":", b"nope", b"{\"a\":1,\"b\":[1,tru]}"] {
+        for line in [
+            &b"[1,2]"[..],
+            b"{\"a\":",
+            b"nope",
+            b"{\"a\":1,\"b\":[1,tru]}",
+            b"{\"a\":1,\"b\":\"\\ud800\"}",
+            b"{\"a\":1,\"b\":\"x\\uDC00\"}",
+            b"{\"a\":1,\"b\":\"\\u12\"}",
+            b"{\"a\":1,\"b\":\"\xff\"}",
+            b"{\"a\":1,\"b\":01}",
+            b"{\"a\":1,\"b\":{\"c\":1,}}",
+        ] {
             assert_eq!(p.parse(line).err(), parse_full(line).err(), "{:?}", String::from_utf8_lossy(line));
         }
     }

@@ -10,6 +10,7 @@ use tripline_event::Event;
 use super::line::{parse_full, LineParser};
 use crate::alert::Output;
 use crate::engine::{Detected, Detector, Engine};
+use crate::evidence::Evidence;
 
 /// How to run a stream.
 #[derive(Clone, Copy, Debug)]
@@ -91,10 +92,15 @@ where
     });
     let mut apply = Applier::new(engine);
     let chunks = Chunker::new(input, opts.chunk_bytes.max(1));
+    let spare = Arc::clone(&chunks.spare);
     ordered(
         opts.threads,
         chunks,
-        &|buf: Vec<u8>| work_lines(&detector, &parser, &buf),
+        &|buf: Vec<u8>| {
+            let c = work_lines(&detector, &parser, &buf);
+            spare.put(buf);
+            c
+        },
         |c| apply.chunk(c, &mut on_output),
     )?;
     Ok(apply.events)
@@ -102,10 +108,11 @@ where
 
 /// Run pre-parsed events through `engine` on `threads` threads (detection in parallel,
 /// state in input order); `on_output` gets each output and the indices into `events` of
-/// its `seqs`. The same as calling [`Engine::process`] on each event in turn.
+/// its `seqs`. The same as calling [`Engine::process`] on each event in turn. Events come
+/// as shared [`Evidence`] (`Evidence::parsed`), which windows keep without a copy.
 pub fn run_events<F>(
     engine: &mut Engine,
-    events: &[Event],
+    events: &[Arc<Evidence>],
     threads: usize,
     mut on_output: F,
 ) -> Result<u64, RunError>
@@ -119,7 +126,7 @@ where
     ordered(
         threads,
         chunks,
-        &|evs: &[Event]| work_events(&detector, evs),
+        &|evs: &[Arc<Evidence>]| work_events(&detector, evs),
         |c| apply.chunk(c, &mut on_output),
     )?;
     Ok(apply.events)
@@ -194,11 +201,14 @@ where
     })
 }
 
-/// Parse and detect one chunk of lines.
-fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Box<Event>> {
+/// Parse and detect one chunk of lines. Matches that only feed correlations keep their
+/// line for evidence, parsed whole only if an alert shows it; a match of a rule that
+/// emits alerts of its own is parsed whole here, on the worker.
+fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Arc<Evidence>> {
     let mut acc = Acc::new(detector);
     let mut start = 0;
     let mut lines = 0u64;
+    let projected = parser.is_projected();
     while start < buf.len() {
         let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
         let line = &buf[start..end];
@@ -208,40 +218,36 @@ fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Box
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let mut whole = !parser.is_projected();
-        let parsed = parser.parse(line).and_then(|ev| {
-            if !whole && detector.needs_whole(&ev) {
-                whole = true;
-                parse_full(line)
-            } else {
-                Ok(ev)
-            }
-        });
-        let ev = match parsed {
+        let ev = match parser.parse(line) {
             Ok(ev) => ev,
             Err(msg) => {
                 acc.bad(rel, msg);
                 break;
             }
         };
-        let d = detector.detect(&ev);
+        let d = if projected && detector.needs_whole(&ev) {
+            detector.detect_line(&ev, line)
+        } else {
+            detector.detect(&ev)
+        };
         if d.is_empty() {
             acc.skip(&ev);
             continue;
         }
-        // correlations and alerts get the whole event
-        let whole = if !whole {
+        let evidence = if !projected {
+            Evidence::parsed(ev)
+        } else if detector.emits_any(&d) {
             match parse_full(line) {
-                Ok(w) => w,
+                Ok(whole) => Evidence::parsed(whole),
                 Err(msg) => {
                     acc.bad(rel, msg);
                     break;
                 }
             }
         } else {
-            ev
+            Evidence::line(line, ev)
         };
-        acc.hit(rel, Box::new(whole), d);
+        acc.hit(rel, Arc::new(evidence), d);
     }
     if start < buf.len() {
         // stopped at a bad line: count the rest (the run ends there anyway)
@@ -251,12 +257,12 @@ fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Box
 }
 
 /// Detect one chunk of pre-parsed events.
-fn work_events<'a>(detector: &Detector, events: &'a [Event]) -> Chunk<&'a Event> {
+fn work_events<'a>(detector: &Detector, events: &'a [Arc<Evidence>]) -> Chunk<&'a Arc<Evidence>> {
     let mut acc = Acc::new(detector);
     for (i, ev) in events.iter().enumerate() {
-        let d = detector.detect(ev);
+        let d = detector.detect(ev.fields());
         if d.is_empty() {
-            acc.skip(ev);
+            acc.skip(ev.fields());
         } else {
             acc.hit(i as u64, ev, d);
         }
@@ -325,7 +331,15 @@ struct Applier<'e> {
     /// engine seq -> input line, for matched events (outputs only name those)
     lines_of: HashMap<u64, u64>,
     events: u64,
+    /// watermark at the last [`Engine::expire_windows`]
+    swept_ns: Option<i64>,
+    /// `lines_of` is pruned when it grows past this
+    prune_at: usize,
 }
+
+/// Event time between two sweeps of expired correlation windows (memory, not results:
+/// sweeping changes no output).
+const SWEEP_NS: i64 = 60_000_000_000;
 
 impl<'e> Applier<'e> {
     fn new(engine: &'e mut Engine) -> Self {
@@ -335,12 +349,14 @@ impl<'e> Applier<'e> {
             line_base: 0,
             lines_of: HashMap::new(),
             events: 0,
+            swept_ns: None,
+            prune_at: 1 << 16,
         }
     }
 
     fn chunk<E, F>(&mut self, c: Chunk<E>, on_output: &mut F) -> Result<(), RunError>
     where
-        E: Borrow<Event>,
+        E: Borrow<Arc<Evidence>>,
         F: FnMut(&Output, &[u64]) -> Result<(), String>,
     {
         for step in c.steps {
@@ -353,7 +369,7 @@ impl<'e> Applier<'e> {
                     let line = self.line_base + rel;
                     self.lines_of.insert(self.first_seq + self.events, line);
                     self.events += 1;
-                    for o in self.engine.apply(ev.borrow(), &d) {
+                    for o in self.engine.apply_evidence(ev.borrow(), &d) {
                         let lines: Vec<u64> = o
                             .seqs
                             .iter()
@@ -371,7 +387,26 @@ impl<'e> Applier<'e> {
             }
         }
         self.line_base += c.lines;
+        self.sweep();
         Ok(())
+    }
+
+    /// Expire correlation windows once the watermark has moved [`SWEEP_NS`] on, and
+    /// forget the input lines of events no window can still hold.
+    fn sweep(&mut self) {
+        let Some(wm) = self.engine.watermark() else { return };
+        let swept = *self.swept_ns.get_or_insert(wm);
+        if wm.saturating_sub(swept) < SWEEP_NS {
+            return;
+        }
+        self.swept_ns = Some(wm);
+        self.engine.expire_windows();
+        if self.lines_of.len() >= self.prune_at {
+            let live = self.engine.live_seqs();
+            self.lines_of.retain(|seq, _| live.contains(seq));
+            // amortized: the map at least doubles between two prunes
+            self.prune_at = (self.lines_of.len() * 2).max(1 << 16);
+        }
     }
 }
 
@@ -381,6 +416,31 @@ struct Chunker<R> {
     size: usize,
     carry: Vec<u8>,
     eof: bool,
+    /// buffers the workers are done with, filled again instead of allocating
+    spare: Arc<Spare>,
+}
+
+/// A few chunk buffers for reuse: fresh megabyte buffers cost a page fault per page.
+#[derive(Default)]
+struct Spare(Mutex<Vec<Vec<u8>>>);
+
+impl Spare {
+    /// How many buffers to keep (more than chunks in flight is never needed).
+    const KEEP: usize = 16;
+
+    fn take(&self) -> Vec<u8> {
+        let mut b = self.0.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default();
+        b.clear();
+        b
+    }
+
+    fn put(&self, b: Vec<u8>) {
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() < Self::KEEP {
+                v.push(b);
+            }
+        }
+    }
 }
 
 impl<R: Read> Chunker<R> {
@@ -390,6 +450,7 @@ impl<R: Read> Chunker<R> {
             size,
             carry: Vec::new(),
             eof: false,
+            spare: Arc::default(),
         }
     }
 
@@ -397,8 +458,11 @@ impl<R: Read> Chunker<R> {
         loop {
             if let Some(cut) = memchr::memrchr(b'\n', &self.carry) {
                 if self.carry.len() >= self.size || self.eof {
-                    let rest = self.carry.split_off(cut + 1);
-                    return Ok(Some(std::mem::replace(&mut self.carry, rest)));
+                    // the part after the last line end starts the next chunk
+                    let mut next = self.spare.take();
+                    next.extend_from_slice(&self.carry[cut + 1..]);
+                    self.carry.truncate(cut + 1);
+                    return Ok(Some(std::mem::replace(&mut self.carry, next)));
                 }
             }
             if self.eof {
@@ -407,19 +471,11 @@ impl<R: Read> Chunker<R> {
                 }
                 return Ok(Some(std::mem::take(&mut self.carry)));
             }
-            let start = self.carry.len();
-            self.carry.resize(start + self.size, 0);
-            let n = loop {
-                match self.input.read(&mut self.carry[start..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.carry.truncate(start);
-                        return Err(e);
-                    }
-                }
-            };
-            self.carry.truncate(start + n);
+            // read_to_end fills spare capacity without zeroing it first
+            self.carry.reserve(self.size);
+            let n = (&mut self.input)
+                .take(self.size as u64)
+                .read_to_end(&mut self.carry)?;
             if n == 0 {
                 self.eof = true;
             }

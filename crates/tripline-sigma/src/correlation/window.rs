@@ -2,10 +2,14 @@
 //! a window. Windows are anchored at each arriving match `e`: the condition is checked
 //! over the group's matches with `t(e) - timespan <= t <= t(e)` (both ends inclusive).
 
-use std::collections::{BTreeSet, VecDeque};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use tripline_event::{Alert, Event, Value};
+use tripline_event::{Alert, Value};
+
+use crate::evidence::Evidence;
 
 use super::spec::{CondOp, CorrSpec, CorrType};
 use crate::rule::Group;
@@ -27,8 +31,9 @@ pub struct Entry {
     pub value: Option<Value>,
     /// the event itself (evidence), for direct matches; kept by the newest
     /// [`Alert::MAX_EVIDENCE`] entries of a window only
+    /// (shared with the alert and other windows, never copied)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<Event>,
+    pub evidence: Option<Arc<Evidence>>,
 }
 
 /// The state of one group of one correlation.
@@ -141,15 +146,20 @@ pub fn holds<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> bo
         CorrType::EventCount => cond_ok(window.count() as f64, None),
         CorrType::ValueCount => {
             // A list-valued field (e.g. `command_paths`) counts each element, as Splunk's
-            // dc() counts multivalue fields.
-            let distinct: BTreeSet<String> = window
-                .filter_map(|e| e.value.as_ref())
-                .flat_map(|v| match v {
-                    Value::Array(items) => items.iter().collect::<Vec<_>>(),
-                    other => vec![other],
-                })
-                .filter_map(|v| scalar_text(v).map(|t| t.to_lowercase()))
-                .collect();
+            // dc() counts multivalue fields. Values compare case-insensitively; lowercase
+            // text is borrowed, so a window of lowercase names allocates nothing.
+            let mut distinct: HashSet<Cow<'_, str>> = HashSet::new();
+            let mut add = |v: &'a Value| {
+                if let Some(t) = scalar_text(v) {
+                    distinct.insert(fold_case(t));
+                }
+            };
+            for v in window.filter_map(|e| e.value.as_ref()) {
+                match v {
+                    Value::Array(items) => items.iter().for_each(&mut add),
+                    other => add(other),
+                }
+            }
             cond_ok(distinct.len() as f64, None)
         }
         CorrType::ValueSum | CorrType::ValueAvg => {
@@ -190,12 +200,29 @@ pub fn holds<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> bo
     }
 }
 
+/// `t` lowercased (`str::to_lowercase`), borrowed when that changes nothing.
+fn fold_case(t: Cow<'_, str>) -> Cow<'_, str> {
+    let unchanged = if t.is_ascii() {
+        !t.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        t.chars().all(|c| {
+            let mut l = c.to_lowercase();
+            l.next() == Some(c) && l.next().is_none()
+        })
+    };
+    if unchanged {
+        t
+    } else {
+        Cow::Owned(t.to_lowercase())
+    }
+}
+
 #[cfg(test)]
 mod evidence_bound_tests {
     use super::*;
 
     fn entry(t: i64) -> Entry {
-        Entry { t, rule: 0, seqs: vec![t as u64], event_ids: vec![t.to_string()], value: None, evidence: Some(Event::new()) }
+        Entry { t, rule: 0, seqs: vec![t as u64], event_ids: vec![t.to_string()], value: None, evidence: Some(Arc::new(Evidence::parsed(tripline_event::Event::new()))) }
     }
 
     #[test]

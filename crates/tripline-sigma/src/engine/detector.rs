@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use tripline_event::{names, Event};
 
 use super::{process, DetRule, Engine, EngineOptions};
+use crate::batch::line::LineSource;
 use crate::source::FieldSource;
 use crate::detection::Search;
 use crate::matcher::ValueMatcher;
@@ -57,6 +58,27 @@ impl Detector {
         ))
     }
 
+    /// [`Detector::detect`] on a projected event (see [`Detector::projection`]) whose
+    /// [`Detector::needs_whole`] holds, without parsing its line whole: fields come from
+    /// the projection, and keyword searches read every value of the line itself.
+    pub fn detect_line(&self, projected: &Event, line: &[u8]) -> Detected {
+        let src = LineSource::new(projected, line);
+        Detected(process::matching(
+            &self.det,
+            &self.dispatch,
+            &self.undispatched,
+            &self.opts,
+            &src,
+        ))
+    }
+
+    /// Whether a matched rule emits outputs of its own (its match builds an alert, which
+    /// reads the whole event); otherwise the matches only feed correlations, for which
+    /// the projection is enough (see [`crate::Evidence::line`]).
+    pub fn emits_any(&self, d: &Detected) -> bool {
+        d.0.iter().any(|&i| self.det[i].emits)
+    }
+
     /// The event time the engine reads from `ev`, Unix ns.
     pub fn event_time(&self, ev: &Event) -> Option<i64> {
         event_ns(ev, &self.opts.time_fields)
@@ -69,10 +91,11 @@ impl Detector {
     }
 
     /// The top-level event keys that [`Detector::detect`] and [`Detector::event_time`]
-    /// can read, sorted; an event holding only these keys (with their full values) gets
-    /// the same answers as the whole event, unless [`Detector::needs_whole`] says
-    /// otherwise. `None` when a rule that is not pinned to dispatch values reads every
-    /// value (a keyword search).
+    /// can read, and that [`Engine::apply`] reads for a match of rules that only feed
+    /// correlations (event id, group-by fields through aliases, counted fields), sorted.
+    /// An event holding only these keys (with their full values) gets the same answers
+    /// as the whole event, unless [`Detector::needs_whole`] says otherwise. `None` when
+    /// a rule that is not pinned to dispatch values reads every value (a keyword search).
     pub fn projection(&self) -> Option<&[String]> {
         self.projection.as_deref()
     }
@@ -111,8 +134,20 @@ impl Engine {
 fn projection(engine: &Engine) -> (Option<Vec<String>>, HashSet<String>) {
     let opts = &engine.opts;
     let mut whole_for = HashSet::new();
-    let mut fields: Vec<&str> = vec![opts.dispatch_field.as_str()];
+    let mut fields: Vec<&str> = vec![opts.dispatch_field.as_str(), names::ID];
     fields.extend(opts.time_fields.iter().map(String::as_str));
+    // what applying a match to the correlations it feeds reads
+    for r in &engine.det {
+        for &(ci, pos) in &r.feeds {
+            let spec = &engine.corr[ci].spec;
+            let written = &spec.rules[pos];
+            for g in &spec.group_by {
+                let alias = spec.aliases.get(g).and_then(|a| a.get(written));
+                fields.push(alias.unwrap_or(g));
+            }
+            fields.extend(spec.fields.iter().map(String::as_str));
+        }
+    }
     for (i, r) in engine.det.iter().enumerate() {
         for d in std::iter::once(&r.detection).chain(&r.filters) {
             for s in &d.searches {

@@ -11,6 +11,7 @@ use crate::condition::{self, Cond};
 use crate::correlation::window::Entry;
 use crate::detection::Detection;
 use crate::error::LocalError;
+use crate::evidence::Evidence;
 use crate::extension::{valid_level, ExtSpec};
 use crate::secret::{SecretCheck, SecretConfidence};
 use crate::source::FieldSource;
@@ -129,7 +130,7 @@ impl DynLevel {
         window: &[&Entry],
         secret: Option<&SecretCheck>,
     ) -> Option<String> {
-        let last = window.iter().rev().find_map(|e| e.evidence.as_ref());
+        let last = window.iter().rev().find_map(|e| e.evidence.as_deref().map(Evidence::event));
         if let Some(l) = self.level_in_field(last.map(|e| e as &dyn FieldSource)) {
             return Some(l);
         }
@@ -141,7 +142,7 @@ impl DynLevel {
                 return false;
             };
             window.iter().filter(|e| e.rule == pos).any(|e| {
-                e.evidence.as_ref().is_some_and(|ev| {
+                e.evidence.as_deref().map(Evidence::event).is_some_and(|ev| {
                     rule.detection.searches.get(si).is_some_and(|s| s.eval(ev))
                         || secret_holds(rule, si, ev, secret)
                 })

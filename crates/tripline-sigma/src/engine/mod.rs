@@ -185,6 +185,18 @@ impl Engine {
         self.state.watermark_ns
     }
 
+    /// The sequence numbers correlation windows still hold: the only past events a
+    /// future output can name in its `seqs`.
+    pub fn live_seqs(&self) -> std::collections::HashSet<u64> {
+        self.state
+            .corr
+            .values()
+            .flat_map(|groups| groups.values())
+            .flat_map(|w| w.entries.iter())
+            .flat_map(|e| e.seqs.iter().copied())
+            .collect()
+    }
+
     /// Number of events dropped from correlations for arriving later than the allowed
     /// lateness.
     pub fn late_events(&self) -> u64 {

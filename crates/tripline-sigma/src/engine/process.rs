@@ -2,6 +2,7 @@
 //! baselines and suppression.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use tripline_event::{Event, Value};
 
@@ -10,6 +11,7 @@ use std::collections::HashMap;
 use crate::alert::{self, AlertParts, Output, OutputKind};
 use crate::correlation::spec::CorrType;
 use crate::correlation::window::{holds, Entry};
+use crate::evidence::Evidence;
 use crate::first_seen::{BaselineEntry, Seen};
 use crate::rule::{Group, RuleMeta};
 use crate::source::{scalar_text, FieldSource};
@@ -23,7 +25,7 @@ struct Hit<'a> {
     t: Option<i64>,
     seqs: Vec<u64>,
     event_ids: Vec<String>,
-    evidence: Option<&'a Event>,
+    evidence: Option<Arc<Evidence>>,
 }
 
 fn value_key(v: &Value) -> String {
@@ -37,7 +39,7 @@ impl Engine {
     /// then the correlations they complete.
     pub fn process(&mut self, ev: &Event) -> Vec<Output> {
         let matched = self.matching(ev);
-        self.apply_indices(ev, matched)
+        self.apply_indices(ev, None, matched)
     }
 
     /// The stateless half of [`Engine::process`]: which detection rules match `ev`. Takes
@@ -51,7 +53,14 @@ impl Engine {
     /// matches to correlations, first-seen baselines and suppression.
     /// `engine.apply(ev, &engine.detect(ev))` is exactly `engine.process(ev)`.
     pub fn apply(&mut self, ev: &Event, detected: &Detected) -> Vec<Output> {
-        self.apply_indices(ev, detected.0.clone())
+        self.apply_indices(ev, None, detected.0.clone())
+    }
+
+    /// [`Engine::apply`] for a match the caller hands over as shared [`Evidence`]:
+    /// rules read [`Evidence::fields`], and correlation windows keep `evidence` itself,
+    /// never a copy (a line is parsed whole only if an alert shows it).
+    pub fn apply_evidence(&mut self, evidence: &Arc<Evidence>, detected: &Detected) -> Vec<Output> {
+        self.apply_indices(evidence.fields(), Some(evidence), detected.0.clone())
     }
 
     /// Count `n` events that matched no detection rule without handing them over: the
@@ -81,7 +90,12 @@ impl Engine {
         event_ns(ev, &self.opts.time_fields)
     }
 
-    fn apply_indices(&mut self, ev: &Event, matched: Vec<usize>) -> Vec<Output> {
+    fn apply_indices(
+        &mut self,
+        ev: &Event,
+        shared: Option<&Arc<Evidence>>,
+        matched: Vec<usize>,
+    ) -> Vec<Output> {
         let seq = self.state.seq;
         self.state.seq += 1;
         // Event time is only parsed when something needs it: correlations (watermark) or a match.
@@ -103,6 +117,8 @@ impl Engine {
             t = event_ns(ev, &self.opts.time_fields);
         }
         let mut out = Vec::new();
+        // the evidence correlation windows keep: one shared copy however many they are
+        let mut evidence: Option<Arc<Evidence>> = shared.cloned();
         for i in matched {
             let r = &self.det[i];
             let event_id = ev
@@ -110,20 +126,22 @@ impl Engine {
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("seq:{seq}"));
             if r.emits {
+                // an alert reads the whole event, whatever the match was applied with
+                let whole = shared.map_or(ev, |e| e.event());
                 let mut a = alert::build(AlertParts {
                     meta: &r.meta,
                     group: Group::new(),
                     first_ns: t,
                     last_ns: t,
                     event_ids: vec![event_id.clone()],
-                    evidence: vec![ev],
+                    evidence: vec![whole],
                     count: 1,
                     what: "rule matched".into(),
                 });
                 if let Some(l) = r
                     .level
                     .as_ref()
-                    .and_then(|l| l.detection_level(r, ev, self.opts.secret_check.as_ref()))
+                    .and_then(|l| l.detection_level(r, whole, self.opts.secret_check.as_ref()))
                 {
                     a.rule.level = l;
                 }
@@ -140,11 +158,17 @@ impl Engine {
                 let suppress = r.suppress.clone();
                 self.emit(
                     o,
-                    suppress.as_ref().map(|s| (s, ev as &dyn FieldSource)),
+                    suppress.as_ref().map(|s| (s, whole as &dyn FieldSource)),
                     &mut out,
                 );
             }
             let feeds = self.det[i].feeds.clone();
+            if feeds.is_empty() {
+                continue;
+            }
+            let shared = evidence
+                .get_or_insert_with(|| Arc::new(Evidence::parsed(ev.clone())))
+                .clone();
             for (ci, pos) in feeds {
                 let hit = Hit {
                     pos,
@@ -152,7 +176,7 @@ impl Engine {
                     t,
                     seqs: vec![seq],
                     event_ids: vec![event_id.clone()],
-                    evidence: Some(ev),
+                    evidence: Some(Arc::clone(&shared)),
                 };
                 self.corr_hit(ci, hit, &mut out);
             }
@@ -161,12 +185,25 @@ impl Engine {
     }
 
     /// Move the watermark forward (for example from a clock when no events arrive) and
-    /// drop window entries that can no longer contribute.
+    /// drop window entries that can no longer contribute, and suppression windows that
+    /// have closed.
     pub fn advance_watermark(&mut self, t_ns: i64) {
         if self.state.watermark_ns.is_none_or(|w| t_ns > w) {
             self.state.watermark_ns = Some(t_ns);
         }
         let wm = self.state.watermark_ns.unwrap_or(t_ns);
+        self.expire_windows();
+        self.state
+            .expire_suppress(wm.saturating_sub(self.opts.allowed_lateness_ns));
+    }
+
+    /// Drop the correlation window entries the watermark has put out of reach of every
+    /// future match (older than watermark - lateness - timespan), and the groups this
+    /// leaves empty. It changes no output, whenever it runs: a later match sees the same
+    /// window either way (see `State::expire_windows` for the condition flag), so a long
+    /// stream can call it as often as it likes to bound memory.
+    pub fn expire_windows(&mut self) {
+        let Some(wm) = self.state.watermark_ns else { return };
         let lateness = self.opts.allowed_lateness_ns;
         for c in &self.corr {
             let before = wm
@@ -174,7 +211,6 @@ impl Engine {
                 .saturating_sub(c.spec.timespan_ns);
             self.state.expire_windows(&c.meta.id, before);
         }
-        self.state.expire_suppress(wm.saturating_sub(lateness));
     }
 
     /// What the first_seen rules have learned, and since when.
@@ -284,7 +320,7 @@ impl Engine {
             seqs: hit.seqs,
             event_ids: hit.event_ids,
             value,
-            evidence: hit.evidence.cloned(),
+            evidence: hit.evidence,
         };
         let at = gw.insert(entry);
         let now = holds(&c.spec, gw.window(at, span));
@@ -301,7 +337,10 @@ impl Engine {
             .iter()
             .flat_map(|e| e.event_ids.iter().cloned())
             .collect();
-        let evidence: Vec<&Event> = window.iter().filter_map(|e| e.evidence.as_ref()).collect();
+        let evidence: Vec<&Event> = window
+            .iter()
+            .filter_map(|e| e.evidence.as_deref().map(Evidence::event))
+            .collect();
         let first_ns = window.first().map(|e| e.t);
         let anchor_seq = window
             .iter()
@@ -410,7 +449,7 @@ impl Engine {
             first_ns: Some(t),
             last_ns: Some(t),
             event_ids: hit.event_ids.clone(),
-            evidence: hit.evidence.into_iter().collect(),
+            evidence: hit.evidence.as_deref().map(Evidence::event).into_iter().collect(),
             count: 1,
             what: format!("first time seen: {tuple}"),
         });
@@ -437,7 +476,7 @@ pub(super) fn matching(
     dispatch: &HashMap<String, Vec<usize>>,
     undispatched: &[usize],
     opts: &EngineOptions,
-    ev: &Event,
+    ev: &dyn FieldSource,
 ) -> Vec<usize> {
     let name = ev.field(&opts.dispatch_field).and_then(Value::as_str);
     let lowered;

@@ -149,15 +149,18 @@ impl State {
         })
     }
 
-    /// Drop the entries of correlation `rule` older than `before`, and groups left empty.
-    /// Only removed groups are marked changed: a trimmed window is trimmed the same way
-    /// again when the state is restored from entries.
+    /// Drop the entries of correlation `rule` older than `before`, and groups left empty
+    /// whose condition does not hold. A group whose condition held at its last match
+    /// keeps its (empty) window: the flag decides whether its next match fires, so
+    /// dropping it would make alerts depend on when expiry ran. Only removed groups are
+    /// marked changed: a trimmed window is trimmed the same way again when the state is
+    /// restored from entries.
     pub(crate) fn expire_windows(&mut self, rule: &str, before: i64) {
         let Some(groups) = self.corr.get_mut(rule) else { return };
         let dirty = &mut self.track.dirty;
         groups.retain(|k, g| {
             g.evict(before);
-            let keep = !g.entries.is_empty();
+            let keep = !g.entries.is_empty() || g.holding;
             if !keep {
                 forget_window(dirty, rule, k.clone(), g);
             } else if g.has_changes() {

@@ -1,0 +1,261 @@
+//! The fastest projection: a scanner for flat JSON object lines (every value a string,
+//! number, `true`, `false` or `null`), which is what canonical events mostly are.
+//!
+//! It validates each line as strictly as `serde_json` and more: anything it is unsure
+//! of (an array or object value, an escaped key, a `\u` escape of a UTF-16 surrogate)
+//! makes it give up, and the caller falls back to the general path, so a line it
+//! accepts is one `serde_json` accepts, with the same values. Strings are skipped with
+//! `memchr` (SIMD); only kept values are decoded.
+
+use tripline_event::{Event, Value};
+
+/// The projection of a flat object line onto the keys `keep` accepts, or `None` when
+/// the scanner cannot vouch for the line (it may still be valid: ask the general path).
+pub(super) fn project_flat(line: &[u8], keep: impl Fn(&str) -> bool) -> Option<Event> {
+    // One pass over the line instead of one per string: a raw control character is
+    // invalid inside a string, and outside one only tab and CR could occur (LF ends the
+    // line). Lines with any are left to the general path.
+    if line.iter().fold(false, |any, &c| any | (c < 0x20)) {
+        return None;
+    }
+    let text = std::str::from_utf8(line).ok()?;
+    let mut i = skip_ws(line, 0);
+    if line.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(line, i + 1);
+    let mut ev = Event::new();
+    if line.get(i) == Some(&b'}') {
+        return at_end(line, i + 1).then_some(ev);
+    }
+    loop {
+        if line.get(i) != Some(&b'"') {
+            return None;
+        }
+        let (key_end, escaped) = string_end(line, i + 1)?;
+        if escaped {
+            return None;
+        }
+        let key = &text[i + 1..key_end];
+        i = skip_ws(line, key_end + 1);
+        if line.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(line, i + 1);
+        let start = i;
+        let (end, plain) = value_end(line, i)?;
+        if keep(key) {
+            let value = if plain {
+                Value::Str(text[start + 1..end - 1].to_owned())
+            } else {
+                serde_json::from_slice::<Value>(&line[start..end]).ok()?
+            };
+            ev.insert(key, value);
+        }
+        i = skip_ws(line, end);
+        match line.get(i) {
+            Some(b',') => i = skip_ws(line, i + 1),
+            Some(b'}') => return at_end(line, i + 1).then_some(ev),
+            _ => return None,
+        }
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+fn at_end(b: &[u8], i: usize) -> bool {
+    skip_ws(b, i) == b.len()
+}
+
+/// The end (exclusive) of the scalar value starting at `i`, and whether it is a string
+/// without escapes (its text is then the bytes between the quotes).
+fn value_end(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i + 1).map(|(end, escaped)| (end + 1, !escaped)),
+        b't' => b[i..].starts_with(b"true").then_some((i + 4, false)),
+        b'f' => b[i..].starts_with(b"false").then_some((i + 5, false)),
+        b'n' => b[i..].starts_with(b"null").then_some((i + 4, false)),
+        b'-' | b'0'..=b'9' => number_end(b, i).map(|end| (end, false)),
+        _ => None,
+    }
+}
+
+/// The index of the closing quote of the string whose text starts at `start`, and
+/// whether it has escapes. `None` for an unknown escape or a `\u` escape of a surrogate
+/// (left to the general path). Raw control characters are ruled out before.
+fn string_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
+    let mut j = start;
+    let mut escaped = false;
+    loop {
+        let k = j + memchr::memchr2(b'"', b'\\', &b[j..])?;
+        if b[k] == b'"' {
+            return Some((k, escaped));
+        }
+        escaped = true;
+        j = match *b.get(k + 1)? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => k + 2,
+            b'u' => {
+                let hex = b.get(k + 2..k + 6)?;
+                let mut cp = 0u32;
+                for &h in hex {
+                    cp = cp * 16 + char::from(h).to_digit(16)?;
+                }
+                if (0xD800..=0xDFFF).contains(&cp) {
+                    return None;
+                }
+                k + 6
+            }
+            _ => return None,
+        };
+    }
+}
+
+/// The end of a JSON number starting at `i`: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |b: &[u8], mut i: usize| {
+        let from = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > from).then_some(i)
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    i = match b.get(i)? {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(b, i)?,
+        _ => return None,
+    };
+    if b.get(i) == Some(&b'.') {
+        i = digits(b, i + 1)?;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        i = digits(b, i)?;
+    }
+    Some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::line::parse_full;
+    use proptest::prelude::*;
+
+    fn all(line: &[u8]) -> Option<Event> {
+        project_flat(line, |_| true)
+    }
+
+    #[test]
+    fn flat_lines_read_like_the_full_parser() {
+        let lines: &[&[u8]] = &[
+            br#"{"a":"x","b":1,"c":-2.5e3,"d":true,"e":false,"f":null,"g":"t\"\\\/\b\f\n\r\t\u00e9"}"#,
+            br#" { "a" : 0 , "b" : -0 , "c" : 1E+2 , "d" : 18446744073709551615 } "#,
+            br#"{"a":1,"a":"two"}"#,
+            br#"{}"#,
+            "{\"é\":\"ü\"}".as_bytes(),
+        ];
+        for line in lines {
+            assert_eq!(all(line).as_ref(), parse_full(line).ok().as_ref(), "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn anything_unsure_is_left_to_the_general_path() {
+        for line in [
+            &br#"{"a":[1]}"#[..],
+            br#"{"a":{"b":1}}"#,
+            br#"{"a\"b":1}"#,
+            br#"{"a":"\ud83d\ude00"}"#,
+            br#"{"a":01}"#,
+            br#"{"a":1.}"#,
+            br#"{"a":.5}"#,
+            br#"{"a":1e}"#,
+            br#"{"a":-}"#,
+            br#"{"a":tru}"#,
+            br#"{"a":truex}"#,
+            br#"{"a":1,}"#,
+            br#"{"a":1} x"#,
+            br#"{"a":"\x"}"#,
+            br#"{"a":"\u12"}"#,
+            b"{\"a\":\"tab\there\"}",
+            b"{\"a\":\"\xff\"}",
+            br#"[1]"#,
+            br#"{"a" 1}"#,
+            br#"{"a":1"b":2}"#,
+            b"",
+        ] {
+            assert_eq!(all(line), None, "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn only_the_kept_keys_are_decoded() {
+        let ev = project_flat(br#"{"a":"x","skip":"\n","n":2}"#, |k| k != "skip").unwrap();
+        assert_eq!(ev.len(), 2);
+        assert_eq!(ev.get("n"), Some(&Value::Int(2)));
+    }
+
+    /// Pieces of JSON, some invalid, glued into object-like lines.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("\"k\"".to_string()),
+            Just("\"k2\"".to_string()),
+            Just(":".to_string()),
+            Just(",".to_string()),
+            Just(" ".to_string()),
+            Just("\\".to_string()),
+            Just("\"".to_string()),
+            "-?[0-9]{0,3}(\\.[0-9]{0,2})?([eE][+-]?[0-9]{0,2})?",
+            "\"([a-z ]|\\\\[\"\\\\/bfnrtux]|\\\\u[0-9a-fA-F]{4}|\t|é){0,6}\"",
+            Just("true".to_string()),
+            Just("nul".to_string()),
+            Just("[1]".to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        #[test]
+        fn never_more_lenient_than_the_full_parser(pieces in proptest::collection::vec(piece(), 0..12), close in any::<bool>()) {
+            let mut line = String::from("{");
+            for p in &pieces {
+                line.push_str(p);
+            }
+            if close {
+                line.push('}');
+            }
+            if let Some(ev) = all(line.as_bytes()) {
+                prop_assert_eq!(Some(ev), parse_full(line.as_bytes()).ok(), "{}", line);
+            }
+        }
+
+        #[test]
+        fn valid_flat_objects_are_read_exactly(entries in proptest::collection::vec(("[a-c]{1,2}", prop_oneof![
+            any::<i64>().prop_map(|i| serde_json::json!(i)),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| serde_json::json!(f)),
+            "\\PC{0,8}".prop_map(|s| serde_json::json!(s)),
+            any::<bool>().prop_map(|b| serde_json::json!(b)),
+            Just(serde_json::Value::Null),
+        ]), 0..8)) {
+            let body: Vec<String> = entries.iter().map(|(k, v)| format!("{}:{}", serde_json::json!(k), v)).collect();
+            let line = format!("{{{}}}", body.join(","));
+            let want = parse_full(line.as_bytes()).unwrap();
+            if let Some(ev) = all(line.as_bytes()) {
+                prop_assert_eq!(ev, want, "{}", line);
+            } else {
+                // only surrogate escapes are given up on here (serde_json writes none)
+                prop_assert!(false, "gave up on {}", line);
+            }
+        }
+    }
+}
