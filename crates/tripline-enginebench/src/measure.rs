@@ -104,6 +104,8 @@ pub fn run(
     threads: usize,
 ) -> anyhow::Result<(u64, f64, Found)> {
     let mut engine = compile(sources)?;
+    // as `tripline rules eval`: the state is never stored, so no change bookkeeping
+    engine.track_changes(false);
     let mut found = Found::default();
     let name = events.display().to_string();
     if mode == Mode::Preparsed {

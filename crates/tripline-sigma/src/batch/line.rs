@@ -3,6 +3,7 @@
 use sonic_rs::JsonValueTrait;
 use tripline_event::{Event, Value};
 
+use super::scan::{FlatFields, Slot};
 use crate::source::{any_scalar, FieldSource};
 
 /// Parse a whole line (the regular path: every field). The error is the parser's
@@ -63,7 +64,7 @@ impl FieldSource for LineSource<'_> {
 /// [`FieldSource::any_value`] over a JSON object line, or `None` when the answer needs
 /// the whole event: the scanner rejects the line, or a hit is on a key the line repeats
 /// (the event keeps only a repeated key's last value).
-fn any_value_in_line(line: &[u8], f: &mut dyn FnMut(&Value) -> bool) -> Option<bool> {
+pub(super) fn any_value_in_line(line: &[u8], f: &mut dyn FnMut(&Value) -> bool) -> Option<bool> {
     let mut items = sonic_rs::to_object_iter(line);
     while let Some(item) = items.next() {
         let (k, v) = item.ok()?;
@@ -95,27 +96,42 @@ pub struct LineParser {
 /// A small set of keys, bucketed by length: a lookup compares only keys of the same
 /// length (usually none), which beats hashing every key of every line.
 #[derive(Clone, Debug, Default)]
-struct KeySet {
-    by_len: Vec<Vec<Box<[u8]>>>,
+pub(super) struct KeySet {
+    /// (key, index into `names`), bucketed by key length
+    by_len: Vec<Vec<(Box<[u8]>, usize)>>,
+    names: Vec<String>,
 }
 
 impl KeySet {
-    fn new(keys: &[String]) -> KeySet {
-        let mut by_len: Vec<Vec<Box<[u8]>>> = Vec::new();
-        for k in keys {
+    pub(super) fn new(keys: &[String]) -> KeySet {
+        let mut by_len: Vec<Vec<(Box<[u8]>, usize)>> = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
             let n = k.len();
             if by_len.len() <= n {
                 by_len.resize(n + 1, Vec::new());
             }
-            by_len[n].push(k.as_bytes().into());
+            by_len[n].push((k.as_bytes().into(), i));
         }
-        KeySet { by_len }
+        KeySet { by_len, names: keys.to_vec() }
     }
 
     fn contains(&self, key: &str) -> bool {
-        self.by_len
-            .get(key.len())
-            .is_some_and(|ks| ks.iter().any(|k| **k == *key.as_bytes()))
+        self.index(key).is_some()
+    }
+
+    /// The position of `key` in the set.
+    pub(super) fn index(&self, key: &str) -> Option<usize> {
+        let ks = self.by_len.get(key.len())?;
+        ks.iter().find(|(k, _)| **k == *key.as_bytes()).map(|&(_, i)| i)
+    }
+
+    /// The key at position `i`.
+    pub(super) fn name(&self, i: usize) -> &str {
+        &self.names[i]
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.names.len()
     }
 }
 
@@ -131,6 +147,17 @@ impl LineParser {
     /// Whether values of some keys are skipped.
     pub fn is_projected(&self) -> bool {
         self.keys.is_some()
+    }
+
+    /// The fastest read of a projected line: a flat object line scanned into `scratch`,
+    /// values decoded only when a rule reads them (see [`FlatFields`]). `None` when not
+    /// projected or when the scanner cannot vouch for the line: use [`LineParser::parse`].
+    pub(super) fn scan_flat<'a>(
+        &'a self,
+        line: &'a [u8],
+        scratch: &'a mut Vec<Slot>,
+    ) -> Option<FlatFields<'a>> {
+        FlatFields::scan(line, self.keys.as_ref()?, scratch)
     }
 
     /// Parse one line. Values of other keys are scanned over, not decoded; the kept

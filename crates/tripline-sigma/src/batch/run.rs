@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::sync::{mpsc, Arc, Mutex};
 
-use tripline_event::Event;
 
 use super::line::{parse_full, LineParser};
 use crate::alert::Output;
 use crate::engine::{Detected, Detector, Engine};
 use crate::evidence::Evidence;
+use crate::source::FieldSource;
 
 /// How to run a stream.
 #[derive(Clone, Copy, Debug)]
@@ -209,6 +209,7 @@ fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Arc
     let mut start = 0;
     let mut lines = 0u64;
     let projected = parser.is_projected();
+    let mut scratch = Vec::new();
     while start < buf.len() {
         let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
         let line = &buf[start..end];
@@ -216,6 +217,27 @@ fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Arc
         start = end + 1;
         lines += 1;
         if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if let Some(flat) = parser.scan_flat(line, &mut scratch) {
+            // most lines: no event is built unless something matches
+            let d = detector.detect(&flat);
+            if d.is_empty() {
+                acc.skip(&flat);
+                continue;
+            }
+            let evidence = if detector.emits_any(&d) {
+                match parse_full(line) {
+                    Ok(whole) => Evidence::parsed(whole),
+                    Err(msg) => {
+                        acc.bad(rel, msg);
+                        break;
+                    }
+                }
+            } else {
+                Evidence::line(line, flat.to_event())
+            };
+            acc.hit(rel, Arc::new(evidence), d);
             continue;
         }
         let ev = match parser.parse(line) {
@@ -288,7 +310,7 @@ impl<'d, E> Acc<'d, E> {
         }
     }
 
-    fn skip(&mut self, ev: &Event) {
+    fn skip(&mut self, ev: &dyn FieldSource) {
         self.skipped += 1;
         if self.detector.needs_time() {
             if let Some(t) = self.detector.event_time(ev) {

@@ -7,11 +7,129 @@
 //! accepts is one `serde_json` accepts, with the same values. Strings are skipped with
 //! `memchr` (SIMD); only kept values are decoded.
 
-use tripline_event::{Event, Value};
+use std::cell::OnceCell;
+
+use tripline_event::{names, Event, Value};
+
+use super::line::{any_value_in_line, parse_full, KeySet};
+use crate::source::FieldSource;
 
 /// The projection of a flat object line onto the keys `keep` accepts, or `None` when
 /// the scanner cannot vouch for the line (it may still be valid: ask the general path).
 pub(super) fn project_flat(line: &[u8], keep: impl Fn(&str) -> bool) -> Option<Event> {
+    let text = std::str::from_utf8(line).ok()?;
+    let mut ev = Event::new();
+    let mut bad = false;
+    walk(line, |key, start, end, plain| {
+        if keep(key) {
+            match decode(text, start, end, plain) {
+                Some(v) => {
+                    ev.insert(key, v);
+                }
+                None => bad = true,
+            }
+        }
+    })?;
+    (!bad).then_some(ev)
+}
+
+/// The value at `text[start..end]`, a scalar [`walk`] checked.
+fn decode(text: &str, start: usize, end: usize, plain: bool) -> Option<Value> {
+    if plain {
+        Some(Value::Str(text[start + 1..end - 1].to_owned()))
+    } else {
+        serde_json::from_str::<Value>(&text[start..end]).ok()
+    }
+}
+
+/// One kept value of a [`FlatFields`] line: where it is, and its decoded form once read.
+#[derive(Default)]
+pub(crate) struct Slot {
+    present: bool,
+    start: usize,
+    end: usize,
+    plain: bool,
+    value: OnceCell<Value>,
+}
+
+/// A flat object line read through the projection's keys: a key's value is decoded the
+/// first time a rule reads it, so a line no rule looks into costs only the scan. Field
+/// lookups follow `Event::lookup` (exact key, then the canonical form of a dotted name;
+/// a flat line has no nested objects to walk). Keyword searches read the line itself.
+pub(crate) struct FlatFields<'a> {
+    line: &'a [u8],
+    text: &'a str,
+    keys: &'a KeySet,
+    slots: &'a [Slot],
+}
+
+impl<'a> FlatFields<'a> {
+    /// Scan `line` into `scratch` (reused across lines), or `None` when the scanner
+    /// cannot vouch for it.
+    pub(super) fn scan(line: &'a [u8], keys: &'a KeySet, scratch: &'a mut Vec<Slot>) -> Option<Self> {
+        let text = std::str::from_utf8(line).ok()?;
+        scratch.resize_with(keys.len(), Slot::default);
+        for s in scratch.iter_mut() {
+            s.present = false;
+            s.value.take();
+        }
+        walk(line, |key, start, end, plain| {
+            if let Some(i) = keys.index(key) {
+                // a repeated key keeps its last value, as in an event
+                scratch[i] = Slot { present: true, start, end, plain, value: OnceCell::new() };
+            }
+        })?;
+        Some(FlatFields { line, text, keys, slots: scratch })
+    }
+
+    fn slot(&self, key: &str) -> Option<&Value> {
+        let s = &self.slots[self.keys.index(key)?];
+        if !s.present {
+            return None;
+        }
+        Some(s.value.get_or_init(|| {
+            // walk() checked the span, so it decodes
+            decode(self.text, s.start, s.end, s.plain).unwrap_or(Value::Null)
+        }))
+    }
+
+    /// The projected event (every kept key present in the line).
+    pub(super) fn to_event(&self) -> Event {
+        let mut ev = Event::new();
+        for (i, s) in self.slots.iter().enumerate() {
+            if s.present {
+                if let Some(v) = self.slot(self.keys.name(i)) {
+                    ev.insert(self.keys.name(i), v.clone());
+                }
+            }
+        }
+        ev
+    }
+}
+
+impl FieldSource for FlatFields<'_> {
+    fn field(&self, name: &str) -> Option<&Value> {
+        if let Some(v) = self.slot(name) {
+            return Some(v);
+        }
+        if !name.contains('.') {
+            return None;
+        }
+        self.slot(&names::canonical(name))
+    }
+
+    fn any_value(&self, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+        match any_value_in_line(self.line, f) {
+            Some(hit) => hit,
+            None => parse_full(self.line).is_ok_and(|ev| ev.any_value(f)),
+        }
+    }
+}
+
+/// Walk a flat object line, calling `visit(key, start, end, plain)` with each key and
+/// the byte span of its value (`plain`: a string without escapes). `None` when the line
+/// is not a flat object the scanner can vouch for.
+fn walk(line: &[u8], mut visit: impl FnMut(&str, usize, usize, bool)) -> Option<()> {
     // One pass over the line instead of one per string: a raw control character is
     // invalid inside a string, and outside one only tab and CR could occur (LF ends the
     // line). Lines with any are left to the general path.
@@ -24,9 +142,8 @@ pub(super) fn project_flat(line: &[u8], keep: impl Fn(&str) -> bool) -> Option<E
         return None;
     }
     i = skip_ws(line, i + 1);
-    let mut ev = Event::new();
     if line.get(i) == Some(&b'}') {
-        return at_end(line, i + 1).then_some(ev);
+        return at_end(line, i + 1).then_some(());
     }
     loop {
         if line.get(i) != Some(&b'"') {
@@ -44,18 +161,11 @@ pub(super) fn project_flat(line: &[u8], keep: impl Fn(&str) -> bool) -> Option<E
         i = skip_ws(line, i + 1);
         let start = i;
         let (end, plain) = value_end(line, i)?;
-        if keep(key) {
-            let value = if plain {
-                Value::Str(text[start + 1..end - 1].to_owned())
-            } else {
-                serde_json::from_slice::<Value>(&line[start..end]).ok()?
-            };
-            ev.insert(key, value);
-        }
+        visit(key, start, end, plain);
         i = skip_ws(line, end);
         match line.get(i) {
             Some(b',') => i = skip_ws(line, i + 1),
-            Some(b'}') => return at_end(line, i + 1).then_some(ev),
+            Some(b'}') => return at_end(line, i + 1).then_some(()),
             _ => return None,
         }
     }
@@ -148,7 +258,6 @@ fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::line::parse_full;
     use proptest::prelude::*;
 
     fn all(line: &[u8]) -> Option<Event> {
@@ -203,6 +312,30 @@ mod tests {
         let ev = project_flat(br#"{"a":"x","skip":"\n","n":2}"#, |k| k != "skip").unwrap();
         assert_eq!(ev.len(), 2);
         assert_eq!(ev.get("n"), Some(&Value::Int(2)));
+    }
+
+    #[test]
+    fn flat_fields_read_like_the_projected_event() {
+        let keys: Vec<String> = ["a", "conversation.id", "conversation_id", "n", "absent", "t"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        let set = KeySet::new(&keys);
+        let line = br#"{"a":"x","a":"last","conversation_id":"c1","n":1.5,"skip":"\u00e9","t":"q\nr"}"#;
+        let mut scratch = Vec::new();
+        let flat = FlatFields::scan(line, &set, &mut scratch).unwrap();
+        let ev = project_flat(line, |k| set.index(k).is_some()).unwrap();
+        assert_eq!(flat.to_event(), ev);
+        for name in ["a", "conversation.id", "conversation_id", "n", "absent", "t"] {
+            assert_eq!(flat.field(name), ev.lookup(name), "{name}");
+        }
+        assert_eq!(flat.field("conversation.id"), Some(&Value::Str("c1".into())));
+        assert_eq!(flat.field("a"), Some(&Value::Str("last".into())));
+        // the scratch is reused: nothing of the last line leaks into the next
+        let line = br#"{"n":2}"#;
+        let flat = FlatFields::scan(line, &set, &mut scratch).unwrap();
+        assert_eq!(flat.field("a"), None);
+        assert_eq!(flat.field("n"), Some(&Value::Int(2)));
     }
 
     /// Pieces of JSON, some invalid, glued into object-like lines.

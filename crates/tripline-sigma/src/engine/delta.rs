@@ -289,6 +289,19 @@ impl Engine {
         std::mem::take(&mut self.state.track.evictions)
     }
 
+    /// Whether state changes are recorded for [`Engine::state_delta`] (on by default). A
+    /// caller that never stores the state as entries (`tripline rules eval`, benchmarks)
+    /// turns it off and pays nothing for the bookkeeping; outputs are the same either way.
+    /// Turning it back on counts every entry as changed, so the next delta rewrites all.
+    pub fn track_changes(&mut self, on: bool) {
+        self.state.track.off = !on;
+        if on {
+            self.mark_all_changed();
+        } else {
+            self.state.track.dirty.clear();
+        }
+    }
+
     /// Count every entry as changed (after a whole-snapshot restore: the store holds
     /// none of them yet).
     pub(crate) fn mark_all_changed(&mut self) {

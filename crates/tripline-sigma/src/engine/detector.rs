@@ -48,7 +48,7 @@ pub struct Detector {
 
 impl Detector {
     /// Which detection rules match `ev` (the same answer as [`Engine::detect`]).
-    pub fn detect(&self, ev: &Event) -> Detected {
+    pub fn detect(&self, ev: &dyn FieldSource) -> Detected {
         Detected(process::matching(
             &self.det,
             &self.dispatch,
@@ -80,7 +80,7 @@ impl Detector {
     }
 
     /// The event time the engine reads from `ev`, Unix ns.
-    pub fn event_time(&self, ev: &Event) -> Option<i64> {
+    pub fn event_time(&self, ev: &dyn FieldSource) -> Option<i64> {
         event_ns(ev, &self.opts.time_fields)
     }
 

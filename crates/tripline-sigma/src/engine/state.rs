@@ -97,6 +97,17 @@ pub(crate) struct Tracker {
     pub committed_meta: Option<Vec<u8>>,
     /// entries evicted by the caps since last taken, per rule id
     pub evictions: BTreeMap<String, u64>,
+    /// changes are not recorded (see [`crate::Engine::track_changes`])
+    pub off: bool,
+}
+
+impl Tracker {
+    /// Record that the entry `key()` changed (nothing is built when tracking is off).
+    pub fn mark(&mut self, key: impl FnOnce() -> EntryKey) {
+        if !self.off {
+            self.dirty.insert(key());
+        }
+    }
 }
 
 impl PartialEq for Tracker {
@@ -127,7 +138,10 @@ impl State {
         group: &Group,
         max_groups: usize,
     ) -> &mut GroupWindow {
-        let groups = self.corr.entry(rule.to_owned()).or_default();
+        if !self.corr.contains_key(rule) {
+            self.corr.insert(rule.to_owned(), BTreeMap::new());
+        }
+        let groups = self.corr.get_mut(rule).expect("inserted above");
         if !groups.contains_key(&group_key) && groups.len() >= max_groups.max(1) {
             let victim = groups
                 .iter()
@@ -136,10 +150,10 @@ impl State {
                 .map(|(_, k)| k.clone());
             if let Some((k, g)) = victim.and_then(|k| groups.remove_entry(&k)) {
                 *self.track.evictions.entry(rule.to_owned()).or_default() += 1;
-                forget_window(&mut self.track.dirty, rule, k, &g);
+                forget_window(&mut self.track, rule, k, &g);
             }
         }
-        self.track.dirty.insert(EntryKey::Window {
+        self.track.mark(|| EntryKey::Window {
             rule: rule.to_owned(),
             group: group_key.clone(),
         });
@@ -157,14 +171,14 @@ impl State {
     /// restored from entries.
     pub(crate) fn expire_windows(&mut self, rule: &str, before: i64) {
         let Some(groups) = self.corr.get_mut(rule) else { return };
-        let dirty = &mut self.track.dirty;
+        let track = &mut self.track;
         groups.retain(|k, g| {
             g.evict(before);
             let keep = !g.entries.is_empty() || g.holding;
             if !keep {
-                forget_window(dirty, rule, k.clone(), g);
+                forget_window(track, rule, k.clone(), g);
             } else if g.has_changes() {
-                dirty.insert(EntryKey::Window { rule: rule.to_owned(), group: k.clone() });
+                track.mark(|| EntryKey::Window { rule: rule.to_owned(), group: k.clone() });
             }
             keep
         });
@@ -175,11 +189,11 @@ impl State {
 
     /// Close suppression windows that ended before `before`.
     pub(crate) fn expire_suppress(&mut self, before: i64) {
-        let dirty = &mut self.track.dirty;
+        let track = &mut self.track;
         self.suppress.retain(|k, s| {
             let keep = s.until_ns >= before;
             if !keep {
-                dirty.insert(EntryKey::Suppress(k.clone()));
+                track.mark(|| EntryKey::Suppress(k.clone()));
             }
             keep
         });
@@ -187,7 +201,7 @@ impl State {
 
     /// Record that the suppression entry `key` was opened or updated.
     pub(crate) fn touch_suppress(&mut self, key: &str) {
-        self.track.dirty.insert(EntryKey::Suppress(key.to_owned()));
+        self.track.mark(|| EntryKey::Suppress(key.to_owned()));
     }
 
     /// Observe a first-seen value. Beyond `max_values` values in a scope, the value seen
@@ -213,7 +227,7 @@ impl State {
             scope: scope.to_owned(),
             value,
         };
-        self.track.dirty.insert(key(tuple.to_owned()));
+        self.track.mark(|| key(tuple.to_owned()));
         if let Some(values) = st.scopes.get_mut(scope) {
             while values.len() > max_values.max(1) {
                 let Some(victim) = values
@@ -227,7 +241,7 @@ impl State {
                 };
                 values.remove(&victim);
                 *self.track.evictions.entry(rule.to_owned()).or_default() += 1;
-                self.track.dirty.insert(key(victim));
+                self.track.mark(|| key(victim));
             }
         }
         seen
@@ -256,9 +270,9 @@ impl State {
 }
 
 /// Mark a removed window's header and every chunk it had (stored or pending) for deletion.
-fn forget_window(dirty: &mut BTreeSet<EntryKey>, rule: &str, group: String, w: &GroupWindow) {
+fn forget_window(track: &mut Tracker, rule: &str, group: String, w: &GroupWindow) {
     for &chunk in w.chunks.stored.union(&w.chunks.touched) {
-        dirty.insert(EntryKey::Chunk { rule: rule.to_owned(), group: group.clone(), chunk });
+        track.mark(|| EntryKey::Chunk { rule: rule.to_owned(), group: group.clone(), chunk });
     }
-    dirty.insert(EntryKey::Window { rule: rule.to_owned(), group });
+    track.mark(|| EntryKey::Window { rule: rule.to_owned(), group });
 }

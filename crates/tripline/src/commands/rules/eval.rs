@@ -72,6 +72,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .join("\n")
         )
     })?;
+    // the state is never stored: no change bookkeeping
+    engine.track_changes(false);
     let name = args.events.display().to_string();
     let input: Box<dyn Read + Send> = if name == "-" {
         Box::new(std::io::stdin())
