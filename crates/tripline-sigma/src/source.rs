@@ -12,6 +12,13 @@ pub trait FieldSource {
     /// Call `f` with every scalar value of the event (nested objects and list elements
     /// included) until it returns `true`; returns whether it did. Used by keyword searches.
     fn any_value(&self, f: &mut dyn FnMut(&Value) -> bool) -> bool;
+
+    /// The string stored under a rule field name (`None` when absent or not a string).
+    /// A source that can lend it without decoding a [`Value`] overrides this: the engine
+    /// reads the dispatch field and the event time of every event through it.
+    fn field_str(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.field(name).and_then(Value::as_str).map(Cow::Borrowed)
+    }
 }
 
 impl FieldSource for Event {

@@ -10,9 +10,7 @@ use crate::source::FieldSource;
 /// nanoseconds).
 pub fn value_ns(v: &Value) -> Option<i64> {
     match v {
-        Value::Str(s) => DateTime::parse_from_rfc3339(s.trim())
-            .ok()?
-            .timestamp_nanos_opt(),
+        Value::Str(s) => text_ns(s),
         Value::Int(i) => Some(scale(*i as f64)),
         Value::Float(f) if f.is_finite() => Some(scale(*f)),
         _ => None,
@@ -35,7 +33,17 @@ fn scale(n: f64) -> i64 {
 
 /// The event's time: the first of `fields` that parses.
 pub fn event_ns(ev: &dyn FieldSource, fields: &[String]) -> Option<i64> {
-    fields.iter().find_map(|f| ev.field(f).and_then(value_ns))
+    fields.iter().find_map(|f| match ev.field_str(f) {
+        // the usual case, without decoding the value
+        Some(s) => text_ns(&s),
+        None => ev.field(f).and_then(value_ns),
+    })
+}
+
+fn text_ns(s: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()?
+        .timestamp_nanos_opt()
 }
 
 /// RFC 3339 text (UTC, `Z`, sub-second digits only when needed).

@@ -7,12 +7,13 @@
 //! accepts is one `serde_json` accepts, with the same values. Strings are skipped with
 //! `memchr` (SIMD); only kept values are decoded.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use tripline_event::{names, Event, Value};
 
-use super::line::{any_value_in_line, parse_full, KeySet};
-use crate::source::FieldSource;
+use super::line::{parse_full, KeySet};
+use crate::source::{any_scalar, FieldSource};
 
 /// The projection of a flat object line onto the keys `keep` accepts, or `None` when
 /// the scanner cannot vouch for the line (it may still be valid: ask the general path).
@@ -119,17 +120,51 @@ impl FieldSource for FlatFields<'_> {
     }
 
     fn any_value(&self, f: &mut dyn FnMut(&Value) -> bool) -> bool {
-        match any_value_in_line(self.line, f) {
-            Some(hit) => hit,
-            None => parse_full(self.line).is_ok_and(|ev| ev.any_value(f)),
+        // Every value in turn, strings through one reused buffer. The event keeps only a
+        // repeated key's last value: a hit on a key the line repeats is settled by the
+        // whole event.
+        let mut buf = Value::Str(String::new());
+        let mut hit: Option<&str> = None;
+        let mut repeated = false;
+        let walked = walk(self.line, |key, start, end, plain| {
+            if let Some(k) = hit {
+                repeated |= k == key;
+                return;
+            }
+            let found = if plain {
+                if let Value::Str(s) = &mut buf {
+                    s.clear();
+                    s.push_str(&self.text[start + 1..end - 1]);
+                }
+                f(&buf)
+            } else {
+                decode(self.text, start, end, false).is_some_and(|v| any_scalar(&v, f))
+            };
+            if found {
+                hit = Some(key);
+            }
+        });
+        if walked.is_none() || repeated {
+            return parse_full(self.line).is_ok_and(|ev| ev.any_value(f));
         }
+        hit.is_some()
+    }
+
+    fn field_str(&self, name: &str) -> Option<Cow<'_, str>> {
+        // a plain string is lent straight from the line, decoding nothing
+        if let Some(s) = self.keys.index(name).map(|i| &self.slots[i]) {
+            if s.present && s.plain {
+                return Some(Cow::Borrowed(&self.text[s.start + 1..s.end - 1]));
+            }
+        }
+        self.field(name).and_then(Value::as_str).map(Cow::Borrowed)
     }
 }
 
 /// Walk a flat object line, calling `visit(key, start, end, plain)` with each key and
 /// the byte span of its value (`plain`: a string without escapes). `None` when the line
 /// is not a flat object the scanner can vouch for.
-fn walk(line: &[u8], mut visit: impl FnMut(&str, usize, usize, bool)) -> Option<()> {
+fn walk<'t>(line: &'t [u8], mut visit: impl FnMut(&'t str, usize, usize, bool)) -> Option<()> {
     // One pass over the line instead of one per string: a raw control character is
     // invalid inside a string, and outside one only tab and CR could occur (LF ends the
     // line). Lines with any are left to the general path.
@@ -196,7 +231,7 @@ fn value_end(b: &[u8], i: usize) -> Option<(usize, bool)> {
 }
 
 /// The index of the closing quote of the string whose text starts at `start`, and
-/// whether it has escapes. `None` for an unknown escape or a `\u` escape of a surrogate
+/// whether it has escapes. `None` for an unknown escape or a `\\u` escape of a surrogate
 /// (left to the general path). Raw control characters are ruled out before.
 fn string_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut j = start;
@@ -336,6 +371,32 @@ mod tests {
         let flat = FlatFields::scan(line, &set, &mut scratch).unwrap();
         assert_eq!(flat.field("a"), None);
         assert_eq!(flat.field("n"), Some(&Value::Int(2)));
+    }
+
+    #[test]
+    fn keyword_reads_of_flat_fields_match_the_whole_event() {
+        let lines: &[&[u8]] = &[
+            br#"{"a":"x /etc/shadow y","b":1}"#,
+            br#"{"a":"\/etc\/shadow","n":1.5}"#,
+            br#"{"a":"/etc/shadow","a":"gone"}"#,
+            br#"{"a":"gone","a":"/etc/shadow"}"#,
+            br#"{"a":"/etc/shadow","b":2,"a":"/etc/shadow too"}"#,
+            br#"{"a":"nothing","n":15e-1,"t":true,"z":null}"#,
+            br#"{"b":"/ETC/SHADOW"}"#,
+        ];
+        let set = KeySet::new(&["a".to_string()]);
+        for needle in ["/etc/shadow", "1.5", "true"] {
+            for line in lines {
+                let whole = parse_full(line).unwrap();
+                let mut scratch = Vec::new();
+                let flat = FlatFields::scan(line, &set, &mut scratch).unwrap();
+                let mut hit = |v: &Value| {
+                    crate::source::scalar_text(v).is_some_and(|t| t.contains(needle))
+                };
+                let want = whole.any_value(&mut hit);
+                assert_eq!(flat.any_value(&mut hit), want, "{needle} in {}", String::from_utf8_lossy(line));
+            }
+        }
     }
 
     /// Pieces of JSON, some invalid, glued into object-like lines.

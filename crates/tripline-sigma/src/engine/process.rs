@@ -478,9 +478,9 @@ pub(super) fn matching(
     opts: &EngineOptions,
     ev: &dyn FieldSource,
 ) -> Vec<usize> {
-    let name = ev.field(&opts.dispatch_field).and_then(Value::as_str);
+    let name = ev.field_str(&opts.dispatch_field);
     let lowered;
-    let key = match name {
+    let key = match name.as_deref() {
         Some(n) if n.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) => Some(n),
         Some(n) => {
             lowered = n.to_lowercase();
