@@ -9,11 +9,6 @@ use serde_json::json;
 use tripline_enginebench::gen::{GenSpec, Generator};
 use tripline_enginebench::measure::{self, Mode};
 
-/// The allocator the `tripline` binary uses too (see ARCHITECTURE.md): the engine makes
-/// many small, short-lived allocations, which glibc's malloc serves slowly.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The engine benchmark (see docs/benchmarks.md; scripts/bench-engine.sh runs it beside
 /// rsigma and DuckDB).
 ///

@@ -13,28 +13,30 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tripline_event::Event;
 
 use crate::batch::line::parse_full;
+use crate::batch::scan::FlatLine;
+use crate::source::FieldSource;
 
 /// One matched event: the fields the engine reads when applying the match, and the
 /// whole event for alerts (the same event, or parsed from its line on first use).
-#[derive(Clone)]
 pub struct Evidence {
-    /// what [`crate::Engine::apply_evidence`] reads: the whole event, or the projection
-    /// of its line onto the keys the rules read
-    fields: Event,
-    /// the JSON line `fields` was projected from, when it is a projection
-    line: Option<Box<[u8]>>,
+    fields: Fields,
     /// the line parsed whole, once asked for
     whole: OnceLock<Event>,
+}
+
+enum Fields {
+    /// a whole event
+    Whole(Event),
+    /// the projection of a line onto the keys the rules read, and the line
+    Projected { fields: Event, line: Box<[u8]> },
+    /// a flat line and its scanned values (see `batch::scan`)
+    Flat(FlatLine),
 }
 
 impl Evidence {
     /// A whole event.
     pub fn parsed(ev: Event) -> Evidence {
-        Evidence {
-            fields: ev,
-            line: None,
-            whole: OnceLock::new(),
-        }
+        Evidence { fields: Fields::Whole(ev), whole: OnceLock::new() }
     }
 
     /// A JSON line and its projection onto the keys the rules read (see
@@ -42,26 +44,43 @@ impl Evidence {
     /// is first called; should it not parse, the projection stands in for it.
     pub fn line(line: &[u8], projected: Event) -> Evidence {
         Evidence {
-            fields: projected,
-            line: Some(line.into()),
+            fields: Fields::Projected { fields: projected, line: line.into() },
             whole: OnceLock::new(),
         }
     }
 
+    /// A flat line as the batch path scanned it.
+    pub(crate) fn flat(line: FlatLine) -> Evidence {
+        Evidence { fields: Fields::Flat(line), whole: OnceLock::new() }
+    }
+
     /// The fields rules read (the whole event, or a projection holding every key the
     /// rules read).
-    pub fn fields(&self) -> &Event {
-        &self.fields
+    pub fn fields(&self) -> &dyn FieldSource {
+        match &self.fields {
+            Fields::Whole(ev) => ev,
+            Fields::Projected { fields, .. } => fields,
+            Fields::Flat(flat) => flat,
+        }
     }
 
     /// The whole event.
     pub fn event(&self) -> &Event {
-        match &self.line {
-            None => &self.fields,
-            Some(line) => self
+        match &self.fields {
+            Fields::Whole(ev) => ev,
+            Fields::Projected { fields, line } => self
                 .whole
-                .get_or_init(|| parse_full(line).unwrap_or_else(|_| self.fields.clone())),
+                .get_or_init(|| parse_full(line).unwrap_or_else(|_| fields.clone())),
+            Fields::Flat(flat) => self
+                .whole
+                .get_or_init(|| parse_full(flat.line()).unwrap_or_else(|_| flat.view().to_event())),
         }
+    }
+}
+
+impl Clone for Evidence {
+    fn clone(&self) -> Evidence {
+        Evidence::parsed(self.event().clone())
     }
 }
 
@@ -106,13 +125,14 @@ mod tests {
         let mut projected = Event::new();
         projected.insert("a", 1i64);
         let e = Evidence::line(line, projected.clone());
-        assert_eq!(e.fields(), &projected);
+        assert_eq!(e.fields().field("a"), Some(&tripline_event::Value::Int(1)));
+        assert_eq!(e.fields().field("b"), None);
         assert_eq!(e.event(), &parse_full(line).unwrap());
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"a":1,"b":"two","id":"e1"}"#);
         let back: Evidence = serde_json::from_str(&json).unwrap();
         assert_eq!(back, e);
-        assert_eq!(back.fields(), e.event());
+        assert_eq!(back.event(), e.event());
     }
 
     #[test]

@@ -18,11 +18,6 @@ mod routing;
 mod rulefiles;
 mod retention_task;
 
-/// mimalloc instead of glibc's malloc: detection and normalization make many small,
-/// short-lived allocations (event fields, evidence), which it serves about a fifth
-/// faster end to end (docs/benchmarks.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Detection engineering for the OpenTelemetry that AI coding agents emit.
 ///

@@ -3,7 +3,9 @@
 use sonic_rs::JsonValueTrait;
 use tripline_event::{Event, Value};
 
-use super::scan::{FlatFields, Slot};
+use std::sync::Arc;
+
+use super::scan::{FlatFields, FlatLine, Slot};
 use crate::source::{any_scalar, FieldSource};
 
 /// Parse a whole line (the regular path: every field). The error is the parser's
@@ -90,7 +92,7 @@ pub(super) fn any_value_in_line(line: &[u8], f: &mut dyn FnMut(&Value) -> bool) 
 #[derive(Clone, Debug)]
 pub struct LineParser {
     /// `None`: every key (the regular path)
-    keys: Option<KeySet>,
+    keys: Option<Arc<KeySet>>,
 }
 
 /// A small set of keys, bucketed by length: a lookup compares only keys of the same
@@ -140,7 +142,7 @@ impl LineParser {
     /// everything.
     pub fn new(keys: Option<&[String]>) -> LineParser {
         LineParser {
-            keys: keys.map(KeySet::new),
+            keys: keys.map(|k| Arc::new(KeySet::new(k))),
         }
     }
 
@@ -158,6 +160,12 @@ impl LineParser {
         scratch: &'a mut Vec<Slot>,
     ) -> Option<FlatFields<'a>> {
         FlatFields::scan(line, self.keys.as_ref()?, scratch)
+    }
+
+    /// Keep a line [`LineParser::scan_flat`] just scanned into `scratch`, with its
+    /// slots, as evidence (the scratch starts afresh).
+    pub(super) fn keep_flat(&self, line: &[u8], scratch: &mut Vec<Slot>) -> Option<FlatLine> {
+        FlatLine::keep(line, self.keys.as_ref()?, scratch)
     }
 
     /// Parse one line. Values of other keys are scanned over, not decoded; the kept

@@ -11,7 +11,7 @@
 
 pub mod line;
 pub mod run;
-mod scan;
+pub(crate) mod scan;
 
 pub use line::{parse_full, LineParser};
 pub use run::{run_events, run_jsonl, RunError, RunOptions};

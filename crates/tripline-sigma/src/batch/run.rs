@@ -226,16 +226,20 @@ fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Arc
                 acc.skip(&flat);
                 continue;
             }
-            let evidence = if detector.emits_any(&d) {
-                match parse_full(line) {
+            let kept = if detector.emits_any(&d) {
+                None
+            } else {
+                parser.keep_flat(line, &mut scratch)
+            };
+            let evidence = match kept {
+                Some(flat) => Evidence::flat(flat),
+                None => match parse_full(line) {
                     Ok(whole) => Evidence::parsed(whole),
                     Err(msg) => {
                         acc.bad(rel, msg);
                         break;
                     }
-                }
-            } else {
-                Evidence::line(line, flat.to_event())
+                },
             };
             acc.hit(rel, Arc::new(evidence), d);
             continue;

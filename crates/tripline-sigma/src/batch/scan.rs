@@ -8,7 +8,7 @@
 //! `memchr` (SIMD); only kept values are decoded.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::sync::{Arc, OnceLock};
 
 use tripline_event::{names, Event, Value};
 
@@ -50,7 +50,7 @@ pub(crate) struct Slot {
     start: usize,
     end: usize,
     plain: bool,
-    value: OnceCell<Value>,
+    value: OnceLock<Value>,
 }
 
 /// A flat object line read through the projection's keys: a key's value is decoded the
@@ -77,13 +77,13 @@ impl<'a> FlatFields<'a> {
         walk(line, |key, start, end, plain| {
             if let Some(i) = keys.index(key) {
                 // a repeated key keeps its last value, as in an event
-                scratch[i] = Slot { present: true, start, end, plain, value: OnceCell::new() };
+                scratch[i] = Slot { present: true, start, end, plain, value: OnceLock::new() };
             }
         })?;
         Some(FlatFields { line, text, keys, slots: scratch })
     }
 
-    fn slot(&self, key: &str) -> Option<&Value> {
+    fn slot(&self, key: &str) -> Option<&'a Value> {
         let s = &self.slots[self.keys.index(key)?];
         if !s.present {
             return None;
@@ -95,7 +95,7 @@ impl<'a> FlatFields<'a> {
     }
 
     /// The projected event (every kept key present in the line).
-    pub(super) fn to_event(&self) -> Event {
+    pub(crate) fn to_event(&self) -> Event {
         let mut ev = Event::new();
         for (i, s) in self.slots.iter().enumerate() {
             if s.present {
@@ -108,8 +108,53 @@ impl<'a> FlatFields<'a> {
     }
 }
 
-impl FieldSource for FlatFields<'_> {
+/// A matched flat line kept as evidence: the line and its scanned slots, owned (see
+/// [`crate::Evidence`]). Values already decoded while matching travel along; the rest
+/// are decoded if the state or an alert reads them.
+pub(crate) struct FlatLine {
+    line: Box<str>,
+    keys: Arc<KeySet>,
+    slots: Box<[Slot]>,
+}
+
+impl FlatLine {
+    /// Keep `line`, taking the slots its scan filled (the scratch starts afresh).
+    pub(super) fn keep(line: &[u8], keys: &Arc<KeySet>, scratch: &mut Vec<Slot>) -> Option<FlatLine> {
+        Some(FlatLine {
+            line: std::str::from_utf8(line).ok()?.into(),
+            keys: Arc::clone(keys),
+            slots: std::mem::take(scratch).into_boxed_slice(),
+        })
+    }
+
+    /// The line.
+    pub(crate) fn line(&self) -> &[u8] {
+        self.line.as_bytes()
+    }
+
+    /// Its fields, as while matching.
+    pub(crate) fn view(&self) -> FlatFields<'_> {
+        FlatFields { line: self.line.as_bytes(), text: &self.line, keys: &self.keys, slots: &self.slots }
+    }
+}
+
+impl FieldSource for FlatLine {
     fn field(&self, name: &str) -> Option<&Value> {
+        self.view().field_in(name)
+    }
+
+    fn any_value(&self, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+        self.view().any_value(f)
+    }
+
+    fn field_str(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.view().field_str_in(name)
+    }
+}
+
+impl<'a> FlatFields<'a> {
+    /// [`FieldSource::field`] with the lifetime of the slots.
+    fn field_in(&self, name: &str) -> Option<&'a Value> {
         if let Some(v) = self.slot(name) {
             return Some(v);
         }
@@ -117,6 +162,23 @@ impl FieldSource for FlatFields<'_> {
             return None;
         }
         self.slot(&names::canonical(name))
+    }
+
+    /// [`FieldSource::field_str`] with the lifetime of the line: a plain string is lent
+    /// straight from it, decoding nothing.
+    fn field_str_in(&self, name: &str) -> Option<Cow<'a, str>> {
+        if let Some(s) = self.keys.index(name).map(|i| &self.slots[i]) {
+            if s.present && s.plain {
+                return Some(Cow::Borrowed(&self.text[s.start + 1..s.end - 1]));
+            }
+        }
+        self.field_in(name).and_then(Value::as_str).map(Cow::Borrowed)
+    }
+}
+
+impl FieldSource for FlatFields<'_> {
+    fn field(&self, name: &str) -> Option<&Value> {
+        self.field_in(name)
     }
 
     fn any_value(&self, f: &mut dyn FnMut(&Value) -> bool) -> bool {
@@ -151,13 +213,7 @@ impl FieldSource for FlatFields<'_> {
     }
 
     fn field_str(&self, name: &str) -> Option<Cow<'_, str>> {
-        // a plain string is lent straight from the line, decoding nothing
-        if let Some(s) = self.keys.index(name).map(|i| &self.slots[i]) {
-            if s.present && s.plain {
-                return Some(Cow::Borrowed(&self.text[s.start + 1..s.end - 1]));
-            }
-        }
-        self.field(name).and_then(Value::as_str).map(Cow::Borrowed)
+        self.field_str_in(name)
     }
 }
 
@@ -371,6 +427,22 @@ mod tests {
         let flat = FlatFields::scan(line, &set, &mut scratch).unwrap();
         assert_eq!(flat.field("a"), None);
         assert_eq!(flat.field("n"), Some(&Value::Int(2)));
+    }
+
+    #[test]
+    fn a_kept_flat_line_reads_as_it_was_scanned_and_parses_whole_for_alerts() {
+        let keys = Arc::new(KeySet::new(&["a".to_string(), "id".to_string(), "n".to_string()]));
+        let line = br#"{"a":"x","id":"e1","n":2,"other":"\u00e9 /etc/shadow"}"#;
+        let mut scratch = Vec::new();
+        let scanned = FlatFields::scan(line, &keys, &mut scratch).unwrap().to_event();
+        let kept = FlatLine::keep(line, &keys, &mut scratch).unwrap();
+        assert!(scratch.is_empty(), "the scratch starts afresh");
+        assert_eq!(kept.view().to_event(), scanned);
+        assert_eq!(kept.field_str("id").as_deref(), Some("e1"));
+        assert!(kept.any_value(&mut |v| v.as_str().is_some_and(|s| s.contains("/etc/shadow"))));
+        let evidence = crate::Evidence::flat(kept);
+        assert_eq!(evidence.fields().field("n"), Some(&Value::Int(2)));
+        assert_eq!(evidence.event(), &parse_full(line).unwrap());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use tripline_event::{Event, Value};
+use tripline_event::{names, Event, Value};
 
 use super::{dynamic, DetRule, Detected, Engine, EngineOptions};
 use std::collections::HashMap;
@@ -17,6 +17,40 @@ use crate::rule::{Group, RuleMeta};
 use crate::source::{scalar_text, FieldSource};
 use crate::suppress;
 use crate::time::{event_ns, format_ns};
+
+/// How a match reaches [`Engine::apply_indices`]: the caller's event, or shared
+/// evidence.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Owned(&'a Event),
+    Shared(&'a Arc<Evidence>),
+}
+
+impl<'a> Source<'a> {
+    /// What rules read.
+    fn fields(self) -> &'a dyn FieldSource {
+        match self {
+            Source::Owned(ev) => ev,
+            Source::Shared(e) => e.fields(),
+        }
+    }
+
+    /// The whole event (for alerts).
+    fn whole(self) -> &'a Event {
+        match self {
+            Source::Owned(ev) => ev,
+            Source::Shared(e) => e.event(),
+        }
+    }
+
+    /// Evidence for correlation windows: the shared one, or a copy of the event.
+    fn shared(self) -> Arc<Evidence> {
+        match self {
+            Source::Owned(ev) => Arc::new(Evidence::parsed(ev.clone())),
+            Source::Shared(e) => Arc::clone(e),
+        }
+    }
+}
 
 /// One input to a correlation: a matched event or a fired inner correlation.
 struct Hit<'a> {
@@ -39,7 +73,7 @@ impl Engine {
     /// then the correlations they complete.
     pub fn process(&mut self, ev: &Event) -> Vec<Output> {
         let matched = self.matching(ev);
-        self.apply_indices(ev, None, matched)
+        self.apply_indices(Source::Owned(ev), matched)
     }
 
     /// The stateless half of [`Engine::process`]: which detection rules match `ev`. Takes
@@ -53,14 +87,14 @@ impl Engine {
     /// matches to correlations, first-seen baselines and suppression.
     /// `engine.apply(ev, &engine.detect(ev))` is exactly `engine.process(ev)`.
     pub fn apply(&mut self, ev: &Event, detected: &Detected) -> Vec<Output> {
-        self.apply_indices(ev, None, detected.0.clone())
+        self.apply_indices(Source::Owned(ev), detected.0.clone())
     }
 
     /// [`Engine::apply`] for a match the caller hands over as shared [`Evidence`]:
     /// rules read [`Evidence::fields`], and correlation windows keep `evidence` itself,
     /// never a copy (a line is parsed whole only if an alert shows it).
     pub fn apply_evidence(&mut self, evidence: &Arc<Evidence>, detected: &Detected) -> Vec<Output> {
-        self.apply_indices(evidence.fields(), Some(evidence), detected.0.clone())
+        self.apply_indices(Source::Shared(evidence), detected.0.clone())
     }
 
     /// Count `n` events that matched no detection rule without handing them over: the
@@ -90,12 +124,8 @@ impl Engine {
         event_ns(ev, &self.opts.time_fields)
     }
 
-    fn apply_indices(
-        &mut self,
-        ev: &Event,
-        shared: Option<&Arc<Evidence>>,
-        matched: Vec<usize>,
-    ) -> Vec<Output> {
+    fn apply_indices(&mut self, src: Source<'_>, matched: Vec<usize>) -> Vec<Output> {
+        let ev = src.fields();
         let seq = self.state.seq;
         self.state.seq += 1;
         // Event time is only parsed when something needs it: correlations (watermark) or a match.
@@ -118,16 +148,16 @@ impl Engine {
         }
         let mut out = Vec::new();
         // the evidence correlation windows keep: one shared copy however many they are
-        let mut evidence: Option<Arc<Evidence>> = shared.cloned();
+        let mut evidence: Option<Arc<Evidence>> = None;
+        let event_id = ev
+            .field_str(names::ID)
+            .map(Cow::into_owned)
+            .unwrap_or_else(|| format!("seq:{seq}"));
         for i in matched {
             let r = &self.det[i];
-            let event_id = ev
-                .id()
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("seq:{seq}"));
             if r.emits {
                 // an alert reads the whole event, whatever the match was applied with
-                let whole = shared.map_or(ev, |e| e.event());
+                let whole = src.whole();
                 let mut a = alert::build(AlertParts {
                     meta: &r.meta,
                     group: Group::new(),
@@ -166,9 +196,7 @@ impl Engine {
             if feeds.is_empty() {
                 continue;
             }
-            let shared = evidence
-                .get_or_insert_with(|| Arc::new(Evidence::parsed(ev.clone())))
-                .clone();
+            let shared = evidence.get_or_insert_with(|| src.shared()).clone();
             for (ci, pos) in feeds {
                 let hit = Hit {
                     pos,
