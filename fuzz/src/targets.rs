@@ -14,7 +14,7 @@ use tripline_sigma::{Engine, EngineOptions, Lists, RuleSource};
 
 /// The fuzz target names, which are also the seed directory names.
 pub const TARGETS: &[&str] =
-    &["otlp_proto_logs", "otlp_proto_metrics", "otlp_proto_traces", "otlp_json", "sigma_rule", "redact"];
+    &["otlp_proto_logs", "otlp_proto_metrics", "otlp_proto_traces", "otlp_json", "sigma_rule", "redact", "jsonl_line"];
 
 /// Run the named target on one input.
 pub fn run(target: &str, data: &[u8]) {
@@ -25,8 +25,30 @@ pub fn run(target: &str, data: &[u8]) {
         "otlp_json" => otlp_json(data),
         "sigma_rule" => sigma_rule(data),
         "redact" => redact(data),
+        "jsonl_line" => jsonl_line(data),
         other => panic!("unknown fuzz target {other}"),
     }
+}
+
+/// One JSON line through the fast paths of `rules eval` (the flat scanner, the SIMD
+/// projection) and through the whole-line parser: they accept and refuse the same lines,
+/// with the same message, and read the same values.
+pub fn jsonl_line(data: &[u8]) {
+    use tripline_sigma::batch::{parse_full, LineParser};
+    let keys: Vec<String> = ["a", "b", "event_name", "id", "time", "x", "x.y"].iter().map(|k| k.to_string()).collect();
+    let projected = LineParser::new(Some(&keys)).parse(data);
+    let whole = parse_full(data);
+    match (&projected, &whole) {
+        (Ok(p), Ok(w)) => {
+            for k in &keys {
+                assert_eq!(p.get(k), w.get(k), "key {k}");
+            }
+            assert!(p.iter().all(|(k, _)| keys.contains(k)), "projection kept other keys: {p:?}");
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b, "different messages"),
+        _ => panic!("projected {projected:?} but whole {whole:?}"),
+    }
+    assert_eq!(LineParser::new(None).parse(data), whole, "the unprojected parser is the whole one");
 }
 
 fn small_limits() -> Limits {

@@ -56,6 +56,11 @@ fn seeds_sigma_rule() {
 }
 
 #[test]
+fn seeds_jsonl_line() {
+    run_corpus("jsonl_line");
+}
+
+#[test]
 fn seeds_redact() {
     run_corpus("redact");
 }

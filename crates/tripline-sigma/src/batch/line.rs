@@ -181,9 +181,10 @@ impl LineParser {
         }
         match project(line, keys) {
             // The scanner skips values as strictly as the full parser reads them, except
-            // for one thing: it lets a lone UTF-16 surrogate escape (`\ud800`) through.
-            // Such escapes are rare; a line with anything like one is checked whole.
-            Some(ev) if !has_surrogate_escape(line) => Ok(ev),
+            // for two things: it lets a lone UTF-16 surrogate escape (`\ud800`) and a
+            // number beyond f64's range (`1e999`) through. Both are rare; a line with
+            // anything like either is checked whole.
+            Some(ev) if !has_surrogate_escape(line) && !may_overflow(line) => Ok(ev),
             Some(ev) => parse_full(line).map(|_| ev),
             None => parse_full(line),
         }
@@ -194,6 +195,14 @@ impl LineParser {
 fn has_surrogate_escape(line: &[u8]) -> bool {
     memchr::memmem::find_iter(line, b"\\u")
         .any(|i| matches!(line.get(i + 2), Some(b'd' | b'D')))
+}
+
+/// Whether `line` may hold a number `serde_json` finds out of range: a digit followed by
+/// an exponent mark, or a run of 300 digits (text in strings counts too; it only costs a
+/// whole parse).
+fn may_overflow(line: &[u8]) -> bool {
+    let exponent = line.windows(2).any(|w| w[0].is_ascii_digit() && (w[1] == b'e' || w[1] == b'E'));
+    exponent || line.split(|c| !c.is_ascii_digit()).any(|run| run.len() >= 300)
 }
 
 /// The projected event, or `None` when the scanner rejects the line.
@@ -330,6 +339,8 @@ mod tests {
             b"{\"a\":1,\"b\":\"\\u12\"}",
             b"{\"a\":1,\"b\":\"\xff\"}",
             b"{\"a\":1,\"b\":01}",
+            b"{\"a\":1,\"b\":1e999}",
+            b"{\"a\":1,\"b\":[-1E+400]}",
             b"{\"a\":1,\"b\":{\"c\":1,}}",
         ] {
             assert_eq!(p.parse(line).err(), parse_full(line).err(), "{:?}", String::from_utf8_lossy(line));
