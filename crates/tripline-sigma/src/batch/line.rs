@@ -180,21 +180,28 @@ impl LineParser {
             return Ok(ev);
         }
         match project(line, keys) {
-            // The scanner skips values as strictly as the full parser reads them, except
-            // for two things: it lets a lone UTF-16 surrogate escape (`\ud800`) and a
-            // number beyond f64's range (`1e999`) through. Both are rare; a line with
-            // anything like either is checked whole.
-            Some(ev) if !has_surrogate_escape(line) && !may_overflow(line) => Ok(ev),
+            // The iterator skips values almost as strictly as the full parser reads
+            // them; it lets through `\u` escapes that are not four hex digits of a valid
+            // code point (`\ud800`, `\u\800`), numbers beyond f64's range (`1e999`) and
+            // data after the object's end. A line with anything like the first two is
+            // checked whole; the last is checked on every line taking this path (lines
+            // that are not flat objects).
+            Some(ev) if !has_unicode_escape(line) && !may_overflow(line) && !refused_whole(line) => Ok(ev),
             Some(ev) => parse_full(line).map(|_| ev),
             None => parse_full(line),
         }
     }
 }
 
-/// Whether `line` holds `\uD800`-`\uDFFF`-like text (a `\u` escape starting `d`/`D`).
-fn has_surrogate_escape(line: &[u8]) -> bool {
-    memchr::memmem::find_iter(line, b"\\u")
-        .any(|i| matches!(line.get(i + 2), Some(b'd' | b'D')))
+/// Whether `line` holds a `\u` escape (or text like one).
+fn has_unicode_escape(line: &[u8]) -> bool {
+    memchr::memmem::find(line, b"\\u").is_some()
+}
+
+/// Whether `sonic-rs`, reading the line as one document, refuses it: the object iterator
+/// stops at the object's end and lets trailing data through, which the full parser refuses.
+fn refused_whole(line: &[u8]) -> bool {
+    sonic_rs::from_slice::<serde::de::IgnoredAny>(line).is_err()
 }
 
 /// Whether `line` may hold a number `serde_json` finds out of range: a digit followed by
@@ -340,6 +347,10 @@ mod tests {
             b"{\"a\":1,\"b\":\"\xff\"}",
             b"{\"a\":1,\"b\":01}",
             b"{\"a\":1,\"b\":1e999}",
+            b"{\"a\":\"e1\"}\"dup\",\"a\"e\x12,\"id\":\"e1\"}",
+            b"{\"a\":1,\"b\":[1]} {\"c\":2}",
+            b"{\"a'\":1,\"skip\":\"\\u\\800\"}",
+            b"{\"a\":1,\"b\":[\"\\u12x4\"]}",
             b"{\"a\":1,\"b\":[-1E+400]}",
             b"{\"a\":1,\"b\":{\"c\":1,}}",
         ] {
