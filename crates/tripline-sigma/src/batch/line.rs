@@ -6,7 +6,6 @@ use tripline_event::{Event, Value};
 use std::sync::Arc;
 
 use super::scan::{FlatFields, FlatLine, Slot};
-use crate::source::{any_scalar, FieldSource};
 
 /// Parse a whole line (the regular path: every field). The error is the parser's
 /// message, without position in the file.
@@ -32,60 +31,6 @@ fn parse_full_reference(line: &[u8]) -> Result<Event, String> {
         Ok(_) => Err("expected a JSON object".into()),
         Err(e) => Err(format!("invalid JSON: {e}")),
     }
-}
-
-/// A projected event read together with its line: fields come from the projection,
-/// and keyword searches (which read every value) walk the line's values with the SIMD
-/// scanner, decoding each one on its own instead of building the whole event.
-pub struct LineSource<'a> {
-    fields: &'a Event,
-    line: &'a [u8],
-}
-
-impl<'a> LineSource<'a> {
-    /// `fields`: the projection of `line` (see [`LineParser`]).
-    pub fn new(fields: &'a Event, line: &'a [u8]) -> LineSource<'a> {
-        LineSource { fields, line }
-    }
-}
-
-impl FieldSource for LineSource<'_> {
-    fn field(&self, name: &str) -> Option<&Value> {
-        self.fields.field(name)
-    }
-
-    fn any_value(&self, f: &mut dyn FnMut(&Value) -> bool) -> bool {
-        match any_value_in_line(self.line, f) {
-            Some(hit) => hit,
-            // what the scanner cannot settle, the whole event does
-            None => parse_full(self.line).is_ok_and(|ev| ev.any_value(f)),
-        }
-    }
-}
-
-/// [`FieldSource::any_value`] over a JSON object line, or `None` when the answer needs
-/// the whole event: the scanner rejects the line, or a hit is on a key the line repeats
-/// (the event keeps only a repeated key's last value).
-pub(super) fn any_value_in_line(line: &[u8], f: &mut dyn FnMut(&Value) -> bool) -> Option<bool> {
-    let mut items = sonic_rs::to_object_iter(line);
-    while let Some(item) = items.next() {
-        let (k, v) = item.ok()?;
-        let hit = match v.as_str() {
-            Some(s) => f(&Value::Str(s.to_owned())),
-            None => any_scalar(&serde_json::from_str::<Value>(v.as_raw_str()).ok()?, f),
-        };
-        if hit {
-            let key: &str = k.as_ref();
-            for rest in items.by_ref() {
-                let (k2, _) = rest.ok()?;
-                if <_ as AsRef<str>>::as_ref(&k2) == key {
-                    return None;
-                }
-            }
-            return Some(true);
-        }
-    }
-    Some(false)
 }
 
 /// Parses lines into events holding only the top-level keys rules read.
@@ -176,9 +121,18 @@ impl LineParser {
         let Some(keys) = &self.keys else {
             return parse_full(line);
         };
-        if let Some(ev) = super::scan::project_flat(line, |k| keys.contains(k)) {
-            return Ok(ev);
+        match super::scan::project_flat(line, |k| keys.contains(k)) {
+            Some(ev) => Ok(ev),
+            None => self.parse_general(line),
         }
+    }
+
+    /// [`LineParser::parse`] for a line the flat scanner did not vouch for (or without a
+    /// projection): the SIMD object iterator, else the whole-line parser.
+    pub(super) fn parse_general(&self, line: &[u8]) -> Result<Event, String> {
+        let Some(keys) = &self.keys else {
+            return parse_full(line);
+        };
         match project(line, keys) {
             // The iterator skips values almost as strictly as the full parser reads
             // them; it lets through `\u` escapes that are not four hex digits of a valid
@@ -298,31 +252,6 @@ mod tests {
             let reference = parse_full_reference(line);
             assert!(reference.is_err(), "{}", String::from_utf8_lossy(line));
             assert_eq!(parse_full(line), reference, "{}", String::from_utf8_lossy(line));
-        }
-    }
-
-    #[test]
-    fn keyword_reads_of_a_line_match_the_whole_event() {
-        let lines: &[&[u8]] = &[
-            br#"{"a":"x /etc/shadow y","b":1}"#,
-            br#"{"a":"x","b":{"c":["q","/etc/shadow"]}}"#,
-            br#"{"a":"\/etc\/shadow","n":1.5}"#,
-            br#"{"a":"/etc/shadow","a":"gone"}"#,
-            br#"{"a":"gone","a":"/etc/shadow"}"#,
-            br#"{"a":"/etc/shadow","b":2,"a":"/etc/shadow too"}"#,
-            br#"{"a":"nothing","n":15e-1,"t":true,"z":null}"#,
-        ];
-        for needle in ["/etc/shadow", "1.5", "true"] {
-            for line in lines {
-                let whole = parse_full(line).unwrap();
-                let projected = Event::new();
-                let src = LineSource::new(&projected, line);
-                let mut hit = |v: &Value| {
-                    crate::source::scalar_text(v).is_some_and(|t| t.contains(needle))
-                };
-                let want = whole.any_value(&mut hit);
-                assert_eq!(src.any_value(&mut hit), want, "{needle} in {}", String::from_utf8_lossy(line));
-            }
         }
     }
 

@@ -9,6 +9,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use super::line::{parse_full, LineParser};
 use crate::alert::Output;
 use crate::engine::{Detected, Detector, Engine};
+use super::scan::Slot;
 use crate::evidence::Evidence;
 use crate::source::FieldSource;
 
@@ -201,14 +202,11 @@ where
     })
 }
 
-/// Parse and detect one chunk of lines. Matches that only feed correlations keep their
-/// line for evidence, parsed whole only if an alert shows it; a match of a rule that
-/// emits alerts of its own is parsed whole here, on the worker.
+/// Parse and detect one chunk of lines.
 fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Arc<Evidence>> {
     let mut acc = Acc::new(detector);
     let mut start = 0;
     let mut lines = 0u64;
-    let projected = parser.is_projected();
     let mut scratch = Vec::new();
     while start < buf.len() {
         let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
@@ -219,67 +217,71 @@ fn work_lines(detector: &Detector, parser: &LineParser, buf: &[u8]) -> Chunk<Arc
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        if let Some(flat) = parser.scan_flat(line, &mut scratch) {
-            // most lines: no event is built unless something matches
-            let d = detector.detect(&flat);
-            if d.is_empty() {
-                acc.skip(&flat);
-                continue;
-            }
-            let kept = if detector.emits_any(&d) {
-                None
-            } else {
-                parser.keep_flat(line, &mut scratch)
-            };
-            let evidence = match kept {
-                Some(flat) => Evidence::flat(flat),
-                None => match parse_full(line) {
-                    Ok(whole) => Evidence::parsed(whole),
-                    Err(msg) => {
-                        acc.bad(rel, msg);
-                        break;
-                    }
-                },
-            };
-            acc.hit(rel, Arc::new(evidence), d);
-            continue;
+        if let Err(msg) = work_line(detector, parser, line, rel, &mut scratch, &mut acc) {
+            acc.bad(rel, msg);
+            break;
         }
-        let ev = match parser.parse(line) {
-            Ok(ev) => ev,
-            Err(msg) => {
-                acc.bad(rel, msg);
-                break;
-            }
-        };
-        let d = if projected && detector.needs_whole(&ev) {
-            detector.detect_line(&ev, line)
-        } else {
-            detector.detect(&ev)
-        };
-        if d.is_empty() {
-            acc.skip(&ev);
-            continue;
-        }
-        let evidence = if !projected {
-            Evidence::parsed(ev)
-        } else if detector.emits_any(&d) {
-            match parse_full(line) {
-                Ok(whole) => Evidence::parsed(whole),
-                Err(msg) => {
-                    acc.bad(rel, msg);
-                    break;
-                }
-            }
-        } else {
-            Evidence::line(line, ev)
-        };
-        acc.hit(rel, Arc::new(evidence), d);
     }
     if start < buf.len() {
         // stopped at a bad line: count the rest (the run ends there anyway)
         lines += memchr::memchr_iter(b'\n', &buf[start..]).count() as u64 + 1;
     }
     acc.finish(lines)
+}
+
+/// Parse and detect one non-blank line into `acc`; `Err` for a bad line. A match that
+/// only feeds correlations keeps its line for evidence, parsed whole only if an alert
+/// shows it; a match of a rule that emits alerts of its own is parsed whole here, on the
+/// worker.
+fn work_line(
+    detector: &Detector,
+    parser: &LineParser,
+    line: &[u8],
+    rel: u64,
+    scratch: &mut Vec<Slot>,
+    acc: &mut Acc<'_, Arc<Evidence>>,
+) -> Result<(), String> {
+    let (d, kept) = if let Some(flat) = parser.scan_flat(line, scratch) {
+        // most lines: no event is built unless something matches
+        let d = detector.detect(&flat);
+        if d.is_empty() {
+            acc.skip(&flat);
+            return Ok(());
+        }
+        let kept = if detector.emits_any(&d) {
+            None
+        } else {
+            parser.keep_flat(line, scratch).map(Evidence::flat)
+        };
+        (d, kept)
+    } else {
+        let mut ev = parser.parse_general(line)?;
+        let mut whole = !parser.is_projected();
+        if !whole && detector.needs_whole(&ev) {
+            // a keyword search reads every value
+            ev = parse_full(line)?;
+            whole = true;
+        }
+        let d = detector.detect(&ev);
+        if d.is_empty() {
+            acc.skip(&ev);
+            return Ok(());
+        }
+        let kept = if whole {
+            Some(Evidence::parsed(ev))
+        } else if detector.emits_any(&d) {
+            None
+        } else {
+            Some(Evidence::line(line, ev))
+        };
+        (d, kept)
+    };
+    let evidence = match kept {
+        Some(e) => e,
+        None => Evidence::parsed(parse_full(line)?),
+    };
+    acc.hit(rel, Arc::new(evidence), d);
+    Ok(())
 }
 
 /// Detect one chunk of pre-parsed events.

@@ -6,7 +6,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use tripline_event::{names, Event};
 
 use super::{process, DetRule, Engine, EngineOptions};
-use crate::batch::line::LineSource;
 use crate::source::FieldSource;
 use crate::detection::Search;
 use crate::matcher::ValueMatcher;
@@ -55,20 +54,6 @@ impl Detector {
             &self.undispatched,
             &self.opts,
             ev,
-        ))
-    }
-
-    /// [`Detector::detect`] on a projected event (see [`Detector::projection`]) whose
-    /// [`Detector::needs_whole`] holds, without parsing its line whole: fields come from
-    /// the projection, and keyword searches read every value of the line itself.
-    pub fn detect_line(&self, projected: &Event, line: &[u8]) -> Detected {
-        let src = LineSource::new(projected, line);
-        Detected(process::matching(
-            &self.det,
-            &self.dispatch,
-            &self.undispatched,
-            &self.opts,
-            &src,
         ))
     }
 
