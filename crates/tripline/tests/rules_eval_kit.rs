@@ -32,6 +32,15 @@ fn yml_files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The key of `expected` for the rule of case file `f` (the rule id it holds).
+fn expected_id<'e>(expected: &'e BTreeMap<String, Json>, f: &Path) -> &'e String {
+    let text = std::fs::read_to_string(f).expect("case");
+    expected
+        .keys()
+        .find(|k| text.contains(k.as_str()))
+        .unwrap_or_else(|| panic!("{}: no expected entry", f.display()))
+}
+
 /// `rules eval` output records, with the flags given.
 fn eval(rule: &Path, events: &Path, flags: &[&str]) -> Vec<Json> {
     let mut cmd = tripline_command();
@@ -77,11 +86,7 @@ fn detection_cases_print_the_expected_lines() {
         }
         assert!(got.len() <= 1, "{}: one rule per case: {got:?}", f.display());
         let (id, lines) = got.into_iter().next().unwrap_or_default();
-        let text = std::fs::read_to_string(f).expect("case");
-        let want_id = expected
-            .keys()
-            .find(|k| text.contains(k.as_str()))
-            .unwrap_or_else(|| panic!("{}: no expected entry", f.display()));
+        let want_id = expected_id(&expected, f);
         let want: Vec<u64> = expected[want_id]["matches"]
             .as_array()
             .expect("matches")
@@ -103,11 +108,7 @@ fn correlation_cases_print_the_expected_groups() {
     assert_eq!(files.len(), 8, "the kit has 8 correlation cases");
     let mut failures = Vec::new();
     for f in &files {
-        let text = std::fs::read_to_string(f).expect("case");
-        let id = expected
-            .keys()
-            .find(|k| text.contains(k.as_str()))
-            .unwrap_or_else(|| panic!("{}: no expected entry", f.display()));
+        let id = expected_id(&expected, f);
         // group -> lines of its first alert
         let mut first: BTreeMap<BTreeMap<String, String>, Vec<u64>> = BTreeMap::new();
         for r in eval_every_way(f, &events) {
