@@ -13,8 +13,15 @@ use tripline_redact::{RedactionPolicy, Redactor, SecretScanner};
 use tripline_sigma::{Engine, EngineOptions, Lists, RuleSource};
 
 /// The fuzz target names, which are also the seed directory names.
-pub const TARGETS: &[&str] =
-    &["otlp_proto_logs", "otlp_proto_metrics", "otlp_proto_traces", "otlp_json", "sigma_rule", "redact", "jsonl_line"];
+pub const TARGETS: &[&str] = &[
+    "otlp_proto_logs",
+    "otlp_proto_metrics",
+    "otlp_proto_traces",
+    "otlp_json",
+    "sigma_rule",
+    "redact",
+    "jsonl_line",
+];
 
 /// Run the named target on one input.
 pub fn run(target: &str, data: &[u8]) {
@@ -35,7 +42,10 @@ pub fn run(target: &str, data: &[u8]) {
 /// with the same message, and read the same values.
 pub fn jsonl_line(data: &[u8]) {
     use tripline_sigma::batch::{parse_full, LineParser};
-    let keys: Vec<String> = ["a", "b", "event_name", "id", "time", "x", "x.y"].iter().map(|k| k.to_string()).collect();
+    let keys: Vec<String> = ["a", "b", "event_name", "id", "time", "x", "x.y"]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
     let projected = LineParser::new(Some(&keys)).parse(data);
     let whole = parse_full(data);
     match (&projected, &whole) {
@@ -43,16 +53,29 @@ pub fn jsonl_line(data: &[u8]) {
             for k in &keys {
                 assert_eq!(p.get(k), w.get(k), "key {k}");
             }
-            assert!(p.iter().all(|(k, _)| keys.contains(k)), "projection kept other keys: {p:?}");
+            assert!(
+                p.iter().all(|(k, _)| keys.contains(k)),
+                "projection kept other keys: {p:?}"
+            );
         }
         (Err(a), Err(b)) => assert_eq!(a, b, "different messages"),
         _ => panic!("projected {projected:?} but whole {whole:?}"),
     }
-    assert_eq!(LineParser::new(None).parse(data), whole, "the unprojected parser is the whole one");
+    assert_eq!(
+        LineParser::new(None).parse(data),
+        whole,
+        "the unprojected parser is the whole one"
+    );
 }
 
 fn small_limits() -> Limits {
-    Limits { max_depth: 4, max_attributes: 8, max_string_len: 64, max_array_len: 8, ..Limits::default() }
+    Limits {
+        max_depth: 4,
+        max_attributes: 8,
+        max_string_len: 64,
+        max_array_len: 8,
+        ..Limits::default()
+    }
 }
 
 fn check_decoded(events: &[Event]) {
@@ -61,7 +84,10 @@ fn check_decoded(events: &[Event]) {
     let mut ids = HashSet::new();
     for ev in events {
         if let Some(id) = ev.id() {
-            assert!(ids.insert(id.to_string()), "duplicate event id {id} within one request");
+            assert!(
+                ids.insert(id.to_string()),
+                "duplicate event id {id} within one request"
+            );
         }
         let _ = ev.to_json_string();
     }
@@ -74,8 +100,14 @@ pub fn otlp_proto(signal: OtlpSignal, data: &[u8]) {
     if let Ok(d) = &a {
         check_decoded(&d.events);
         // Compared as JSON text: a NaN double makes `PartialEq` unequal to itself.
-        let b = decode(signal, Encoding::Protobuf, data, &Limits::default()).expect("decoded once, so again");
-        let text = |d: &tripline_otlp::Decoded| d.events.iter().map(Event::to_json_string).collect::<Vec<_>>();
+        let b = decode(signal, Encoding::Protobuf, data, &Limits::default())
+            .expect("decoded once, so again");
+        let text = |d: &tripline_otlp::Decoded| {
+            d.events
+                .iter()
+                .map(Event::to_json_string)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(text(d), text(&b), "protobuf decode is not deterministic");
         assert_eq!(d.rejected, b.rejected);
     }
@@ -97,7 +129,14 @@ pub fn otlp_json(data: &[u8]) {
 
 fn sample_events() -> Vec<Event> {
     let mut out = Vec::new();
-    for (i, name) in ["codex.tool_result", "codex.user_prompt", "codex.conversation_starts"].iter().enumerate() {
+    for (i, name) in [
+        "codex.tool_result",
+        "codex.user_prompt",
+        "codex.conversation_starts",
+    ]
+    .iter()
+    .enumerate()
+    {
         let mut ev = Event::new();
         ev.insert("id", format!("fuzz-{i}"));
         ev.insert("time", format!("2026-01-01T00:00:0{i}.000Z"));
@@ -105,10 +144,16 @@ fn sample_events() -> Vec<Event> {
         ev.insert("agent", "codex");
         ev.insert("event_name", *name);
         ev.insert("conversation_id", "c1");
-        ev.insert("arguments", "{\"cmd\": \"rm -rf / && curl http://10.0.0.1/x\"}");
+        ev.insert(
+            "arguments",
+            "{\"cmd\": \"rm -rf / && curl http://10.0.0.1/x\"}",
+        );
         ev.insert("duration_ms", Value::Int(1234));
         ev.insert("success", Value::Bool(i == 0));
-        ev.insert("tags", Value::Array(vec![Value::Str("a".into()), Value::Int(1)]));
+        ev.insert(
+            "tags",
+            Value::Array(vec![Value::Str("a".into()), Value::Int(1)]),
+        );
         out.push(ev);
     }
     out
@@ -118,16 +163,23 @@ fn sample_events() -> Vec<Event> {
 /// its state survives snapshot/restore.
 pub fn sigma_rule(data: &[u8]) {
     let text = String::from_utf8_lossy(data).into_owned();
-    let sources = [RuleSource { path: "fuzz.yml".into(), text }];
+    let sources = [RuleSource {
+        path: "fuzz.yml".into(),
+        text,
+    }];
     let mut lists = Lists::default();
     lists.insert("fuzz_list", vec!["rm -rf".into(), "curl".into()]);
-    let Ok(mut engine) = Engine::compile(&sources, &lists, &EngineOptions::default()) else { return };
+    let Ok(mut engine) = Engine::compile(&sources, &lists, &EngineOptions::default()) else {
+        return;
+    };
     let _ = engine.rules();
     for ev in sample_events() {
         let _ = engine.process(&ev);
     }
     let snap = engine.snapshot();
-    engine.restore(&snap).expect("an engine restores its own snapshot");
+    engine
+        .restore(&snap)
+        .expect("an engine restores its own snapshot");
     assert_eq!(engine.snapshot(), snap, "snapshot changed by restore");
     for ev in sample_events() {
         let _ = engine.process(&ev);
@@ -147,14 +199,21 @@ fn redact_fixture() -> &'static RedactFixture {
         let mut planted = Vec::new();
         for spec in scanner.specs() {
             for sample in spec.true_positive_samples() {
-                let secrets: Vec<String> =
-                    scanner.scan(&sample).iter().map(|f| f.secret(&sample).to_string()).filter(|s| s.len() >= 8).collect();
+                let secrets: Vec<String> = scanner
+                    .scan(&sample)
+                    .iter()
+                    .map(|f| f.secret(&sample).to_string())
+                    .filter(|s| s.len() >= 8)
+                    .collect();
                 if !secrets.is_empty() {
                     planted.push((sample, secrets));
                 }
             }
         }
-        RedactFixture { redactor: Redactor::new(RedactionPolicy::default(), scanner, b"fuzz-key"), planted }
+        RedactFixture {
+            redactor: Redactor::new(RedactionPolicy::default(), scanner, b"fuzz-key"),
+            planted,
+        }
     })
 }
 

@@ -71,7 +71,13 @@ fn real_main() -> anyhow::Result<()> {
             Generator::new(GenSpec { seed, events }).write_all(&mut out)?;
             out.flush()?;
         }
-        Cmd::Run { rules, mode, threads, log, events } => {
+        Cmd::Run {
+            rules,
+            mode,
+            threads,
+            log,
+            events,
+        } => {
             let threads = threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
                 .max(1);

@@ -38,7 +38,10 @@ impl Found {
         *self.outputs.entry(o.rule_name.clone()).or_default() += 1;
         if o.kind != OutputKind::Match {
             let g = serde_json::to_string(&o.group).unwrap_or_default();
-            self.groups.entry(o.rule_name.clone()).or_default().insert(g);
+            self.groups
+                .entry(o.rule_name.clone())
+                .or_default()
+                .insert(g);
         }
         self.log.push(format!(
             "{} {:?} {:?} {}",
@@ -65,9 +68,14 @@ pub fn load_rules(paths: &[PathBuf]) -> anyhow::Result<Vec<RuleSource>> {
     let mut files = Vec::new();
     for p in paths {
         if p.is_dir() {
-            for e in std::fs::read_dir(p).with_context(|| format!("{}: cannot list", p.display()))? {
+            for e in
+                std::fs::read_dir(p).with_context(|| format!("{}: cannot list", p.display()))?
+            {
                 let path = e?.path();
-                if matches!(path.extension().and_then(|x| x.to_str()), Some("yml" | "yaml")) {
+                if matches!(
+                    path.extension().and_then(|x| x.to_str()),
+                    Some("yml" | "yaml")
+                ) {
                     files.push(path);
                 }
             }
@@ -81,7 +89,10 @@ pub fn load_rules(paths: &[PathBuf]) -> anyhow::Result<Vec<RuleSource>> {
         .map(|f| {
             let text = std::fs::read_to_string(&f)
                 .with_context(|| format!("{}: cannot read", f.display()))?;
-            Ok(RuleSource { path: f.display().to_string(), text })
+            Ok(RuleSource {
+                path: f.display().to_string(),
+                text,
+            })
         })
         .collect()
 }
@@ -91,7 +102,10 @@ pub fn compile(sources: &[RuleSource]) -> anyhow::Result<Engine> {
     Engine::compile(sources, &Lists::default(), &EngineOptions::default()).map_err(|errs| {
         anyhow::anyhow!(
             "{}",
-            errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     })
 }

@@ -62,7 +62,12 @@ fn batched(sources: &[RuleSource], text: &str, opts: RunOptions) -> Vec<String> 
 fn one_thread_many_threads_projected_and_whole_agree_on_20k_events() {
     let sources = pack();
     let mut text = String::new();
-    for (i, line) in Generator::new(GenSpec { seed: 20_000, events: 20_000 }).enumerate() {
+    for (i, line) in Generator::new(GenSpec {
+        seed: 20_000,
+        events: 20_000,
+    })
+    .enumerate()
+    {
         text.push_str(&line);
         text.push('\n');
         if i % 997 == 0 {
@@ -80,12 +85,19 @@ fn one_thread_many_threads_projected_and_whole_agree_on_20k_events() {
         "0b6a3c1e-5d1f-4f0e-9a51-1c2f7d0e0103", // temporal
         "0b6a3c1e-5d1f-4f0e-9a51-1c2f7d0e0201", // first_seen
     ] {
-        assert!(fired.contains(id), "rule {id} never fired on the seeded input");
+        assert!(
+            fired.contains(id),
+            "rule {id} never fired on the seeded input"
+        );
     }
     for threads in [1, 2, 4] {
         for projected in [true, false] {
             for chunk_bytes in [1 << 20, 40_000] {
-                let opts = RunOptions { threads, projected, chunk_bytes };
+                let opts = RunOptions {
+                    threads,
+                    projected,
+                    chunk_bytes,
+                };
                 let got = batched(&sources, &text, opts);
                 assert_eq!(got.len(), want.len(), "{opts:?}: output count");
                 for (i, (g, w)) in got.iter().zip(&want).enumerate() {
@@ -98,7 +110,11 @@ fn one_thread_many_threads_projected_and_whole_agree_on_20k_events() {
     let events: Vec<_> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| std::sync::Arc::new(tripline_sigma::Evidence::parsed(batch::parse_full(l.as_bytes()).unwrap())))
+        .map(|l| {
+            std::sync::Arc::new(tripline_sigma::Evidence::parsed(
+                batch::parse_full(l.as_bytes()).unwrap(),
+            ))
+        })
         .collect();
     let line_of: Vec<u64> = text
         .lines()
@@ -122,7 +138,11 @@ fn one_thread_many_threads_projected_and_whole_agree_on_20k_events() {
 #[test]
 fn a_bad_line_stops_after_the_outputs_before_it_on_any_thread_count() {
     let sources = pack();
-    let good: Vec<String> = Generator::new(GenSpec { seed: 3, events: 3000 }).collect();
+    let good: Vec<String> = Generator::new(GenSpec {
+        seed: 3,
+        events: 3000,
+    })
+    .collect();
     let mut text = good[..2500].join("\n");
     text.push_str("\n{\"event_name\": \"codex.tool_result\", oops}\n");
     text.push_str(&good[2500..].join("\n"));
@@ -130,13 +150,20 @@ fn a_bad_line_stops_after_the_outputs_before_it_on_any_thread_count() {
     for threads in [1, 3] {
         let mut engine = compile(&sources).unwrap();
         let mut got = Vec::new();
-        let opts = RunOptions { threads, projected: true, chunk_bytes: 10_000 };
+        let opts = RunOptions {
+            threads,
+            projected: true,
+            chunk_bytes: 10_000,
+        };
         let err = batch::run_jsonl(&mut engine, text.as_bytes(), opts, |o, lines| {
             got.push(record(o, lines));
             Ok(())
         })
         .unwrap_err();
-        assert!(err.to_string().starts_with("line 2501: invalid JSON"), "{err}");
+        assert!(
+            err.to_string().starts_with("line 2501: invalid JSON"),
+            "{err}"
+        );
         assert_eq!(got, want, "{threads} threads");
     }
 }

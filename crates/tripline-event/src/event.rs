@@ -144,7 +144,9 @@ impl Event {
     }
 
     pub fn agent(&self) -> Agent {
-        self.get_str(names::AGENT).map(Agent::parse).unwrap_or(Agent::Unknown)
+        self.get_str(names::AGENT)
+            .map(Agent::parse)
+            .unwrap_or(Agent::Unknown)
     }
 
     /// Compact JSON text of the whole event.
@@ -206,7 +208,12 @@ pub enum Agent {
 }
 
 impl Agent {
-    pub const ALL: [Agent; 4] = [Agent::Codex, Agent::ClaudeCode, Agent::GeminiCli, Agent::Unknown];
+    pub const ALL: [Agent; 4] = [
+        Agent::Codex,
+        Agent::ClaudeCode,
+        Agent::GeminiCli,
+        Agent::Unknown,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -238,7 +245,8 @@ mod tests {
 
     #[test]
     fn lookup_prefers_exact_then_nested_then_canonical() {
-        let e = ev(r#"{"tool.version":"exact","tool":{"version":"nested"},"conversation_id":"c1"}"#);
+        let e =
+            ev(r#"{"tool.version":"exact","tool":{"version":"nested"},"conversation_id":"c1"}"#);
         assert_eq!(e.lookup("tool.version"), Some(&Value::from("exact")));
         let e = ev(r#"{"tool":{"version":"nested"}}"#);
         assert_eq!(e.lookup("tool.version"), Some(&Value::from("nested")));

@@ -159,7 +159,9 @@ pub struct Report {
 impl Report {
     /// Acknowledged batches.
     pub fn acked_batches(&self) -> Vec<u64> {
-        (0..self.batches).filter(|&b| self.fates[b as usize] == BatchFate::Acked).collect()
+        (0..self.batches)
+            .filter(|&b| self.fates[b as usize] == BatchFate::Acked)
+            .collect()
     }
     /// Batches with the given fate.
     pub fn count(&self, fate: BatchFate) -> u64 {
@@ -219,8 +221,13 @@ pub fn percentile(samples: &[Duration], p: f64) -> Duration {
 /// The answer to one attempt.
 enum Attempt {
     Ok,
-    Retry { kind: String, after: Option<Duration> },
-    Final { kind: String },
+    Retry {
+        kind: String,
+        after: Option<Duration>,
+    },
+    Final {
+        kind: String,
+    },
 }
 
 #[derive(Default)]
@@ -233,7 +240,12 @@ struct Shared {
 
 impl Shared {
     fn outcome(&self, kind: &str) {
-        *self.outcomes.lock().unwrap_or_else(|p| p.into_inner()).entry(kind.to_string()).or_default() += 1;
+        *self
+            .outcomes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(kind.to_string())
+            .or_default() += 1;
     }
 }
 
@@ -248,7 +260,9 @@ pub async fn run(cfg: RunConfig) -> Report {
     let mut tasks = Vec::new();
     for w in 0..cfg.concurrency.max(1) {
         let (cfg, next, shared) = (Arc::clone(&cfg), Arc::clone(&next), Arc::clone(&shared));
-        tasks.push(tokio::spawn(async move { worker(w as u64, &cfg, &next, &shared, deadline).await }));
+        tasks.push(tokio::spawn(async move {
+            worker(w as u64, &cfg, &next, &shared, deadline).await
+        }));
     }
     let mut fates = vec![BatchFate::Unsent; batches as usize];
     let mut ack_latencies = Vec::new();
@@ -267,7 +281,11 @@ pub async fn run(cfg: RunConfig) -> Report {
         .filter(|&b| fates[b as usize] == BatchFate::Acked)
         .map(|b| cfg.gen.batch_range(b).count() as u64)
         .sum();
-    let outcomes = shared.outcomes.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let outcomes = shared
+        .outcomes
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     Report {
         batches,
         fates,
@@ -294,8 +312,17 @@ enum Conn {
     Grpc(Option<(String, LogsServiceClient<tonic::transport::Channel>)>),
 }
 
-async fn worker(w: u64, cfg: &RunConfig, next: &AtomicU64, shared: &Shared, deadline: Instant) -> WorkerOut {
-    let mut out = WorkerOut { fates: Vec::new(), ack_latencies: Vec::new() };
+async fn worker(
+    w: u64,
+    cfg: &RunConfig,
+    next: &AtomicU64,
+    shared: &Shared,
+    deadline: Instant,
+) -> WorkerOut {
+    let mut out = WorkerOut {
+        fates: Vec::new(),
+        ack_latencies: Vec::new(),
+    };
     let mut conn = match cfg.protocol {
         Protocol::Http => Conn::Http(
             reqwest::Client::builder()
@@ -376,7 +403,10 @@ pub fn backoff(p: &RetryPolicy, tries: u32, random: u64) -> Duration {
 
 async fn attempt(conn: &mut Conn, cfg: &RunConfig, body: &[u8]) -> Attempt {
     let Some(addr) = cfg.target.get() else {
-        return Attempt::Retry { kind: "no-target".into(), after: None };
+        return Attempt::Retry {
+            kind: "no-target".into(),
+            after: None,
+        };
     };
     match conn {
         Conn::Http(client) => {
@@ -390,7 +420,10 @@ async fn attempt(conn: &mut Conn, cfg: &RunConfig, body: &[u8]) -> Attempt {
                 Ok(r) => r,
                 Err(e) => {
                     let kind = if e.is_timeout() { "timeout" } else { "connect" };
-                    return Attempt::Retry { kind: kind.into(), after: None };
+                    return Attempt::Retry {
+                        kind: kind.into(),
+                        after: None,
+                    };
                 }
             };
             let status = resp.status().as_u16();
@@ -404,24 +437,46 @@ async fn attempt(conn: &mut Conn, cfg: &RunConfig, body: &[u8]) -> Attempt {
             let read = resp.bytes().await;
             match status {
                 200 if read.is_ok() => Attempt::Ok,
-                200 => Attempt::Retry { kind: "body-error".into(), after: None },
-                429 | 502 | 503 | 504 => Attempt::Retry { kind: status.to_string(), after },
-                _ => Attempt::Final { kind: status.to_string() },
+                200 => Attempt::Retry {
+                    kind: "body-error".into(),
+                    after: None,
+                },
+                429 | 502 | 503 | 504 => Attempt::Retry {
+                    kind: status.to_string(),
+                    after,
+                },
+                _ => Attempt::Final {
+                    kind: status.to_string(),
+                },
             }
         }
         Conn::Grpc(slot) => {
             if slot.as_ref().is_none_or(|(a, _)| *a != addr) {
                 let ep = match tonic::transport::Endpoint::from_shared(format!("http://{addr}")) {
-                    Ok(ep) => ep.timeout(cfg.request_timeout).connect_timeout(cfg.request_timeout),
-                    Err(_) => return Attempt::Final { kind: "bad-address".into() },
+                    Ok(ep) => ep
+                        .timeout(cfg.request_timeout)
+                        .connect_timeout(cfg.request_timeout),
+                    Err(_) => {
+                        return Attempt::Final {
+                            kind: "bad-address".into(),
+                        }
+                    }
                 };
                 match ep.connect().await {
                     Ok(ch) => *slot = Some((addr.clone(), LogsServiceClient::new(ch))),
-                    Err(_) => return Attempt::Retry { kind: "connect".into(), after: None },
+                    Err(_) => {
+                        return Attempt::Retry {
+                            kind: "connect".into(),
+                            after: None,
+                        }
+                    }
                 }
             }
             let client = &mut slot.as_mut().expect("connected above").1;
-            let req = opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest::decode(body)
+            let req =
+                opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest::decode(
+                    body,
+                )
                 .expect("the generator's own encoding");
             match client.export(req).await {
                 Ok(_) => Attempt::Ok,
@@ -437,7 +492,9 @@ async fn attempt(conn: &mut Conn, cfg: &RunConfig, body: &[u8]) -> Attempt {
                         | Code::Cancelled
                         | Code::OutOfRange
                         | Code::DataLoss => {
-                            if status.code() == Code::Unavailable || status.code() == Code::Cancelled {
+                            if status.code() == Code::Unavailable
+                                || status.code() == Code::Cancelled
+                            {
                                 // The connection may be gone (server restarted): reconnect next time.
                                 *slot = None;
                             }
@@ -483,10 +540,16 @@ struct ProtoDuration {
 
 fn retry_info(details: &[u8]) -> Option<Duration> {
     let st = RpcStatus::decode(details).ok()?;
-    st.details.iter().find(|d| d.type_url.ends_with("google.rpc.RetryInfo")).and_then(|d| {
-        let d = RetryInfo::decode(d.value.as_slice()).ok()?.retry_delay?;
-        Some(Duration::from_secs(d.seconds.max(0) as u64) + Duration::from_nanos(d.nanos.max(0) as u64))
-    })
+    st.details
+        .iter()
+        .find(|d| d.type_url.ends_with("google.rpc.RetryInfo"))
+        .and_then(|d| {
+            let d = RetryInfo::decode(d.value.as_slice()).ok()?.retry_delay?;
+            Some(
+                Duration::from_secs(d.seconds.max(0) as u64)
+                    + Duration::from_nanos(d.nanos.max(0) as u64),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -512,13 +575,24 @@ mod tests {
 
     #[test]
     fn retry_info_roundtrip() {
-        let ri = RetryInfo { retry_delay: Some(ProtoDuration { seconds: 2, nanos: 500_000_000 }) };
+        let ri = RetryInfo {
+            retry_delay: Some(ProtoDuration {
+                seconds: 2,
+                nanos: 500_000_000,
+            }),
+        };
         let st = RpcStatus {
             code: 8,
             message: "busy".into(),
-            details: vec![ProtoAny { type_url: "type.googleapis.com/google.rpc.RetryInfo".into(), value: ri.encode_to_vec() }],
+            details: vec![ProtoAny {
+                type_url: "type.googleapis.com/google.rpc.RetryInfo".into(),
+                value: ri.encode_to_vec(),
+            }],
         };
-        assert_eq!(retry_info(&st.encode_to_vec()), Some(Duration::from_millis(2500)));
+        assert_eq!(
+            retry_info(&st.encode_to_vec()),
+            Some(Duration::from_millis(2500))
+        );
         assert_eq!(retry_info(b"\xff"), None);
     }
 }

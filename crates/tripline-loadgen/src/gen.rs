@@ -126,7 +126,8 @@ impl GenSpec {
         let mut attrs = vec![kv_str("event.name", name)];
         match name {
             "codex.conversation_starts" => {
-                let sandbox = ["read-only", "workspace-write", "danger-full-access"][(r % 3) as usize];
+                let sandbox =
+                    ["read-only", "workspace-write", "danger-full-access"][(r % 3) as usize];
                 let approval = ["never", "on-request", "untrusted"][((r >> 8) % 3) as usize];
                 attrs.extend([
                     kv_str("provider_name", "OpenAI"),
@@ -138,7 +139,10 @@ impl GenSpec {
                 ]);
             }
             "codex.user_prompt" => {
-                let prompt = format!("loadgen prompt {i}: refactor module {} and run tests", r % 997);
+                let prompt = format!(
+                    "loadgen prompt {i}: refactor module {} and run tests",
+                    r % 997
+                );
                 attrs.extend([
                     kv_str("prompt_length", &prompt.len().to_string()),
                     kv_str("prompt", &prompt),
@@ -154,11 +158,20 @@ impl GenSpec {
                 ]);
             }
             _ => {
-                let cmds = ["ls -la", "cargo test", "git status", "cat README.md", "grep -rn TODO src"];
+                let cmds = [
+                    "ls -la",
+                    "cargo test",
+                    "git status",
+                    "cat README.md",
+                    "grep -rn TODO src",
+                ];
                 let cmd = cmds[(r % cmds.len() as u64) as usize];
                 let ok = r % 11 != 0;
                 attrs.extend([
-                    kv_str("tool_result_seq", &((i % self.conversation_len.max(1)) / 2).to_string()),
+                    kv_str(
+                        "tool_result_seq",
+                        &((i % self.conversation_len.max(1)) / 2).to_string(),
+                    ),
                     kv_str("tool_name", "exec_command"),
                     kv_str("tool_namespace", "functions"),
                     kv_str("call_id", &format!("call_{:016x}", r)),
@@ -167,7 +180,14 @@ impl GenSpec {
                     kv_str("output_truncated", "False"),
                     kv_str("agent_name", "/root"),
                     kv_str("arguments", &format!("{{\"cmd\": \"{cmd}\"}}")),
-                    kv_str("output", &format!("exit code {}; {} lines of output (record {i})", u8::from(!ok), r % 300)),
+                    kv_str(
+                        "output",
+                        &format!(
+                            "exit code {}; {} lines of output (record {i})",
+                            u8::from(!ok),
+                            r % 300
+                        ),
+                    ),
                     kv_str("mcp_server", ""),
                     kv_str("mcp_server_origin", ""),
                 ]);
@@ -198,14 +218,20 @@ impl GenSpec {
 
 /// SplitMix64 of `a` and `b`: the generator's only source of variety.
 pub fn mix(a: u64, b: u64) -> u64 {
-    let mut z = a.wrapping_add(b.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = a
+        .wrapping_add(b.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
 
 fn kv(key: &str, v: any_value::Value) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(v) }), ..Default::default() }
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(v) }),
+        ..Default::default()
+    }
 }
 fn kv_str(key: &str, v: &str) -> KeyValue {
     kv(key, any_value::Value::StringValue(v.into()))
@@ -249,16 +275,32 @@ mod tests {
 
     #[test]
     fn time_format() {
-        assert_eq!(rfc3339_ms(1_767_225_600_000_000_000), "2026-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_ms(1_795_463_418_920_007_989), "2026-11-23T19:50:18.920Z");
+        assert_eq!(
+            rfc3339_ms(1_767_225_600_000_000_000),
+            "2026-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            rfc3339_ms(1_795_463_418_920_007_989),
+            "2026-11-23T19:50:18.920Z"
+        );
     }
 
     #[test]
     fn batches_cover_records_once() {
-        let g = GenSpec { records: 1050, batch_size: 100, ..GenSpec::default() };
+        let g = GenSpec {
+            records: 1050,
+            batch_size: 100,
+            ..GenSpec::default()
+        };
         assert_eq!(g.batches(), 11);
         assert_eq!(g.batch_range(10), 1000..1050);
-        let total: usize = (0..g.batches()).map(|b| g.batch_request(b).resource_logs[0].scope_logs[0].log_records.len()).sum();
+        let total: usize = (0..g.batches())
+            .map(|b| {
+                g.batch_request(b).resource_logs[0].scope_logs[0]
+                    .log_records
+                    .len()
+            })
+            .sum();
         assert_eq!(total, 1050);
     }
 

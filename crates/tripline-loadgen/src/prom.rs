@@ -16,10 +16,21 @@ impl Histogram {
         let prefix = format!("{name}_bucket{{le=\"");
         let mut buckets = Vec::new();
         for line in page.lines() {
-            let Some(rest) = line.strip_prefix(&prefix) else { continue };
-            let (le, count) = rest.split_once("\"}").context("bucket line without a closing brace")?;
-            let le = if le == "+Inf" { f64::INFINITY } else { le.parse().with_context(|| format!("bucket bound {le:?}"))? };
-            let count = count.trim().parse().with_context(|| format!("bucket count in {line:?}"))?;
+            let Some(rest) = line.strip_prefix(&prefix) else {
+                continue;
+            };
+            let (le, count) = rest
+                .split_once("\"}")
+                .context("bucket line without a closing brace")?;
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().with_context(|| format!("bucket bound {le:?}"))?
+            };
+            let count = count
+                .trim()
+                .parse()
+                .with_context(|| format!("bucket count in {line:?}"))?;
             buckets.push((le, count));
         }
         if buckets.is_empty() {
@@ -74,7 +85,11 @@ impl Histogram {
 
 /// GET `http://ADDR/metrics`.
 pub async fn fetch(addr: &str) -> anyhow::Result<String> {
-    let resp = reqwest::Client::new().get(format!("http://{addr}/metrics")).send().await.context("GET /metrics")?;
+    let resp = reqwest::Client::new()
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .context("GET /metrics")?;
     if !resp.status().is_success() {
         bail!("GET /metrics answered {}", resp.status());
     }
@@ -104,11 +119,18 @@ mod tests {
     #[test]
     fn difference_of_two_readings() {
         let after = Histogram::parse(PAGE, "x").unwrap();
-        let before = Histogram::parse(&PAGE.replace("} 90", "} 10").replace("} 100", "} 10"), "x").unwrap();
+        let before =
+            Histogram::parse(&PAGE.replace("} 90", "} 10").replace("} 100", "} 10"), "x").unwrap();
         let d = after.since(&before).unwrap();
         assert_eq!(d.count(), 90);
         assert_eq!(d.buckets[0].1, 0);
         assert!(Histogram::parse("nothing", "x").is_err());
-        assert_eq!(Histogram { buckets: vec![(1.0, 0), (f64::INFINITY, 0)] }.quantile(0.5), None);
+        assert_eq!(
+            Histogram {
+                buckets: vec![(1.0, 0), (f64::INFINITY, 0)]
+            }
+            .quantile(0.5),
+            None
+        );
     }
 }

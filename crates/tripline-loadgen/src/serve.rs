@@ -30,7 +30,11 @@ pub struct ServeSpec {
 
 impl ServeSpec {
     /// Loopback on free ports; the key file and config home under `scratch`.
-    pub fn new(bin: impl Into<PathBuf>, data: impl Into<PathBuf>, scratch: impl Into<PathBuf>) -> ServeSpec {
+    pub fn new(
+        bin: impl Into<PathBuf>,
+        data: impl Into<PathBuf>,
+        scratch: impl Into<PathBuf>,
+    ) -> ServeSpec {
         ServeSpec {
             bin: bin.into(),
             data: data.into(),
@@ -60,7 +64,13 @@ impl Serve {
     pub fn start(spec: ServeSpec) -> anyhow::Result<Serve> {
         std::fs::create_dir_all(&spec.scratch)?;
         let (child, http, grpc) = spawn(&spec, 1)?;
-        Ok(Serve { spec, child, http, grpc, starts: 1 })
+        Ok(Serve {
+            spec,
+            child,
+            http,
+            grpc,
+            starts: 1,
+        })
     }
 
     /// `127.0.0.1:PORT` of OTLP/HTTP.
@@ -93,7 +103,10 @@ impl Serve {
     /// Start again on the same data dir (after [`Serve::kill9`] or an exit).
     pub fn restart(&mut self) -> anyhow::Result<()> {
         if self.child.try_wait()?.is_none() {
-            bail!("restart: the server (pid {}) is still running", self.child.id());
+            bail!(
+                "restart: the server (pid {}) is still running",
+                self.child.id()
+            );
         }
         self.starts += 1;
         let (child, http, grpc) = spawn(&self.spec, self.starts)?;
@@ -146,7 +159,10 @@ impl Serve {
     }
 
     /// `tripline query --data DATA SQL`, rows as JSON objects.
-    pub fn query(&self, sql: &str) -> anyhow::Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    pub fn query(
+        &self,
+        sql: &str,
+    ) -> anyhow::Result<Vec<serde_json::Map<String, serde_json::Value>>> {
         query(&self.spec.bin, &self.spec.data, sql)
     }
 }
@@ -168,20 +184,24 @@ fn spawn(spec: &ServeSpec, n: u32) -> anyhow::Result<(Child, String, String)> {
     let _ = std::fs::remove_file(&ready);
     let log = File::create(log_path(spec, n))?;
     let mut cmd = Command::new(&spec.bin);
-    cmd.args(["serve", "--http", &spec.http, "--grpc", &spec.grpc, "--data"])
-        .arg(&spec.data)
-        .arg("--ready-file")
-        .arg(&ready)
-        .args(&spec.args)
-        .env("XDG_CONFIG_HOME", spec.scratch.join("config"))
-        .env("HOME", &spec.scratch)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log);
+    cmd.args([
+        "serve", "--http", &spec.http, "--grpc", &spec.grpc, "--data",
+    ])
+    .arg(&spec.data)
+    .arg("--ready-file")
+    .arg(&ready)
+    .args(&spec.args)
+    .env("XDG_CONFIG_HOME", spec.scratch.join("config"))
+    .env("HOME", &spec.scratch)
+    .stdin(Stdio::null())
+    .stdout(log.try_clone()?)
+    .stderr(log);
     for (k, v) in &spec.env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().with_context(|| format!("starting {}", spec.bin.display()))?;
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("starting {}", spec.bin.display()))?;
     let until = Instant::now() + READY_TIMEOUT;
     loop {
         if let Some(st) = child.try_wait()? {
@@ -240,9 +260,14 @@ pub fn query(
 
 fn proc_status_kib(pid: u32, key: &str) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    text.lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l[key.len()..].trim().trim_end_matches("kB").trim().parse().ok())
+    text.lines().find(|l| l.starts_with(key)).and_then(|l| {
+        l[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    })
 }
 
 /// CPU time (user + system) used by this process so far.

@@ -57,7 +57,10 @@ impl OtlpSignal {
         let path = path.trim_end_matches('/');
         OtlpSignal::ALL.into_iter().find(|s| {
             path == s.http_path()
-                || path.starts_with(&format!("/opentelemetry.proto.collector.{}.v1.", s.grpc_package()))
+                || path.starts_with(&format!(
+                    "/opentelemetry.proto.collector.{}.v1.",
+                    s.grpc_package()
+                ))
         })
     }
 }
@@ -78,7 +81,12 @@ pub enum Encoding {
 impl Encoding {
     /// The encoding for an HTTP `Content-Type` (parameters such as `charset` ignored).
     pub fn from_content_type(ct: &str) -> Option<Encoding> {
-        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match mime.as_str() {
             "application/x-protobuf" | "application/protobuf" => Some(Encoding::Protobuf),
             "application/json" => Some(Encoding::Json),
@@ -106,7 +114,9 @@ mod tests {
             Some(OtlpSignal::Traces)
         );
         assert_eq!(
-            OtlpSignal::from_path("/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"),
+            OtlpSignal::from_path(
+                "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"
+            ),
             Some(OtlpSignal::Metrics)
         );
         assert_eq!(OtlpSignal::from_path("/v1/nope"), None);

@@ -26,8 +26,8 @@ pub use auth::{check_exposure, Auth, AuthError, Token, UnprotectedBind};
 pub use config::{GrpcConfig, HttpConfig, HttpPaths, DEFAULT_MAX_BODY_BYTES};
 pub use grpc::{bind_grpc, GrpcServer};
 pub use http::{bind_http, bind_http_with_metrics, HttpServer, Readiness};
-pub use metrics::MetricsSource;
 pub use ingest::{retry_after_secs, Ack, Ingest, IngestError, Request, Transport};
+pub use metrics::MetricsSource;
 pub use tls::{TlsConfig, TlsError};
 pub use tripline_otlp::{Encoding, OtlpSignal};
 
@@ -53,7 +53,9 @@ pub type Result<T, E = BindError> = std::result::Result<T, E>;
 
 /// Bind a TCP listener at `addr` (port 0 picks a free port) and return it with the address
 /// actually bound. Shared by both receivers.
-pub(crate) async fn listen(addr: std::net::SocketAddr) -> Result<(tokio::net::TcpListener, std::net::SocketAddr)> {
+pub(crate) async fn listen(
+    addr: std::net::SocketAddr,
+) -> Result<(tokio::net::TcpListener, std::net::SocketAddr)> {
     let io = |source| BindError::Io { addr, source };
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(io)?;
     let local = listener.local_addr().map_err(io)?;

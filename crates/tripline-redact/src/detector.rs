@@ -148,7 +148,9 @@ impl Detector {
             // match: no assignment is hidden behind another.
             let mut pos = 0;
             while pos <= text.len() {
-                let Some(caps) = self.regex.captures_at(text, pos) else { break };
+                let Some(caps) = self.regex.captures_at(text, pos) else {
+                    break;
+                };
                 let whole = caps.get(0).map_or(pos..pos, |m| m.range());
                 let next = match caps.get(self.group) {
                     Some(m) => {

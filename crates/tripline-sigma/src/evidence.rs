@@ -36,7 +36,10 @@ enum Fields {
 impl Evidence {
     /// A whole event.
     pub fn parsed(ev: Event) -> Evidence {
-        Evidence { fields: Fields::Whole(ev), whole: OnceLock::new() }
+        Evidence {
+            fields: Fields::Whole(ev),
+            whole: OnceLock::new(),
+        }
     }
 
     /// A JSON line and its projection onto the keys the rules read (see
@@ -44,14 +47,20 @@ impl Evidence {
     /// is first called; should it not parse, the projection stands in for it.
     pub fn line(line: &[u8], projected: Event) -> Evidence {
         Evidence {
-            fields: Fields::Projected { fields: projected, line: line.into() },
+            fields: Fields::Projected {
+                fields: projected,
+                line: line.into(),
+            },
             whole: OnceLock::new(),
         }
     }
 
     /// A flat line as the batch path scanned it.
     pub(crate) fn flat(line: FlatLine) -> Evidence {
-        Evidence { fields: Fields::Flat(line), whole: OnceLock::new() }
+        Evidence {
+            fields: Fields::Flat(line),
+            whole: OnceLock::new(),
+        }
     }
 
     /// The fields rules read (the whole event, or a projection holding every key the

@@ -32,7 +32,9 @@ pub mod time;
 pub mod yaml;
 
 pub use alert::{Output, OutputKind};
-pub use engine::{Detected, Detector, Engine, EngineOptions, EntryKey, RuleInfo, RuleSource, StateDelta};
+pub use engine::{
+    Detected, Detector, Engine, EngineOptions, EntryKey, RuleInfo, RuleSource, StateDelta,
+};
 pub use error::CompileError;
 pub use evidence::Evidence;
 pub use first_seen::BaselineEntry;

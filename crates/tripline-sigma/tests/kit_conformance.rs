@@ -173,8 +173,20 @@ fn copied_kit_matches_shared_kit_when_present() {
         println!("skipped: {} not present", shared.display());
         return;
     }
-    for f in ["expected.json", "expected_corr.json", "events.jsonl", "events_corr.jsonl"] {
-        assert_eq!(read(&kit().join(f)), read(&shared.join(f)), "tests/kit/{f} differs from the shared kit");
+    for f in [
+        "expected.json",
+        "expected_corr.json",
+        "events.jsonl",
+        "events_corr.jsonl",
+    ] {
+        assert_eq!(
+            read(&kit().join(f)),
+            read(&shared.join(f)),
+            "tests/kit/{f} differs from the shared kit"
+        );
     }
-    assert_eq!(yml_files(&kit().join("cases")).len(), yml_files(&shared.join("cases")).len());
+    assert_eq!(
+        yml_files(&kit().join("cases")).len(),
+        yml_files(&shared.join("cases")).len()
+    );
 }

@@ -58,8 +58,13 @@ fn records() -> Vec<Record> {
 }
 
 fn parquet(dir: &Path, records: &[Record], per_batch: bool) -> Duration {
-    let ctx = BuildContext { name: "bench".into(), data_dir: dir.to_path_buf() };
-    let options: toml::Table = format!("dir = \"{}\"", dir.join("lake").display()).parse().unwrap();
+    let ctx = BuildContext {
+        name: "bench".into(),
+        data_dir: dir.to_path_buf(),
+    };
+    let options: toml::Table = format!("dir = \"{}\"", dir.join("lake").display())
+        .parse()
+        .unwrap();
     let mut sink = registry::build("parquet", &ctx, &options).expect("parquet sink");
     let started = Instant::now();
     for batch in records.chunks(BATCH) {

@@ -34,7 +34,10 @@ struct Options {
     retention: String,
     #[serde(default = "default_max_bytes")]
     max_bytes: u64,
-    #[serde(default = "default_max_age", deserialize_with = "crate::spec::duration")]
+    #[serde(
+        default = "default_max_age",
+        deserialize_with = "crate::spec::duration"
+    )]
     max_age: Duration,
 }
 
@@ -57,15 +60,22 @@ pub struct ArchiveSink {
 
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, "archive", options)?;
-    let err = |message: String| BuildError { sink: ctx.name.clone(), kind: "archive", message };
-    let retention = tripline_store::duration::parse_ttl(&o.retention).map_err(|e| err(format!("retention: {e}")))?;
+    let err = |message: String| BuildError {
+        sink: ctx.name.clone(),
+        kind: "archive",
+        message,
+    };
+    let retention = tripline_store::duration::parse_ttl(&o.retention)
+        .map_err(|e| err(format!("retention: {e}")))?;
     if o.max_bytes == 0 {
         return Err(err("max_bytes: must be greater than 0".into()));
     }
     if o.max_age.is_zero() {
         return Err(err("max_age: must be greater than 0".into()));
     }
-    let dir = o.path.unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name).join("archive"));
+    let dir = o
+        .path
+        .unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name).join("archive"));
     let writer = SegmentWriter::open(SegmentOptions {
         dir: dir.clone(),
         prefix: ctx.name.clone(),
@@ -74,15 +84,26 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
         compression: Compression::Zstd,
     })
     .map_err(|e| err(format!("path: cannot use {}: {e}", dir.display())))?;
-    let mut sink = ArchiveSink { name: ctx.name.clone(), writer, retention, last_sweep: None };
-    sink.sweep().map_err(|e| err(format!("retention sweep under {}: {e}", dir.display())))?;
+    let mut sink = ArchiveSink {
+        name: ctx.name.clone(),
+        writer,
+        retention,
+        last_sweep: None,
+    };
+    sink.sweep()
+        .map_err(|e| err(format!("retention sweep under {}: {e}", dir.display())))?;
     Ok(Box::new(sink))
 }
 
 impl ArchiveSink {
     fn sweep(&mut self) -> std::io::Result<()> {
-        let Some(ttl) = self.retention else { return Ok(()) };
-        if self.last_sweep.is_some_and(|t| t.elapsed() < RETENTION_EVERY) {
+        let Some(ttl) = self.retention else {
+            return Ok(());
+        };
+        if self
+            .last_sweep
+            .is_some_and(|t| t.elapsed() < RETENTION_EVERY)
+        {
             return Ok(());
         }
         self.last_sweep = Some(Instant::now());
@@ -111,17 +132,27 @@ impl Sink for ArchiveSink {
 
     fn send(&mut self, batch: &[Record]) -> Result<Outcome, SendError> {
         for record in batch {
-            let line = serde_json::to_vec(&record.body).map_err(|e| SendError::fatal(format!("cannot serialize record {}: {e}", record.id)))?;
+            let line = serde_json::to_vec(&record.body).map_err(|e| {
+                SendError::fatal(format!("cannot serialize record {}: {e}", record.id))
+            })?;
             self.writer
                 .write_line(&partition(record), &line)
-                .map_err(|e| SendError::retry(format!("writing under {}: {e}", self.writer.options().dir.display())))?;
+                .map_err(|e| {
+                    SendError::retry(format!(
+                        "writing under {}: {e}",
+                        self.writer.options().dir.display()
+                    ))
+                })?;
         }
         Ok(Outcome::all_delivered())
     }
 
     fn flush(&mut self) -> Result<(), SendError> {
         let dir = self.writer.options().dir.display().to_string();
-        self.writer.sync().map_err(|e| SendError::retry(format!("syncing under {dir}: {e}")))?;
-        self.sweep().map_err(|e| SendError::retry(format!("retention under {dir}: {e}")))
+        self.writer
+            .sync()
+            .map_err(|e| SendError::retry(format!("syncing under {dir}: {e}")))?;
+        self.sweep()
+            .map_err(|e| SendError::retry(format!("retention under {dir}: {e}")))
     }
 }

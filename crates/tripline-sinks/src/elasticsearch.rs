@@ -11,7 +11,9 @@ use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 
 use crate::http_client::{self, HttpClient, TlsOptions};
-use crate::sink::{parse_options, BuildContext, BuildError, Outcome, Record, RecordKind, SendError, Sink};
+use crate::sink::{
+    parse_options, BuildContext, BuildError, Outcome, Record, RecordKind, SendError, Sink,
+};
 
 const KIND: &str = "elasticsearch";
 const DEFAULT_INDEX: &str = "tripline-{kind}s-%Y.%m.%d";
@@ -57,14 +59,24 @@ struct Elasticsearch {
 
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, KIND, options)?;
-    let err = |message: String| BuildError { sink: ctx.name.clone(), kind: KIND, message };
+    let err = |message: String| BuildError {
+        sink: ctx.name.clone(),
+        kind: KIND,
+        message,
+    };
     let base = http_client::check_url(ctx, KIND, "url", &o.url)?;
     let base = base.strip_suffix("/_bulk").unwrap_or(&base).to_owned();
     check_index(&o.index).map_err(|why| err(format!("index = {:?}: {why}", o.index)))?;
     let mut bulk_url = format!("{base}/_bulk");
     if let Some(p) = &o.pipeline {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
-            return Err(err(format!("pipeline = {p:?}: expected letters, digits, '-', '_' or '.'")));
+        if p.is_empty()
+            || !p
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            return Err(err(format!(
+                "pipeline = {p:?}: expected letters, digits, '-', '_' or '.'"
+            )));
         }
         bulk_url.push_str(&format!("?pipeline={p}"));
     }
@@ -72,19 +84,38 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
     let api_key = http_client::secret(ctx, KIND, "api_key", o.api_key, o.api_key_env)?;
     let mut headers = vec![("Content-Type".to_owned(), "application/x-ndjson".to_owned())];
     match (o.username, password, api_key) {
-        (Some(_), _, Some(_)) => return Err(err("set username/password or api_key, not both".into())),
+        (Some(_), _, Some(_)) => {
+            return Err(err("set username/password or api_key, not both".into()))
+        }
         (Some(u), Some(p), None) => {
             let basic = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
             headers.push(("Authorization".into(), format!("Basic {basic}")));
         }
-        (Some(_), None, None) => return Err(err("username is set but password (or password_env) is not".into())),
+        (Some(_), None, None) => {
+            return Err(err(
+                "username is set but password (or password_env) is not".into()
+            ))
+        }
         (None, Some(_), _) => return Err(err("password is set but username is not".into())),
         (None, None, Some(k)) => headers.push(("Authorization".into(), format!("ApiKey {k}"))),
         (None, None, None) => {}
     }
-    let timeout = http_client::duration(ctx, KIND, "timeout", o.timeout.as_deref(), http_client::DEFAULT_TIMEOUT)?;
+    let timeout = http_client::duration(
+        ctx,
+        KIND,
+        "timeout",
+        o.timeout.as_deref(),
+        http_client::DEFAULT_TIMEOUT,
+    )?;
     let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
-    Ok(Box::new(Elasticsearch { name: ctx.name.clone(), bulk_url, index: o.index, data_stream: o.data_stream, headers, client }))
+    Ok(Box::new(Elasticsearch {
+        name: ctx.name.clone(),
+        bulk_url,
+        index: o.index,
+        data_stream: o.data_stream,
+        headers,
+        client,
+    }))
 }
 
 /// An index pattern must format (valid strftime) into a valid index name.
@@ -99,9 +130,13 @@ fn check_index(pattern: &str) -> Result<(), String> {
             || name.starts_with(['-', '_', '+'])
             || name == "."
             || name == ".."
-            || name.chars().any(|c| c.is_ascii_uppercase() || "\\/*?\"<>| ,#:".contains(c))
+            || name
+                .chars()
+                .any(|c| c.is_ascii_uppercase() || "\\/*?\"<>| ,#:".contains(c))
         {
-            return Err(format!("gives {name:?}, not a valid index name (lowercase; none of \\/*?\"<>| ,#:)"));
+            return Err(format!(
+                "gives {name:?}, not a valid index name (lowercase; none of \\/*?\"<>| ,#:)"
+            ));
         }
     }
     Ok(())
@@ -169,8 +204,12 @@ impl Elasticsearch {
             if self.data_stream {
                 if let Json::Object(m) = &mut doc {
                     if !m.contains_key("@timestamp") {
-                        let t = chrono::DateTime::from_timestamp_millis(r.time_ms).unwrap_or_default();
-                        m.insert("@timestamp".into(), json!(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
+                        let t =
+                            chrono::DateTime::from_timestamp_millis(r.time_ms).unwrap_or_default();
+                        m.insert(
+                            "@timestamp".into(),
+                            json!(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                        );
                     }
                 }
             }
@@ -195,10 +234,16 @@ impl Sink for Elasticsearch {
             return Ok(Outcome::all_delivered());
         }
         let what = format!("POST {}", self.bulk_url);
-        let answer = self.client.post(&self.bulk_url, &self.headers, &self.ndjson(batch))?;
+        let answer = self
+            .client
+            .post(&self.bulk_url, &self.headers, &self.ndjson(batch))?;
         answer.check(&what)?;
-        let bulk: BulkAnswer = serde_json::from_slice(&answer.body)
-            .map_err(|e| SendError::retry(format!("{what}: answer is not a bulk response ({e}): {}", answer.quote())))?;
+        let bulk: BulkAnswer = serde_json::from_slice(&answer.body).map_err(|e| {
+            SendError::retry(format!(
+                "{what}: answer is not a bulk response ({e}): {}",
+                answer.quote()
+            ))
+        })?;
         if !bulk.errors {
             return Ok(Outcome::all_delivered());
         }
@@ -212,7 +257,10 @@ impl Sink for Elasticsearch {
         let mut failed = Vec::new();
         for (i, item) in bulk.items.iter().enumerate() {
             let Some(result) = item.values().next() else {
-                failed.push((i, SendError::retry(format!("{what}: empty item #{i} in the answer"))));
+                failed.push((
+                    i,
+                    SendError::retry(format!("{what}: empty item #{i} in the answer")),
+                ));
                 continue;
             };
             if let Err(e) = item_result(result) {
@@ -229,9 +277,17 @@ mod tests {
 
     #[test]
     fn index_names() {
-        let t = chrono::DateTime::parse_from_rfc3339("2026-11-20T23:59:59.999Z").unwrap().timestamp_millis();
-        assert_eq!(index_name(DEFAULT_INDEX, RecordKind::Alert, t), "tripline-alerts-2026.11.20");
-        assert_eq!(index_name("logs-tripline-default", RecordKind::Event, t), "logs-tripline-default");
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-20T23:59:59.999Z")
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(
+            index_name(DEFAULT_INDEX, RecordKind::Alert, t),
+            "tripline-alerts-2026.11.20"
+        );
+        assert_eq!(
+            index_name("logs-tripline-default", RecordKind::Event, t),
+            "logs-tripline-default"
+        );
         assert!(check_index(DEFAULT_INDEX).is_ok());
         assert!(check_index("Tripline").is_err());
         assert!(check_index("tripline-%Q").is_err());
@@ -250,12 +306,22 @@ mod tests {
 
     #[test]
     fn item_statuses() {
-        let item = |status, t: &str| BulkItem { status, error: Some(json!({"type": t, "reason": "r"})) };
+        let item = |status, t: &str| BulkItem {
+            status,
+            error: Some(json!({"type": t, "reason": "r"})),
+        };
         assert!(item_result(&item(201, "")).is_ok());
         assert!(item_result(&item(409, "version_conflict_engine_exception")).is_ok());
-        assert!(item_result(&item(429, "es_rejected_execution_exception")).unwrap_err().is_retryable());
-        assert!(item_result(&item(503, "unavailable_shards_exception")).unwrap_err().is_retryable());
+        assert!(item_result(&item(429, "es_rejected_execution_exception"))
+            .unwrap_err()
+            .is_retryable());
+        assert!(item_result(&item(503, "unavailable_shards_exception"))
+            .unwrap_err()
+            .is_retryable());
         let e = item_result(&item(400, "mapper_parsing_exception")).unwrap_err();
-        assert!(!e.is_retryable() && e.to_string().contains("mapper_parsing_exception"), "{e}");
+        assert!(
+            !e.is_retryable() && e.to_string().contains("mapper_parsing_exception"),
+            "{e}"
+        );
     }
 }

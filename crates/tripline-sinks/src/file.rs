@@ -29,7 +29,10 @@ struct Options {
     prefix: Option<String>,
     #[serde(default = "default_max_bytes")]
     max_bytes: u64,
-    #[serde(default = "default_max_age", deserialize_with = "crate::spec::duration")]
+    #[serde(
+        default = "default_max_age",
+        deserialize_with = "crate::spec::duration"
+    )]
     max_age: Duration,
     #[serde(default)]
     compression: Compression,
@@ -50,14 +53,20 @@ pub struct FileSink {
 
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, "file", options)?;
-    let err = |message: String| BuildError { sink: ctx.name.clone(), kind: "file", message };
+    let err = |message: String| BuildError {
+        sink: ctx.name.clone(),
+        kind: "file",
+        message,
+    };
     if o.max_bytes == 0 {
         return Err(err("max_bytes: must be greater than 0".into()));
     }
     if o.max_age.is_zero() {
         return Err(err("max_age: must be greater than 0".into()));
     }
-    let dir = o.path.unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name).join("out"));
+    let dir = o
+        .path
+        .unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name).join("out"));
     let writer = SegmentWriter::open(SegmentOptions {
         dir: dir.clone(),
         prefix: o.prefix.unwrap_or_else(|| ctx.name.clone()),
@@ -66,7 +75,10 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
         compression: o.compression,
     })
     .map_err(|e| err(format!("path: cannot use {}: {e}", dir.display())))?;
-    Ok(Box::new(FileSink { name: ctx.name.clone(), writer }))
+    Ok(Box::new(FileSink {
+        name: ctx.name.clone(),
+        writer,
+    }))
 }
 
 impl Sink for FileSink {
@@ -81,13 +93,22 @@ impl Sink for FileSink {
     fn send(&mut self, batch: &[Record]) -> Result<Outcome, SendError> {
         let dir = self.writer.options().dir.display().to_string();
         for record in batch {
-            let line = serde_json::to_vec(&record.body).map_err(|e| SendError::fatal(format!("cannot serialize record {}: {e}", record.id)))?;
-            self.writer.write_line("", &line).map_err(|e| SendError::retry(format!("writing under {dir}: {e}")))?;
+            let line = serde_json::to_vec(&record.body).map_err(|e| {
+                SendError::fatal(format!("cannot serialize record {}: {e}", record.id))
+            })?;
+            self.writer
+                .write_line("", &line)
+                .map_err(|e| SendError::retry(format!("writing under {dir}: {e}")))?;
         }
         Ok(Outcome::all_delivered())
     }
 
     fn flush(&mut self) -> Result<(), SendError> {
-        self.writer.sync().map_err(|e| SendError::retry(format!("syncing under {}: {e}", self.writer.options().dir.display())))
+        self.writer.sync().map_err(|e| {
+            SendError::retry(format!(
+                "syncing under {}: {e}",
+                self.writer.options().dir.display()
+            ))
+        })
     }
 }

@@ -72,7 +72,10 @@ impl Answer {
     pub fn error(&self, what: &str) -> SendError {
         let message = format!("{what}: HTTP {}: {}", self.status, self.quote());
         if status_is_retryable(self.status) {
-            SendError::Retry { message, retry_after: self.retry_after }
+            SendError::Retry {
+                message,
+                retry_after: self.retry_after,
+            }
         } else {
             SendError::Fatal { message }
         }
@@ -92,7 +95,9 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
         return Some(Duration::from_secs(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let ms = (at.with_timezone(&chrono::Utc) - now).num_milliseconds().max(0);
+    let ms = (at.with_timezone(&chrono::Utc) - now)
+        .num_milliseconds()
+        .max(0);
     Some(Duration::from_millis(ms as u64))
 }
 
@@ -103,21 +108,37 @@ pub struct HttpClient {
 
 impl HttpClient {
     /// A client with a total per-request `timeout` and the sink's TLS options.
-    pub fn new(ctx: &BuildContext, kind: &'static str, timeout: Duration, tls: &TlsOptions) -> Result<HttpClient, BuildError> {
-        let mut tls_config = ureq::tls::TlsConfig::builder().disable_verification(tls.insecure_skip_verify);
+    pub fn new(
+        ctx: &BuildContext,
+        kind: &'static str,
+        timeout: Duration,
+        tls: &TlsOptions,
+    ) -> Result<HttpClient, BuildError> {
+        let mut tls_config =
+            ureq::tls::TlsConfig::builder().disable_verification(tls.insecure_skip_verify);
         if let Some(path) = &tls.ca_file {
-            let err = |message: String| BuildError { sink: ctx.name.clone(), kind, message };
-            let pem = std::fs::read(path).map_err(|e| err(format!("tls.ca_file {}: {e}", path.display())))?;
+            let err = |message: String| BuildError {
+                sink: ctx.name.clone(),
+                kind,
+                message,
+            };
+            let pem = std::fs::read(path)
+                .map_err(|e| err(format!("tls.ca_file {}: {e}", path.display())))?;
             let mut certs = Vec::new();
             for item in ureq::tls::parse_pem(&pem) {
                 match item {
                     Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
                     Ok(_) => {}
-                    Err(e) => return Err(err(format!("tls.ca_file {}: not PEM: {e}", path.display()))),
+                    Err(e) => {
+                        return Err(err(format!("tls.ca_file {}: not PEM: {e}", path.display())))
+                    }
                 }
             }
             if certs.is_empty() {
-                return Err(err(format!("tls.ca_file {}: no CERTIFICATE block in the file", path.display())));
+                return Err(err(format!(
+                    "tls.ca_file {}: no CERTIFICATE block in the file",
+                    path.display()
+                )));
             }
             tls_config = tls_config.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
         }
@@ -128,12 +149,19 @@ impl HttpClient {
             .user_agent(concat!("tripline/", env!("CARGO_PKG_VERSION")))
             .tls_config(tls_config.build())
             .build();
-        Ok(HttpClient { agent: config.into() })
+        Ok(HttpClient {
+            agent: config.into(),
+        })
     }
 
     /// POST `body` to `url` with `headers`; the answer whatever its status, or `Retry` when
     /// no answer came (refused, timeout, TLS failure).
-    pub fn post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<Answer, SendError> {
+    pub fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Answer, SendError> {
         let mut req = self.agent.post(url);
         for (k, v) in headers {
             req = req.header(k.as_str(), v.as_str());
@@ -143,7 +171,10 @@ impl HttpClient {
     }
 }
 
-fn read_answer(url: &str, answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Answer, SendError> {
+fn read_answer(
+    url: &str,
+    answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Answer, SendError> {
     let mut resp = answer.map_err(|e| transport_error(url, e))?;
     let status = resp.status().as_u16();
     let retry_after = resp
@@ -157,21 +188,36 @@ fn read_answer(url: &str, answer: Result<ureq::http::Response<ureq::Body>, ureq:
         .limit(MAX_ANSWER_BYTES)
         .read_to_vec()
         .map_err(|e| transport_error(url, e))?;
-    Ok(Answer { status, body, retry_after })
+    Ok(Answer {
+        status,
+        body,
+        retry_after,
+    })
 }
 
 fn transport_error(url: &str, e: ureq::Error) -> SendError {
     match e {
         // A URL ureq cannot use does not get better by waiting.
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) => SendError::fatal(format!("POST {url}: {e}")),
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
+            SendError::fatal(format!("POST {url}: {e}"))
+        }
         _ => SendError::retry(format!("POST {url}: {e}")),
     }
 }
 
 /// Check that `url` is an absolute `http://` or `https://` URL with a host; `field` names
 /// the option in the error.
-pub fn check_url(ctx: &BuildContext, kind: &'static str, field: &str, url: &str) -> Result<String, BuildError> {
-    let err = |why: &str| BuildError { sink: ctx.name.clone(), kind, message: format!("{field} = {url:?}: {why}") };
+pub fn check_url(
+    ctx: &BuildContext,
+    kind: &'static str,
+    field: &str,
+    url: &str,
+) -> Result<String, BuildError> {
+    let err = |why: &str| BuildError {
+        sink: ctx.name.clone(),
+        kind,
+        message: format!("{field} = {url:?}: {why}"),
+    };
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
@@ -194,15 +240,23 @@ pub fn secret(
     inline: Option<String>,
     env: Option<String>,
 ) -> Result<Option<String>, BuildError> {
-    let err = |message: String| BuildError { sink: ctx.name.clone(), kind, message };
+    let err = |message: String| BuildError {
+        sink: ctx.name.clone(),
+        kind,
+        message,
+    };
     match (inline, env) {
         (Some(_), Some(_)) => Err(err(format!("set {field} or {field}_env, not both"))),
         (Some(v), None) if v.is_empty() => Err(err(format!("{field} is empty"))),
         (Some(v), None) => Ok(Some(v)),
         (None, Some(var)) => match std::env::var(&var) {
             Ok(v) if !v.is_empty() => Ok(Some(v)),
-            Ok(_) => Err(err(format!("{field}_env: environment variable {var} is empty"))),
-            Err(_) => Err(err(format!("{field}_env: environment variable {var} is not set"))),
+            Ok(_) => Err(err(format!(
+                "{field}_env: environment variable {var} is empty"
+            ))),
+            Err(_) => Err(err(format!(
+                "{field}_env: environment variable {var} is not set"
+            ))),
         },
         (None, None) => Ok(None),
     }
@@ -217,10 +271,17 @@ pub fn duration(
     default: Duration,
 ) -> Result<Duration, BuildError> {
     let Some(text) = text else { return Ok(default) };
-    let d = tripline_store::duration::parse_duration(text)
-        .map_err(|e| BuildError { sink: ctx.name.clone(), kind, message: format!("{field}: {e}") })?;
+    let d = tripline_store::duration::parse_duration(text).map_err(|e| BuildError {
+        sink: ctx.name.clone(),
+        kind,
+        message: format!("{field}: {e}"),
+    })?;
     if d.is_zero() {
-        return Err(BuildError { sink: ctx.name.clone(), kind, message: format!("{field}: must be more than zero") });
+        return Err(BuildError {
+            sink: ctx.name.clone(),
+            kind,
+            message: format!("{field}: must be more than zero"),
+        });
     }
     Ok(d)
 }
@@ -231,11 +292,19 @@ mod tests {
 
     #[test]
     fn retry_after_seconds_and_dates() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("Fri, 20 Nov 2026 10:00:30 GMT", now), Some(Duration::from_secs(30)));
-        assert_eq!(parse_retry_after("Fri, 20 Nov 2026 09:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Fri, 20 Nov 2026 10:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 20 Nov 2026 09:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-3", now), None);
     }
@@ -248,22 +317,44 @@ mod tests {
         for s in [301, 400, 401, 403, 404, 409, 413, 422] {
             assert!(!status_is_retryable(s), "{s}");
         }
-        let a = Answer { status: 429, body: b"slow down".to_vec(), retry_after: Some(Duration::from_secs(3)) };
+        let a = Answer {
+            status: 429,
+            body: b"slow down".to_vec(),
+            retry_after: Some(Duration::from_secs(3)),
+        };
         assert_eq!(
             a.check("POST x"),
-            Err(SendError::Retry { message: "POST x: HTTP 429: slow down".into(), retry_after: Some(Duration::from_secs(3)) })
+            Err(SendError::Retry {
+                message: "POST x: HTTP 429: slow down".into(),
+                retry_after: Some(Duration::from_secs(3))
+            })
         );
-        let a = Answer { status: 400, body: b"bad".to_vec(), retry_after: None };
+        let a = Answer {
+            status: 400,
+            body: b"bad".to_vec(),
+            retry_after: None,
+        };
         assert!(matches!(a.check("POST x"), Err(SendError::Fatal { .. })));
     }
 
     #[test]
     fn urls() {
-        let ctx = BuildContext { name: "n".into(), data_dir: "/tmp".into() };
-        assert_eq!(check_url(&ctx, "webhook", "url", "http://127.0.0.1:9/hook/").unwrap(), "http://127.0.0.1:9/hook");
+        let ctx = BuildContext {
+            name: "n".into(),
+            data_dir: "/tmp".into(),
+        };
+        assert_eq!(
+            check_url(&ctx, "webhook", "url", "http://127.0.0.1:9/hook/").unwrap(),
+            "http://127.0.0.1:9/hook"
+        );
         assert!(check_url(&ctx, "webhook", "url", "ftp://x").is_err());
         assert!(check_url(&ctx, "webhook", "url", "http:///x").is_err());
-        let e = check_url(&ctx, "webhook", "url", "localhost:80").unwrap_err().to_string();
-        assert!(e.contains("sink \"n\"") && e.contains("url = \"localhost:80\""), "{e}");
+        let e = check_url(&ctx, "webhook", "url", "localhost:80")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("sink \"n\"") && e.contains("url = \"localhost:80\""),
+            "{e}"
+        );
     }
 }

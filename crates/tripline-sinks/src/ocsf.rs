@@ -28,7 +28,9 @@ pub fn severity_id(level: &str) -> u8 {
 }
 
 fn epoch_ms(rfc3339: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(rfc3339).ok().map(|t| t.timestamp_millis())
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| t.timestamp_millis())
 }
 
 /// The OCSF Detection Finding for one alert revision.
@@ -37,7 +39,10 @@ pub fn detection_finding(alert: &Alert) -> Json {
     let severity = severity_id(&alert.rule.level);
     let mut unmapped = Map::new();
     unmapped.insert("tripline_revision".into(), json!(alert.revision));
-    unmapped.insert("tripline_group".into(), serde_json::to_value(&alert.group).unwrap_or(Json::Null));
+    unmapped.insert(
+        "tripline_group".into(),
+        serde_json::to_value(&alert.group).unwrap_or(Json::Null),
+    );
     unmapped.insert("tripline_agent".into(), json!(alert.agent));
     let evidences: Vec<Json> = alert
         .events
@@ -94,7 +99,13 @@ mod tests {
             id: "a1".into(),
             revision,
             time: "2026-11-20T10:00:02Z".into(),
-            rule: RuleRef { id: "r1".into(), name: "codex_x".into(), title: "X".into(), level: level.into(), tags: vec!["attack.t1562".into()] },
+            rule: RuleRef {
+                id: "r1".into(),
+                name: "codex_x".into(),
+                title: "X".into(),
+                level: level.into(),
+                tags: vec!["attack.t1562".into()],
+            },
             agent: "codex".into(),
             group: BTreeMap::new(),
             count: 2,
@@ -109,13 +120,25 @@ mod tests {
     #[test]
     fn required_fields_and_activity() {
         let f = detection_finding(&alert(1, "high"));
-        for k in ["activity_id", "category_uid", "class_uid", "type_uid", "severity_id", "time", "metadata", "finding_info"] {
+        for k in [
+            "activity_id",
+            "category_uid",
+            "class_uid",
+            "type_uid",
+            "severity_id",
+            "time",
+            "metadata",
+            "finding_info",
+        ] {
             assert!(!f[k].is_null(), "missing {k}");
         }
         assert_eq!(f["type_uid"], 200401);
         assert_eq!(f["severity_id"], 4);
         assert_eq!(f["time"], 1_795_168_802_000i64);
-        assert_eq!(f["finding_info"]["related_events"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            f["finding_info"]["related_events"].as_array().map(Vec::len),
+            Some(2)
+        );
         let u = detection_finding(&alert(3, "nonsense"));
         assert_eq!(u["activity_id"], 2);
         assert_eq!(u["type_uid"], 200402);

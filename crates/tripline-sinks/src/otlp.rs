@@ -3,8 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{
+    any_value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList,
+};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs, SeverityNumber};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message;
@@ -12,7 +16,9 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::http_client::{self, HttpClient, TlsOptions};
-use crate::sink::{parse_options, BuildContext, BuildError, Outcome, Record, RecordKind, SendError, Sink};
+use crate::sink::{
+    parse_options, BuildContext, BuildError, Outcome, Record, RecordKind, SendError, Sink,
+};
 
 const KIND: &str = "otlp";
 const LOGS_PATH: &str = "/v1/logs";
@@ -49,22 +55,51 @@ struct Otlp {
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, KIND, options)?;
     let base = http_client::check_url(ctx, KIND, "endpoint", &o.endpoint)?;
-    let url = if base.ends_with(LOGS_PATH) { base } else { format!("{base}{LOGS_PATH}") };
-    let timeout = http_client::duration(ctx, KIND, "timeout", o.timeout.as_deref(), http_client::DEFAULT_TIMEOUT)?;
+    let url = if base.ends_with(LOGS_PATH) {
+        base
+    } else {
+        format!("{base}{LOGS_PATH}")
+    };
+    let timeout = http_client::duration(
+        ctx,
+        KIND,
+        "timeout",
+        o.timeout.as_deref(),
+        http_client::DEFAULT_TIMEOUT,
+    )?;
     let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
-    let mut headers = vec![("Content-Type".to_owned(), "application/x-protobuf".to_owned())];
+    let mut headers = vec![(
+        "Content-Type".to_owned(),
+        "application/x-protobuf".to_owned(),
+    )];
     for (k, v) in o.headers {
-        let bad = ureq::http::HeaderName::from_bytes(k.as_bytes()).is_err() || ureq::http::HeaderValue::from_str(&v).is_err();
-        if bad || k.eq_ignore_ascii_case("content-type") || k.eq_ignore_ascii_case("content-length") {
-            return Err(BuildError { sink: ctx.name.clone(), kind: KIND, message: format!("headers.{k}: not a header tripline can send") });
+        let bad = ureq::http::HeaderName::from_bytes(k.as_bytes()).is_err()
+            || ureq::http::HeaderValue::from_str(&v).is_err();
+        if bad || k.eq_ignore_ascii_case("content-type") || k.eq_ignore_ascii_case("content-length")
+        {
+            return Err(BuildError {
+                sink: ctx.name.clone(),
+                kind: KIND,
+                message: format!("headers.{k}: not a header tripline can send"),
+            });
         }
         headers.push((k, v));
     }
-    Ok(Box::new(Otlp { name: ctx.name.clone(), url, service_name: o.service_name, headers, client }))
+    Ok(Box::new(Otlp {
+        name: ctx.name.clone(),
+        url,
+        service_name: o.service_name,
+        headers,
+        client,
+    }))
 }
 
 fn kv(key: impl Into<String>, value: any_value::Value) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..Default::default()
+    }
 }
 
 fn string(s: &str) -> any_value::Value {
@@ -85,7 +120,10 @@ fn any(v: &Json) -> Option<any_value::Value> {
             values: a.iter().map(|x| AnyValue { value: any(x) }).collect(),
         }),
         Json::Object(m) => any_value::Value::KvlistValue(KeyValueList {
-            values: m.iter().filter_map(|(k, x)| any(x).map(|v| kv(k.as_str(), v))).collect(),
+            values: m
+                .iter()
+                .filter_map(|(k, x)| any(x).map(|v| kv(k.as_str(), v)))
+                .collect(),
         }),
     })
 }
@@ -95,13 +133,21 @@ fn flatten(prefix: &str, v: &Json, depth: usize, out: &mut Vec<KeyValue>) {
     match v {
         Json::Object(m) if depth < MAX_FLATTEN_DEPTH && !m.is_empty() => {
             for (k, x) in m {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&key, x, depth + 1, out);
             }
         }
         _ => {
             if let Some(value) = any(v) {
-                let key = if prefix.is_empty() { "body".to_owned() } else { prefix.to_owned() };
+                let key = if prefix.is_empty() {
+                    "body".to_owned()
+                } else {
+                    prefix.to_owned()
+                };
                 out.push(kv(key, value));
             }
         }
@@ -121,9 +167,12 @@ pub fn severity(level: &str) -> SeverityNumber {
 }
 
 fn lookup<'a>(body: &'a Json, paths: &[&str]) -> Option<&'a str> {
-    paths
-        .iter()
-        .find_map(|p| p.split('.').try_fold(body, |v, k| v.get(k))?.as_str().filter(|s| !s.is_empty()))
+    paths.iter().find_map(|p| {
+        p.split('.')
+            .try_fold(body, |v, k| v.get(k))?
+            .as_str()
+            .filter(|s| !s.is_empty())
+    })
 }
 
 /// One record as a LogRecord (see `docs/sinks/otlp.md` for the mapping).
@@ -134,7 +183,9 @@ pub fn log_record(r: &Record, observed_unix_nano: u64) -> LogRecord {
     let event_name = match r.kind {
         RecordKind::Alert => "tripline.alert".to_owned(),
         RecordKind::Raw => "tripline.raw".to_owned(),
-        RecordKind::Event => lookup(b, &["event_name", "event.name", "event.action"]).unwrap_or("tripline.event").to_owned(),
+        RecordKind::Event => lookup(b, &["event_name", "event.name", "event.action"])
+            .unwrap_or("tripline.event")
+            .to_owned(),
     };
     let (severity_number, severity_text) = match r.kind {
         RecordKind::Alert => {
@@ -144,10 +195,18 @@ pub fn log_record(r: &Record, observed_unix_nano: u64) -> LogRecord {
         _ => (SeverityNumber::Unspecified, String::new()),
     };
     // Set last so they win over same-named body keys for consumers that take the last.
-    attributes.retain(|a| !matches!(a.key.as_str(), "event.name" | "tripline.id" | "tripline.revision" | "tripline.kind"));
+    attributes.retain(|a| {
+        !matches!(
+            a.key.as_str(),
+            "event.name" | "tripline.id" | "tripline.revision" | "tripline.kind"
+        )
+    });
     attributes.push(kv("event.name", string(&event_name)));
     attributes.push(kv("tripline.id", string(&r.id)));
-    attributes.push(kv("tripline.revision", any_value::Value::IntValue(r.revision as i64)));
+    attributes.push(kv(
+        "tripline.revision",
+        any_value::Value::IntValue(r.revision as i64),
+    ));
     attributes.push(kv("tripline.kind", string(r.kind.as_str())));
     LogRecord {
         time_unix_nano: (r.time_ms.max(0) as u64).saturating_mul(1_000_000),
@@ -162,7 +221,11 @@ pub fn log_record(r: &Record, observed_unix_nano: u64) -> LogRecord {
 
 /// The export request for a batch: one ResourceLogs per agent (in first-seen order) with
 /// `service.name` and `tripline.agent`, one scope `tripline`.
-pub fn export_request(batch: &[Record], service_name: &str, observed_unix_nano: u64) -> ExportLogsServiceRequest {
+pub fn export_request(
+    batch: &[Record],
+    service_name: &str,
+    observed_unix_nano: u64,
+) -> ExportLogsServiceRequest {
     let mut agents: Vec<(&str, Vec<LogRecord>)> = Vec::new();
     for r in batch {
         let rec = log_record(r, observed_unix_nano);
@@ -176,7 +239,10 @@ pub fn export_request(batch: &[Record], service_name: &str, observed_unix_nano: 
             .into_iter()
             .map(|(agent, log_records)| ResourceLogs {
                 resource: Some(Resource {
-                    attributes: vec![kv("service.name", string(service_name)), kv("tripline.agent", string(agent))],
+                    attributes: vec![
+                        kv("service.name", string(service_name)),
+                        kv("tripline.agent", string(agent)),
+                    ],
                     ..Default::default()
                 }),
                 scope_logs: vec![ScopeLogs {
@@ -244,7 +310,10 @@ mod tests {
     use serde_json::json;
 
     fn attr<'a>(rec: &'a LogRecord, key: &str) -> Option<&'a any_value::Value> {
-        rec.attributes.iter().find(|a| a.key == key).and_then(|a| a.value.as_ref()?.value.as_ref())
+        rec.attributes
+            .iter()
+            .find(|a| a.key == key)
+            .and_then(|a| a.value.as_ref()?.value.as_ref())
     }
 
     #[test]
@@ -266,13 +335,29 @@ mod tests {
         assert_eq!(rec.event_name, "tripline.alert");
         assert_eq!(attr(&rec, "rule.title"), Some(&string("T")));
         assert_eq!(attr(&rec, "count"), Some(&any_value::Value::IntValue(4)));
-        assert_eq!(attr(&rec, "score"), Some(&any_value::Value::DoubleValue(0.5)));
-        assert!(matches!(attr(&rec, "tags"), Some(any_value::Value::ArrayValue(a)) if a.values.len() == 2));
-        assert!(matches!(attr(&rec, "group"), Some(any_value::Value::KvlistValue(l)) if l.values.is_empty()));
+        assert_eq!(
+            attr(&rec, "score"),
+            Some(&any_value::Value::DoubleValue(0.5))
+        );
+        assert!(
+            matches!(attr(&rec, "tags"), Some(any_value::Value::ArrayValue(a)) if a.values.len() == 2)
+        );
+        assert!(
+            matches!(attr(&rec, "group"), Some(any_value::Value::KvlistValue(l)) if l.values.is_empty())
+        );
         assert_eq!(attr(&rec, "none"), None);
         assert_eq!(attr(&rec, "event.name"), Some(&string("tripline.alert")));
-        assert_eq!(rec.attributes.iter().filter(|a| a.key == "event.name").count(), 1);
-        assert_eq!(attr(&rec, "tripline.revision"), Some(&any_value::Value::IntValue(3)));
+        assert_eq!(
+            rec.attributes
+                .iter()
+                .filter(|a| a.key == "event.name")
+                .count(),
+            1
+        );
+        assert_eq!(
+            attr(&rec, "tripline.revision"),
+            Some(&any_value::Value::IntValue(3))
+        );
     }
 
     #[test]
@@ -288,8 +373,14 @@ mod tests {
         let req = export_request(&[rec("codex"), rec("claude_code"), rec("codex")], "svc", 0);
         assert_eq!(req.resource_logs.len(), 2);
         assert_eq!(req.resource_logs[0].scope_logs[0].log_records.len(), 2);
-        assert_eq!(req.resource_logs[0].scope_logs[0].log_records[0].event_name, "codex.tool_result");
+        assert_eq!(
+            req.resource_logs[0].scope_logs[0].log_records[0].event_name,
+            "codex.tool_result"
+        );
         let res = req.resource_logs[1].resource.as_ref().unwrap();
-        assert_eq!(res.attributes[1].value.as_ref().unwrap().value, Some(string("claude_code")));
+        assert_eq!(
+            res.attributes[1].value.as_ref().unwrap().value,
+            Some(string("claude_code"))
+        );
     }
 }

@@ -42,8 +42,20 @@ const CONVERSATION_ID: &[&str] = &[
     "unmapped.conversation_id",
     "labels.conversation_id",
 ];
-const HOST_NAME: &[&str] = &["host_name", "group.host_name", "unmapped.tripline_group.host_name", "device.hostname", "host.name"];
-const USER_EMAIL: &[&str] = &["user_email", "group.user_email", "unmapped.tripline_group.user_email", "actor.user.email_addr", "user.email"];
+const HOST_NAME: &[&str] = &[
+    "host_name",
+    "group.host_name",
+    "unmapped.tripline_group.host_name",
+    "device.hostname",
+    "host.name",
+];
+const USER_EMAIL: &[&str] = &[
+    "user_email",
+    "group.user_email",
+    "unmapped.tripline_group.user_email",
+    "actor.user.email_addr",
+    "user.email",
+];
 const SUMMARY: &[&str] = &["summary", "message"];
 
 impl RecordFields {
@@ -70,11 +82,14 @@ impl RecordFields {
 /// The first non-null value under one of `paths` (dot-separated object keys). A key that
 /// itself contains dots (flat native events) is tried whole before being split.
 fn lookup(body: &Json, paths: &[&str]) -> Option<String> {
-    paths.iter().find_map(|path| at(body, path)).and_then(|v| match v {
-        Json::Null => None,
-        Json::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
-    })
+    paths
+        .iter()
+        .find_map(|path| at(body, path))
+        .and_then(|v| match v {
+            Json::Null => None,
+            Json::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        })
 }
 
 fn at<'a>(value: &'a Json, path: &str) -> Option<&'a Json> {
@@ -94,7 +109,14 @@ mod tests {
     use crate::sink::RecordKind;
 
     fn record(kind: RecordKind, body: Json) -> Record {
-        Record { kind, id: "x".into(), revision: 1, time_ms: 0, agent: "codex".into(), body }
+        Record {
+            kind,
+            id: "x".into(),
+            revision: 1,
+            time_ms: 0,
+            agent: "codex".into(),
+            body,
+        }
     }
 
     #[test]
@@ -110,10 +132,16 @@ mod tests {
         assert_eq!(a.host_name.as_deref(), Some("h"));
         assert_eq!(a.user_email, None);
         assert_eq!(a.event_name, None);
-        let e = RecordFields::of(&record(RecordKind::Event, json!({"event_name": "codex.user_prompt", "user_email": "anon:1", "severity": "INFO"})));
+        let e = RecordFields::of(&record(
+            RecordKind::Event,
+            json!({"event_name": "codex.user_prompt", "user_email": "anon:1", "severity": "INFO"}),
+        ));
         assert_eq!(e.event_name.as_deref(), Some("codex.user_prompt"));
         assert_eq!(e.user_email.as_deref(), Some("anon:1"));
-        assert_eq!(e.rule_level, None, "an event's severity is not a rule level");
+        assert_eq!(
+            e.rule_level, None,
+            "an event's severity is not a rule level"
+        );
     }
 
     #[test]
@@ -122,9 +150,17 @@ mod tests {
             id: "a1".into(),
             revision: 2,
             time: "2026-11-20T10:00:02Z".into(),
-            rule: tripline_event::RuleRef { id: "r1".into(), name: "codex_x".into(), title: "X".into(), level: "high".into(), tags: vec![] },
+            rule: tripline_event::RuleRef {
+                id: "r1".into(),
+                name: "codex_x".into(),
+                title: "X".into(),
+                level: "high".into(),
+                tags: vec![],
+            },
             agent: "codex".into(),
-            group: [("host_name".to_owned(), tripline_event::Value::from("dev-1"))].into_iter().collect(),
+            group: [("host_name".to_owned(), tripline_event::Value::from("dev-1"))]
+                .into_iter()
+                .collect(),
             count: 1,
             first_time: "2026-11-20T10:00:00Z".into(),
             last_time: "2026-11-20T10:00:02Z".into(),

@@ -17,7 +17,11 @@ pub const TYPES: &[&str] = &[
 ];
 
 /// Build the sink of type `kind` from its type-specific `options`.
-pub fn build(kind: &str, ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
+pub fn build(
+    kind: &str,
+    ctx: &BuildContext,
+    options: &toml::Table,
+) -> Result<Box<dyn Sink>, BuildError> {
     match kind {
         "file" => crate::file::build(ctx, options),
         "stdout" => crate::stdout::build(ctx, options),
@@ -31,7 +35,10 @@ pub fn build(kind: &str, ctx: &BuildContext, options: &toml::Table) -> Result<Bo
         other => Err(BuildError {
             sink: ctx.name.clone(),
             kind: "unknown",
-            message: format!("unknown sink type {other:?}; expected one of {}", TYPES.join(", ")),
+            message: format!(
+                "unknown sink type {other:?}; expected one of {}",
+                TYPES.join(", ")
+            ),
         }),
     }
 }

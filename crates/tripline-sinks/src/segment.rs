@@ -76,7 +76,12 @@ impl SegmentWriter {
     /// Create the directory and finish any temp segment a crash left behind.
     pub fn open(opts: SegmentOptions) -> io::Result<SegmentWriter> {
         fs::create_dir_all(&opts.dir)?;
-        let writer = SegmentWriter { opts, current: None, counter: 0, finished: 0 };
+        let writer = SegmentWriter {
+            opts,
+            current: None,
+            counter: 0,
+            finished: 0,
+        };
         writer.recover(&writer.opts.dir.clone())?;
         Ok(writer)
     }
@@ -94,7 +99,11 @@ impl SegmentWriter {
     fn recover(&self, dir: &Path) -> io::Result<()> {
         for entry in fs::read_dir(dir)? {
             let path = entry?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned();
             if path.is_dir() {
                 self.recover(&path)?;
             } else if name.starts_with('.') && name.ends_with(PART_SUFFIX) {
@@ -111,14 +120,19 @@ impl SegmentWriter {
     /// Append one line (a newline is added) to the segment of `partition` (`""` for the
     /// top directory, or a relative subdirectory such as `date=2026-11-20`).
     pub fn write_line(&mut self, partition: &str, line: &[u8]) -> io::Result<()> {
-        let stale = self.current.as_ref().is_some_and(|c| c.partition != partition || c.opened.elapsed() >= self.opts.max_age);
+        let stale = self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.partition != partition || c.opened.elapsed() >= self.opts.max_age);
         if stale {
             self.finish()?;
         }
         if self.current.is_none() {
             self.current = Some(self.start(partition)?);
         }
-        let Some(cur) = self.current.as_mut() else { return Ok(()) };
+        let Some(cur) = self.current.as_mut() else {
+            return Ok(());
+        };
         cur.out.write_all(line)?;
         cur.out.write_all(b"\n")?;
         cur.bytes += line.len() as u64 + 1;
@@ -130,7 +144,11 @@ impl SegmentWriter {
     }
 
     fn start(&mut self, partition: &str) -> io::Result<Open> {
-        let dir = if partition.is_empty() { self.opts.dir.clone() } else { self.opts.dir.join(partition) };
+        let dir = if partition.is_empty() {
+            self.opts.dir.clone()
+        } else {
+            self.opts.dir.join(partition)
+        };
         fs::create_dir_all(&dir)?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
         loop {
@@ -138,19 +156,35 @@ impl SegmentWriter {
             let name = format!("{}-{stamp}-{:04}.jsonl", self.opts.prefix, self.counter);
             let base = dir.join(&name);
             let tmp = dir.join(format!(".{name}{TMP_SUFFIX}"));
-            let finished = PathBuf::from(format!("{}{}", base.display(), self.opts.compression.suffix()));
+            let finished = PathBuf::from(format!(
+                "{}{}",
+                base.display(),
+                self.opts.compression.suffix()
+            ));
             if tmp.exists() || finished.exists() {
                 continue;
             }
             let file = OpenOptions::new().create_new(true).write(true).open(&tmp)?;
-            return Ok(Open { out: BufWriter::new(file), tmp, base, partition: partition.to_owned(), bytes: 0, opened: Instant::now(), dirty: false });
+            return Ok(Open {
+                out: BufWriter::new(file),
+                tmp,
+                base,
+                partition: partition.to_owned(),
+                bytes: 0,
+                opened: Instant::now(),
+                dirty: false,
+            });
         }
     }
 
     /// Make every line written so far durable (fsync the temp segment), and finish the
     /// segment if it is `max_age` old.
     pub fn sync(&mut self) -> io::Result<()> {
-        if self.current.as_ref().is_some_and(|c| c.opened.elapsed() >= self.opts.max_age) {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.opened.elapsed() >= self.opts.max_age)
+        {
             return self.finish().map(drop);
         }
         if let Some(cur) = self.current.as_mut() {
@@ -166,7 +200,9 @@ impl SegmentWriter {
     /// Finish the current segment (if any): sync, compress, rename into place. Returns
     /// the finished file.
     pub fn finish(&mut self) -> io::Result<Option<PathBuf>> {
-        let Some(mut cur) = self.current.take() else { return Ok(None) };
+        let Some(mut cur) = self.current.take() else {
+            return Ok(None);
+        };
         cur.out.flush()?;
         cur.out.get_ref().sync_data()?;
         drop(cur.out);
@@ -222,7 +258,10 @@ fn finish_file(tmp: &Path, base: &Path, compression: Compression) -> io::Result<
         fs::rename(tmp, &target)?;
     } else {
         let dir = base.parent().unwrap_or(Path::new("."));
-        let file_name = target.file_name().and_then(|n| n.to_str()).unwrap_or("segment");
+        let file_name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("segment");
         let part = dir.join(format!(".{file_name}{PART_SUFFIX}"));
         let mut input = File::open(tmp)?;
         let output = File::create(&part)?;
@@ -253,11 +292,16 @@ fn finish_file(tmp: &Path, base: &Path, compression: Compression) -> io::Result<
 /// and the partition directories left empty. Returns how many files were deleted.
 pub fn remove_older_than(dir: &Path, cutoff: SystemTime) -> io::Result<u64> {
     let mut removed = 0;
-    let Ok(entries) = fs::read_dir(dir) else { return Ok(0) };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(0);
+    };
     for entry in entries {
         let entry = entry?;
         let path = entry.path();
-        let hidden = entry.file_name().to_str().is_some_and(|n| n.starts_with('.'));
+        let hidden = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with('.'));
         if path.is_dir() {
             removed += remove_older_than(&path, cutoff)?;
             if fs::read_dir(&path)?.next().is_none() {
@@ -276,7 +320,13 @@ mod tests {
     use super::*;
 
     fn opts(dir: &Path, compression: Compression, max_bytes: u64) -> SegmentOptions {
-        SegmentOptions { dir: dir.to_owned(), prefix: "t".into(), max_bytes, max_age: Duration::from_secs(3600), compression }
+        SegmentOptions {
+            dir: dir.to_owned(),
+            prefix: "t".into(),
+            max_bytes,
+            max_age: Duration::from_secs(3600),
+            compression,
+        }
     }
 
     fn finished(dir: &Path) -> Vec<PathBuf> {
@@ -307,9 +357,17 @@ mod tests {
         let mut text = String::new();
         let f = File::open(path).unwrap();
         match path.extension().and_then(|e| e.to_str()) {
-            Some("zst") => zstd::stream::Decoder::new(f).unwrap().read_to_string(&mut text).unwrap(),
-            Some("gz") => flate2::read::GzDecoder::new(f).read_to_string(&mut text).unwrap(),
-            _ => { let mut f = f; f.read_to_string(&mut text).unwrap() }
+            Some("zst") => zstd::stream::Decoder::new(f)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap(),
+            Some("gz") => flate2::read::GzDecoder::new(f)
+                .read_to_string(&mut text)
+                .unwrap(),
+            _ => {
+                let mut f = f;
+                f.read_to_string(&mut text).unwrap()
+            }
         };
         text.lines().map(str::to_owned).collect()
     }
@@ -320,12 +378,19 @@ mod tests {
             let tmp = tempfile::tempdir().unwrap();
             let mut w = SegmentWriter::open(opts(tmp.path(), compression, 100)).unwrap();
             for i in 0..50 {
-                w.write_line("", format!("{{\"n\":{i}}}").as_bytes()).unwrap();
+                w.write_line("", format!("{{\"n\":{i}}}").as_bytes())
+                    .unwrap();
             }
             drop(w);
             let files = finished(tmp.path());
-            assert!(files.len() > 3, "{compression:?}: rotated into several files: {files:?}");
-            assert!(files.iter().all(|f| f.to_str().unwrap().ends_with(&format!(".jsonl{}", compression.suffix()))));
+            assert!(
+                files.len() > 3,
+                "{compression:?}: rotated into several files: {files:?}"
+            );
+            assert!(files.iter().all(|f| f
+                .to_str()
+                .unwrap()
+                .ends_with(&format!(".jsonl{}", compression.suffix()))));
             let lines: Vec<String> = files.iter().flat_map(|f| read_lines(f)).collect();
             let expected: Vec<String> = (0..50).map(|i| format!("{{\"n\":{i}}}")).collect();
             let mut sorted = lines.clone();
@@ -361,7 +426,12 @@ mod tests {
         // Simulate kill -9: leak the writer (no finish), then append half a line.
         let tmp_file = walk(tmp.path()).into_iter().next().unwrap();
         std::mem::forget(w);
-        OpenOptions::new().append(true).open(&tmp_file).unwrap().write_all(b"{\"n\":3").unwrap();
+        OpenOptions::new()
+            .append(true)
+            .open(&tmp_file)
+            .unwrap()
+            .write_all(b"{\"n\":3")
+            .unwrap();
         fs::write(tmp.path().join(".t-x.jsonl.gz.part"), b"junk").unwrap();
         let w = SegmentWriter::open(opts(tmp.path(), Compression::Gzip, u64::MAX)).unwrap();
         drop(w);
@@ -377,8 +447,14 @@ mod tests {
         let mut w = SegmentWriter::open(opts(tmp.path(), Compression::Zstd, 1)).unwrap();
         w.write_line("date=2026-01-01", b"old").unwrap();
         drop(w);
-        assert_eq!(remove_older_than(tmp.path(), SystemTime::now() - Duration::from_secs(60)).unwrap(), 0);
-        assert_eq!(remove_older_than(tmp.path(), SystemTime::now() + Duration::from_secs(1)).unwrap(), 1);
+        assert_eq!(
+            remove_older_than(tmp.path(), SystemTime::now() - Duration::from_secs(60)).unwrap(),
+            0
+        );
+        assert_eq!(
+            remove_older_than(tmp.path(), SystemTime::now() + Duration::from_secs(1)).unwrap(),
+            1
+        );
         assert!(!tmp.path().join("date=2026-01-01").exists());
     }
 }

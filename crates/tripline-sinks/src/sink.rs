@@ -54,7 +54,10 @@ pub enum SendError {
     /// Worth retrying (connection refused, timeout, HTTP 429/5xx). `retry_after` is the
     /// destination's hint, when it gave one.
     #[error("{message}")]
-    Retry { message: String, retry_after: Option<Duration> },
+    Retry {
+        message: String,
+        retry_after: Option<Duration>,
+    },
     /// Retrying will not help (HTTP 400, a mapping error): the record goes to the
     /// dead-letter file at once.
     #[error("{message}")]
@@ -63,10 +66,15 @@ pub enum SendError {
 
 impl SendError {
     pub fn retry(message: impl Into<String>) -> SendError {
-        SendError::Retry { message: message.into(), retry_after: None }
+        SendError::Retry {
+            message: message.into(),
+            retry_after: None,
+        }
     }
     pub fn fatal(message: impl Into<String>) -> SendError {
-        SendError::Fatal { message: message.into() }
+        SendError::Fatal {
+            message: message.into(),
+        }
     }
     pub fn is_retryable(&self) -> bool {
         matches!(self, SendError::Retry { .. })
@@ -130,9 +138,11 @@ pub fn parse_options<T: serde::de::DeserializeOwned>(
     kind: &'static str,
     options: &toml::Table,
 ) -> Result<T, BuildError> {
-    toml::Value::Table(options.clone()).try_into::<T>().map_err(|e| BuildError {
-        sink: ctx.name.clone(),
-        kind,
-        message: e.message().to_string(),
-    })
+    toml::Value::Table(options.clone())
+        .try_into::<T>()
+        .map_err(|e| BuildError {
+            sink: ctx.name.clone(),
+            kind,
+            message: e.message().to_string(),
+        })
 }

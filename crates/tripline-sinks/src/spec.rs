@@ -189,18 +189,43 @@ impl SinkSpec {
                 options.insert(k.clone(), v.clone());
             }
         }
-        let c: Common = toml::Value::Table(common.clone()).try_into().map_err(|e: toml::de::Error| {
-            SpecError { sink: label.clone(), field: failing_field(&common), message: e.message().to_string() }
-        })?;
-        let err = |field: &str, message: String| SpecError { sink: label.clone(), field: field.into(), message };
-        if c.name.trim().is_empty() || !c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) || c.name.starts_with('.') {
+        let c: Common =
+            toml::Value::Table(common.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| SpecError {
+                    sink: label.clone(),
+                    field: failing_field(&common),
+                    message: e.message().to_string(),
+                })?;
+        let err = |field: &str, message: String| SpecError {
+            sink: label.clone(),
+            field: field.into(),
+            message,
+        };
+        if c.name.trim().is_empty()
+            || !c
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+            || c.name.starts_with('.')
+        {
             return Err(err("name", "must be non-empty and use only letters, digits, '-', '_' and '.' (it names a directory)".into()));
         }
         if !crate::registry::TYPES.contains(&c.kind.as_str()) {
-            return Err(err("type", format!("unknown sink type {:?}; expected one of {}", c.kind, crate::registry::TYPES.join(", "))));
+            return Err(err(
+                "type",
+                format!(
+                    "unknown sink type {:?}; expected one of {}",
+                    c.kind,
+                    crate::registry::TYPES.join(", ")
+                ),
+            ));
         }
         if c.receive.is_empty() {
-            return Err(err("receive", "must name at least one of \"alerts\", \"events\", \"raw\"".into()));
+            return Err(err(
+                "receive",
+                "must name at least one of \"alerts\", \"events\", \"raw\"".into(),
+            ));
         }
         let min_level = match &c.min_level {
             None => None,
@@ -208,7 +233,12 @@ impl SinkSpec {
                 LEVELS
                     .iter()
                     .position(|x| x.eq_ignore_ascii_case(l))
-                    .ok_or_else(|| err("min_level", format!("unknown level {l:?}; expected one of {}", LEVELS.join(", "))))?,
+                    .ok_or_else(|| {
+                        err(
+                            "min_level",
+                            format!("unknown level {l:?}; expected one of {}", LEVELS.join(", ")),
+                        )
+                    })?,
             ),
         };
         if c.batch_size == 0 {
@@ -253,12 +283,20 @@ impl SinkSpec {
     /// Parse every entry and check what needs the whole config: unique names, `raw` only
     /// for admin sinks with the raw tier on, and each sink's redaction at least as strict
     /// as the global policy.
-    pub fn parse_all(entries: &[toml::Table], raw_enabled: bool, global: &RedactionPolicy) -> Result<Vec<SinkSpec>, SpecError> {
+    pub fn parse_all(
+        entries: &[toml::Table],
+        raw_enabled: bool,
+        global: &RedactionPolicy,
+    ) -> Result<Vec<SinkSpec>, SpecError> {
         let mut specs: Vec<SinkSpec> = Vec::with_capacity(entries.len());
         for (i, entry) in entries.iter().enumerate() {
             let spec = SinkSpec::parse(i, entry)?;
             if specs.iter().any(|s| s.name == spec.name) {
-                return Err(SpecError { sink: format!("{:?}", spec.name), field: "name".into(), message: "another sink has the same name".into() });
+                return Err(SpecError {
+                    sink: format!("{:?}", spec.name),
+                    field: "name".into(),
+                    message: "another sink has the same name".into(),
+                });
             }
             spec.check(raw_enabled, global)?;
             specs.push(spec);
@@ -267,13 +305,23 @@ impl SinkSpec {
     }
 
     fn check(&self, raw_enabled: bool, global: &RedactionPolicy) -> Result<(), SpecError> {
-        let err = |field: &str, message: &str| SpecError { sink: format!("{:?}", self.name), field: field.into(), message: message.into() };
+        let err = |field: &str, message: &str| SpecError {
+            sink: format!("{:?}", self.name),
+            field: field.into(),
+            message: message.into(),
+        };
         if self.receive.contains(&RecordKind::Raw) {
             if !self.admin {
-                return Err(err("receive", "\"raw\" holds unredacted request bodies: it needs admin = true on this sink"));
+                return Err(err(
+                    "receive",
+                    "\"raw\" holds unredacted request bodies: it needs admin = true on this sink",
+                ));
             }
             if !raw_enabled {
-                return Err(err("receive", "\"raw\" needs the raw tier: set [raw] enabled = true"));
+                return Err(err(
+                    "receive",
+                    "\"raw\" needs the raw tier: set [raw] enabled = true",
+                ));
             }
         }
         if let Some(policy) = &self.redaction {
@@ -321,13 +369,25 @@ mod tests {
 
     #[test]
     fn errors_name_sink_and_field() {
-        let e = SinkSpec::parse(0, &entry("name = \"s1\"\ntype = \"file\"\nformat = \"xml\"\n")).unwrap_err();
-        assert_eq!((e.sink.as_str(), e.field.as_str()), ("\"s1\"", "format"), "{e}");
+        let e = SinkSpec::parse(
+            0,
+            &entry("name = \"s1\"\ntype = \"file\"\nformat = \"xml\"\n"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.sink.as_str(), e.field.as_str()),
+            ("\"s1\"", "format"),
+            "{e}"
+        );
         let e = SinkSpec::parse(2, &entry("type = \"file\"\n")).unwrap_err();
         assert_eq!(e.sink, "#3", "{e}");
         let e = SinkSpec::parse(0, &entry("name = \"s1\"\ntype = \"ftp\"\n")).unwrap_err();
         assert_eq!(e.field, "type");
-        let e = SinkSpec::parse(0, &entry("name = \"s1\"\ntype = \"file\"\nmin_level = \"severe\"\n")).unwrap_err();
+        let e = SinkSpec::parse(
+            0,
+            &entry("name = \"s1\"\ntype = \"file\"\nmin_level = \"severe\"\n"),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "min_level");
         let e = SinkSpec::parse(0, &entry("name = \"../x\"\ntype = \"file\"\n")).unwrap_err();
         assert_eq!(e.field, "name");
@@ -337,10 +397,18 @@ mod tests {
     fn raw_needs_admin_and_the_raw_tier_and_names_are_unique() {
         let g = RedactionPolicy::default();
         let raw = entry("name = \"a\"\ntype = \"archive\"\nreceive = [\"raw\"]\n");
-        assert_eq!(SinkSpec::parse_all(&[raw.clone()], true, &g).unwrap_err().field, "receive");
+        assert_eq!(
+            SinkSpec::parse_all(&[raw.clone()], true, &g)
+                .unwrap_err()
+                .field,
+            "receive"
+        );
         let mut admin = raw.clone();
         admin.insert("admin".into(), true.into());
-        assert!(SinkSpec::parse_all(&[admin.clone()], false, &g).unwrap_err().message.contains("[raw] enabled"));
+        assert!(SinkSpec::parse_all(&[admin.clone()], false, &g)
+            .unwrap_err()
+            .message
+            .contains("[raw] enabled"));
         assert!(SinkSpec::parse_all(&[admin.clone()], true, &g).is_ok());
         let e = SinkSpec::parse_all(&[admin.clone(), admin], true, &g).unwrap_err();
         assert_eq!(e.field, "name");
@@ -350,12 +418,19 @@ mod tests {
     fn redaction_may_only_be_stricter() {
         let g = RedactionPolicy::default();
         let weaker = entry("name = \"w\"\ntype = \"stdout\"\n[redaction]\nprompt = \"mask\"\n");
-        assert_eq!(SinkSpec::parse_all(&[weaker], false, &g).unwrap_err().field, "redaction");
+        assert_eq!(
+            SinkSpec::parse_all(&[weaker], false, &g).unwrap_err().field,
+            "redaction"
+        );
         let stricter = entry("name = \"s\"\ntype = \"stdout\"\n[redaction]\nprompt = \"drop\"\nidentifier = \"pseudonymize\"\n");
         let specs = SinkSpec::parse_all(&[stricter], false, &g).unwrap();
-        let extra = specs[0].extra_policy(&g).expect("adds to the global policy");
+        let extra = specs[0]
+            .extra_policy(&g)
+            .expect("adds to the global policy");
         assert!(extra.is_at_least_as_strict_as(&g));
         let same = entry("name = \"s\"\ntype = \"stdout\"\n");
-        assert!(SinkSpec::parse_all(&[same], false, &g).unwrap()[0].extra_policy(&g).is_none());
+        assert!(SinkSpec::parse_all(&[same], false, &g).unwrap()[0]
+            .extra_policy(&g)
+            .is_none());
     }
 }

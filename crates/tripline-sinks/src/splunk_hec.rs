@@ -68,12 +68,21 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
     let o: Options = parse_options(ctx, KIND, options)?;
     let base = http_client::check_url(ctx, KIND, "url", &o.url)?;
     let base = base.strip_suffix(EVENT_PATH).unwrap_or(&base).to_owned();
-    let token = http_client::secret(ctx, KIND, "token", o.token, o.token_env)?.ok_or_else(|| BuildError {
-        sink: ctx.name.clone(),
-        kind: KIND,
-        message: "token (or token_env) is required: the HEC token".into(),
-    })?;
-    let timeout = http_client::duration(ctx, KIND, "timeout", o.timeout.as_deref(), http_client::DEFAULT_TIMEOUT)?;
+    let token =
+        http_client::secret(ctx, KIND, "token", o.token, o.token_env)?.ok_or_else(|| {
+            BuildError {
+                sink: ctx.name.clone(),
+                kind: KIND,
+                message: "token (or token_env) is required: the HEC token".into(),
+            }
+        })?;
+    let timeout = http_client::duration(
+        ctx,
+        KIND,
+        "timeout",
+        o.timeout.as_deref(),
+        http_client::DEFAULT_TIMEOUT,
+    )?;
     let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
     let mut headers = vec![
         ("Authorization".to_owned(), format!("Splunk {token}")),
@@ -86,15 +95,29 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
                 return Err(BuildError {
                     sink: ctx.name.clone(),
                     kind: KIND,
-                    message: format!("channel = {c:?}: expected a GUID like 0e8a2f4c-1b2d-4c3e-9f00-6a7b8c9d0e1f"),
+                    message: format!(
+                    "channel = {c:?}: expected a GUID like 0e8a2f4c-1b2d-4c3e-9f00-6a7b8c9d0e1f"
+                ),
                 })
             }
             None => derived_channel(&ctx.name),
         };
         headers.push(("X-Splunk-Request-Channel".to_owned(), channel));
         Some(AckSettings {
-            timeout: http_client::duration(ctx, KIND, "ack_timeout", o.ack_timeout.as_deref(), DEFAULT_ACK_TIMEOUT)?,
-            poll: http_client::duration(ctx, KIND, "ack_poll_interval", o.ack_poll_interval.as_deref(), DEFAULT_ACK_POLL)?,
+            timeout: http_client::duration(
+                ctx,
+                KIND,
+                "ack_timeout",
+                o.ack_timeout.as_deref(),
+                DEFAULT_ACK_TIMEOUT,
+            )?,
+            poll: http_client::duration(
+                ctx,
+                KIND,
+                "ack_poll_interval",
+                o.ack_poll_interval.as_deref(),
+                DEFAULT_ACK_POLL,
+            )?,
         })
     } else {
         None
@@ -116,13 +139,25 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
 fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
-        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A stable GUID for the sink name, so a restarted tripline keeps its channel.
 fn derived_channel(name: &str) -> String {
-    let h = hex::encode(Sha256::digest(format!("tripline splunk_hec channel {name}").as_bytes()));
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    let h = hex::encode(Sha256::digest(
+        format!("tripline splunk_hec channel {name}").as_bytes(),
+    ));
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// HEC's JSON answer: `{"text": "...", "code": N}` plus `ackId` or `invalid-event-number`.
@@ -144,10 +179,18 @@ pub fn code_is_retryable(code: i64) -> bool {
 }
 
 fn hec_error(what: &str, answer: &Answer, hec: &HecAnswer) -> SendError {
-    let Some(code) = hec.code else { return answer.error(what) };
-    let message = format!("{what}: HTTP {}: HEC code {code}: {}", answer.status, hec.text);
+    let Some(code) = hec.code else {
+        return answer.error(what);
+    };
+    let message = format!(
+        "{what}: HTTP {}: HEC code {code}: {}",
+        answer.status, hec.text
+    );
     if code_is_retryable(code) || http_client::status_is_retryable(answer.status) {
-        SendError::Retry { message, retry_after: answer.retry_after }
+        SendError::Retry {
+            message,
+            retry_after: answer.retry_after,
+        }
     } else {
         SendError::Fatal { message }
     }
@@ -162,7 +205,10 @@ impl SplunkHec {
             e.insert("host".into(), json!(h));
         }
         e.insert("source".into(), json!(self.source));
-        let sourcetype = self.sourcetype.clone().unwrap_or_else(|| format!("tripline:{}", r.kind.as_str()));
+        let sourcetype = self
+            .sourcetype
+            .clone()
+            .unwrap_or_else(|| format!("tripline:{}", r.kind.as_str()));
         e.insert("sourcetype".into(), json!(sourcetype));
         if let Some(i) = &self.index {
             e.insert("index".into(), json!(i));
@@ -190,8 +236,12 @@ impl SplunkHec {
                 let hec: HecAnswer = serde_json::from_slice(&answer.body).unwrap_or_default();
                 return Err(hec_error(&what, &answer, &hec));
             }
-            let acks: Json = serde_json::from_slice(&answer.body)
-                .map_err(|e| SendError::retry(format!("{what}: answer is not JSON ({e}): {}", answer.quote())))?;
+            let acks: Json = serde_json::from_slice(&answer.body).map_err(|e| {
+                SendError::retry(format!(
+                    "{what}: answer is not JSON ({e}): {}",
+                    answer.quote()
+                ))
+            })?;
             if acks["acks"][ack_id.to_string()].as_bool() == Some(true) {
                 return Ok(());
             }
@@ -233,9 +283,13 @@ impl Sink for SplunkHec {
             // cannot be confirmed (no ackId on an error), so they are retried too.
             if let Some(n) = hec.invalid_event_number.filter(|n| *n < batch.len()) {
                 let bad = hec_error(&what, &answer, &hec);
-                let rest = SendError::retry(format!("{what}: not processed: the batch stopped at invalid event #{n}"));
+                let rest = SendError::retry(format!(
+                    "{what}: not processed: the batch stopped at invalid event #{n}"
+                ));
                 let before = if self.ack.is_some() { 0 } else { n };
-                let failed = (before..batch.len()).map(|i| (i, if i == n { bad.clone() } else { rest.clone() })).collect();
+                let failed = (before..batch.len())
+                    .map(|i| (i, if i == n { bad.clone() } else { rest.clone() }))
+                    .collect();
                 return Ok(Outcome { failed });
             }
             return Err(hec_error(&what, &answer, &hec));

@@ -26,7 +26,9 @@ pub struct StdoutSink {
 
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let _: Options = parse_options(ctx, "stdout", options)?;
-    Ok(Box::new(StdoutSink { name: ctx.name.clone() }))
+    Ok(Box::new(StdoutSink {
+        name: ctx.name.clone(),
+    }))
 }
 
 impl Sink for StdoutSink {
@@ -41,13 +43,20 @@ impl Sink for StdoutSink {
     fn send(&mut self, batch: &[Record]) -> Result<Outcome, SendError> {
         let mut out = std::io::stdout().lock();
         for record in batch {
-            let line = serde_json::to_vec(&record.body).map_err(|e| SendError::fatal(format!("cannot serialize record {}: {e}", record.id)))?;
-            out.write_all(&line).and_then(|()| out.write_all(b"\n")).map_err(|e| SendError::retry(format!("stdout: {e}")))?;
+            let line = serde_json::to_vec(&record.body).map_err(|e| {
+                SendError::fatal(format!("cannot serialize record {}: {e}", record.id))
+            })?;
+            out.write_all(&line)
+                .and_then(|()| out.write_all(b"\n"))
+                .map_err(|e| SendError::retry(format!("stdout: {e}")))?;
         }
         Ok(Outcome::all_delivered())
     }
 
     fn flush(&mut self) -> Result<(), SendError> {
-        std::io::stdout().lock().flush().map_err(|e| SendError::retry(format!("stdout: {e}")))
+        std::io::stdout()
+            .lock()
+            .flush()
+            .map_err(|e| SendError::retry(format!("stdout: {e}")))
     }
 }

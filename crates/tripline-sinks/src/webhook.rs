@@ -9,7 +9,9 @@ use serde_json::{json, Value as Json};
 use sha2::Sha256;
 
 use crate::http_client::{self, HttpClient, TlsOptions};
-use crate::sink::{parse_options, BuildContext, BuildError, Outcome, Record, RecordKind, SendError, Sink};
+use crate::sink::{
+    parse_options, BuildContext, BuildError, Outcome, Record, RecordKind, SendError, Sink,
+};
 
 const KIND: &str = "webhook";
 /// The header carrying `sha256=<hex>` of the HMAC over `<timestamp>.<body>`.
@@ -72,7 +74,13 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
     let o: Options = parse_options(ctx, KIND, options)?;
     let url = http_client::check_url(ctx, KIND, "url", &o.url)?;
     let secret = http_client::secret(ctx, KIND, "secret", o.secret, o.secret_env)?;
-    let timeout = http_client::duration(ctx, KIND, "timeout", o.timeout.as_deref(), http_client::DEFAULT_TIMEOUT)?;
+    let timeout = http_client::duration(
+        ctx,
+        KIND,
+        "timeout",
+        o.timeout.as_deref(),
+        http_client::DEFAULT_TIMEOUT,
+    )?;
     let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     for (k, v) in o.headers {
@@ -93,11 +101,19 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
 }
 
 fn check_header(ctx: &BuildContext, name: &str, value: &str) -> Result<(), BuildError> {
-    let err = |why: &str| BuildError { sink: ctx.name.clone(), kind: KIND, message: format!("headers.{name}: {why}") };
-    ureq::http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| err("not a valid header name"))?;
+    let err = |why: &str| BuildError {
+        sink: ctx.name.clone(),
+        kind: KIND,
+        message: format!("headers.{name}: {why}"),
+    };
+    ureq::http::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| err("not a valid header name"))?;
     ureq::http::HeaderValue::from_str(value).map_err(|_| err("not a valid header value"))?;
     let lower = name.to_ascii_lowercase();
-    if lower == "content-length" || lower == SIGNATURE_HEADER.to_ascii_lowercase() || lower == TIMESTAMP_HEADER.to_ascii_lowercase() {
+    if lower == "content-length"
+        || lower == SIGNATURE_HEADER.to_ascii_lowercase()
+        || lower == TIMESTAMP_HEADER.to_ascii_lowercase()
+    {
         return Err(err("set by tripline; remove it from headers"));
     }
     Ok(())
@@ -120,7 +136,9 @@ impl Webhook {
             headers.push((TIMESTAMP_HEADER.to_owned(), ts.to_string()));
             headers.push((SIGNATURE_HEADER.to_owned(), signature(secret, ts, body)));
         }
-        self.client.post(&self.url, &headers, body)?.check(&format!("POST {}", self.url))
+        self.client
+            .post(&self.url, &headers, body)?
+            .check(&format!("POST {}", self.url))
     }
 
     fn json_item(&self, r: &Record) -> Json {
@@ -163,7 +181,10 @@ impl Webhook {
                 }
             }
         }
-        if !failed.is_empty() && failed.len() == batch.len() && failed.iter().all(|(_, e)| e == &failed[0].1) {
+        if !failed.is_empty()
+            && failed.len() == batch.len()
+            && failed.iter().all(|(_, e)| e == &failed[0].1)
+        {
             return Err(failed.swap_remove(0).1);
         }
         Ok(Outcome { failed })
@@ -213,7 +234,9 @@ fn first(body: &Json, paths: &[&str]) -> Option<String> {
 
 /// Slack `mrkdwn` escaping: `&`, `<` and `>` are control characters there.
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A Slack incoming-webhook message for one record: the rule title, level, agent, host,
@@ -223,21 +246,45 @@ pub fn slack_message(r: &Record, blocks: bool) -> Json {
     let b = &r.body;
     let mut facts: Vec<(&str, String)> = Vec::new();
     let head = if r.kind == RecordKind::Alert {
-        let title = first(b, &["rule.title", "finding_info.title", "rule.name"]).unwrap_or_else(|| "tripline alert".into());
-        let level = first(b, &["rule.level", "severity", "tripline.level"]).unwrap_or_else(|| "unknown".into());
+        let title = first(b, &["rule.title", "finding_info.title", "rule.name"])
+            .unwrap_or_else(|| "tripline alert".into());
+        let level = first(b, &["rule.level", "severity", "tripline.level"])
+            .unwrap_or_else(|| "unknown".into());
         facts.push(("Level", level.clone()));
         format!("[{}] {}", level.to_uppercase(), title)
     } else {
-        let name = first(b, &["event_name", "event.name", "event.action"]).unwrap_or_else(|| r.kind.as_str().into());
+        let name = first(b, &["event_name", "event.name", "event.action"])
+            .unwrap_or_else(|| r.kind.as_str().into());
         format!("tripline {}: {name}", r.kind.as_str())
     };
     facts.push(("Agent", r.agent.clone()));
     let lookups: [(&str, &[&str]); 4] = [
-        ("Host", &["group.host_name", "unmapped.tripline_group.host_name", "host_name", "host.name"]),
-        ("User", &["group.user_email", "unmapped.tripline_group.user_email", "user_email", "user.email"]),
+        (
+            "Host",
+            &[
+                "group.host_name",
+                "unmapped.tripline_group.host_name",
+                "host_name",
+                "host.name",
+            ],
+        ),
+        (
+            "User",
+            &[
+                "group.user_email",
+                "unmapped.tripline_group.user_email",
+                "user_email",
+                "user.email",
+            ],
+        ),
         (
             "Conversation",
-            &["group.conversation_id", "unmapped.tripline_group.conversation_id", "conversation_id", "labels.conversation_id"],
+            &[
+                "group.conversation_id",
+                "unmapped.tripline_group.conversation_id",
+                "conversation_id",
+                "labels.conversation_id",
+            ],
         ),
         ("Count", &["count", "event.count"]),
     ];
@@ -246,8 +293,17 @@ pub fn slack_message(r: &Record, blocks: bool) -> Json {
             facts.push((label, v));
         }
     }
-    let detail: Vec<String> = facts.iter().map(|(k, v)| format!("{}: {}", k.to_lowercase(), escape(v))).collect();
-    let text = format!("{} ({}) [id {} rev {}]", escape(&head), detail.join(", "), r.id, r.revision);
+    let detail: Vec<String> = facts
+        .iter()
+        .map(|(k, v)| format!("{}: {}", k.to_lowercase(), escape(v)))
+        .collect();
+    let text = format!(
+        "{} ({}) [id {} rev {}]",
+        escape(&head),
+        detail.join(", "),
+        r.id,
+        r.revision
+    );
     if !blocks {
         return json!({ "text": text });
     }
@@ -281,9 +337,20 @@ mod tests {
         // Expected value computed independently:
         // printf '1700000000.{}' | openssl dgst -sha256 -hmac key
         let sig = signature(b"key", 1_700_000_000, b"{}");
-        assert_eq!(sig, "sha256=9d713ed406bb7076d4123f0dc2c39d2df5c654ed4b0cd56b52c8b4c940bd63ae");
-        assert_ne!(sig, signature(b"key", 1_700_000_001, b"{}"), "the timestamp is signed");
-        assert_ne!(sig, signature(b"other", 1_700_000_000, b"{}"), "the key matters");
+        assert_eq!(
+            sig,
+            "sha256=9d713ed406bb7076d4123f0dc2c39d2df5c654ed4b0cd56b52c8b4c940bd63ae"
+        );
+        assert_ne!(
+            sig,
+            signature(b"key", 1_700_000_001, b"{}"),
+            "the timestamp is signed"
+        );
+        assert_ne!(
+            sig,
+            signature(b"other", 1_700_000_000, b"{}"),
+            "the key matters"
+        );
     }
 
     #[test]
@@ -300,11 +367,22 @@ mod tests {
         };
         let m = slack_message(&native, true);
         let text = m["text"].as_str().unwrap();
-        for want in ["[HIGH] Secret &lt;in&gt; prompt", "agent: codex", "host: dev-7", "user: u-5f3a", "conversation: c-1", "count: 3", "id a1 rev 2"] {
+        for want in [
+            "[HIGH] Secret &lt;in&gt; prompt",
+            "agent: codex",
+            "host: dev-7",
+            "user: u-5f3a",
+            "conversation: c-1",
+            "count: 3",
+            "id a1 rev 2",
+        ] {
             assert!(text.contains(want), "{want:?} in {text}");
         }
         let all = m.to_string();
-        assert!(!all.contains("EVIDENCE") && !all.contains("SUMMARY"), "{all}");
+        assert!(
+            !all.contains("EVIDENCE") && !all.contains("SUMMARY"),
+            "{all}"
+        );
         assert_eq!(m["blocks"][0]["type"], "header");
 
         let ocsf = Record {
@@ -312,7 +390,13 @@ mod tests {
                          "unmapped": {"tripline_group": {"host_name": "h"}}}),
             ..native
         };
-        let text = slack_message(&ocsf, false)["text"].as_str().unwrap().to_owned();
-        assert!(text.starts_with("[CRITICAL] T (") && text.contains("host: h"), "{text}");
+        let text = slack_message(&ocsf, false)["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            text.starts_with("[CRITICAL] T (") && text.contains("host: h"),
+            "{text}"
+        );
     }
 }

@@ -3,12 +3,12 @@
 //! hint, 4xx → fatal, per-item bulk errors), and no planted secret leaves in any request
 //! once records were redacted upstream.
 
-#[path = "support/recorder.rs"]
-#[allow(dead_code)]
-mod recorder;
 #[path = "../../tripline/tests/support/planted.rs"]
 #[allow(dead_code)]
 mod planted;
+#[path = "support/recorder.rs"]
+#[allow(dead_code)]
+mod recorder;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,13 +29,19 @@ use tripline_redact::{IdentifierAction, RedactionPolicy, Redactor, SecretScanner
 use tripline_sinks::{registry, BuildContext, Outcome, Record, RecordKind, SendError, Sink};
 
 fn sink(kind: &str, options: &str) -> Box<dyn Sink> {
-    let ctx = BuildContext { name: format!("test-{kind}"), data_dir: std::env::temp_dir() };
+    let ctx = BuildContext {
+        name: format!("test-{kind}"),
+        data_dir: std::env::temp_dir(),
+    };
     let table: toml::Table = toml::from_str(options).expect("test options are TOML");
     registry::build(kind, &ctx, &table).unwrap_or_else(|e| panic!("build {kind}: {e}"))
 }
 
 fn build_error(kind: &str, options: &str) -> String {
-    let ctx = BuildContext { name: "bad".into(), data_dir: std::env::temp_dir() };
+    let ctx = BuildContext {
+        name: "bad".into(),
+        data_dir: std::env::temp_dir(),
+    };
     let table: toml::Table = toml::from_str(options).unwrap();
     match registry::build(kind, &ctx, &table) {
         Ok(_) => panic!("{kind} accepted {options}"),
@@ -93,7 +99,10 @@ fn webhook_batch_is_a_signed_json_array_of_envelopes() {
     let rec = Recorder::start();
     let mut s = sink(
         "webhook",
-        &format!("url = \"{}/hook\"\nsecret = \"s3cret\"\nheaders = {{ X-Team = \"secops\" }}", rec.url()),
+        &format!(
+            "url = \"{}/hook\"\nsecret = \"s3cret\"\nheaders = {{ X-Team = \"secops\" }}",
+            rec.url()
+        ),
     );
     let batch = [alert("a1", 1, "high"), alert("a1", 2, "high"), event("e1")];
     assert_eq!(s.send(&batch).unwrap(), Outcome::all_delivered());
@@ -111,7 +120,8 @@ fn webhook_batch_is_a_signed_json_array_of_envelopes() {
     mac.update(format!("{ts}.").as_bytes());
     mac.update(&r.body);
     let want = hex::decode(sig.strip_prefix("sha256=").expect("sha256= prefix")).unwrap();
-    mac.verify_slice(&want).expect("the signature verifies with the shared secret");
+    mac.verify_slice(&want)
+        .expect("the signature verifies with the shared secret");
     let age = chrono::Utc::now().timestamp() - ts.parse::<i64>().unwrap();
     assert!((0..300).contains(&age), "timestamp is current: {ts}");
     // A tampered body does not verify.
@@ -135,8 +145,16 @@ fn webhook_batch_is_a_signed_json_array_of_envelopes() {
 #[test]
 fn webhook_one_request_per_record_and_failure_classes() {
     let rec = Recorder::start();
-    let mut s = sink("webhook", &format!("url = \"{}\"\nbatch = false\nenvelope = false", rec.url()));
-    let batch = [alert("a1", 1, "low"), alert("a2", 1, "low"), alert("a3", 1, "low"), alert("a4", 1, "low")];
+    let mut s = sink(
+        "webhook",
+        &format!("url = \"{}\"\nbatch = false\nenvelope = false", rec.url()),
+    );
+    let batch = [
+        alert("a1", 1, "low"),
+        alert("a2", 1, "low"),
+        alert("a3", 1, "low"),
+        alert("a4", 1, "low"),
+    ];
 
     // 200, 400 (that record is refused), 200, then 429 + Retry-After: 7 (it and the rest retry).
     rec.push(Reply::ok());
@@ -146,26 +164,47 @@ fn webhook_one_request_per_record_and_failure_classes() {
     let out = s.send(&batch).unwrap();
     assert_eq!(out.failed.len(), 2, "{out:?}");
     assert_eq!(out.failed[0].0, 1);
-    assert!(!out.failed[0].1.is_retryable(), "400 is fatal: {:?}", out.failed[0].1);
+    assert!(
+        !out.failed[0].1.is_retryable(),
+        "400 is fatal: {:?}",
+        out.failed[0].1
+    );
     assert_eq!(out.failed[1].0, 3);
     assert_eq!(retry_after(&out.failed[1].1), Some(Duration::from_secs(7)));
     let reqs = rec.requests();
     assert_eq!(reqs.len(), 4);
-    assert_eq!(json_of(&reqs[2]), batch[2].body, "envelope = false sends the record as it is");
-    assert!(reqs[0].header("x-tripline-signature").is_none(), "no secret, no signature");
+    assert_eq!(
+        json_of(&reqs[2]),
+        batch[2].body,
+        "envelope = false sends the record as it is"
+    );
+    assert!(
+        reqs[0].header("x-tripline-signature").is_none(),
+        "no secret, no signature"
+    );
 
     // The first record answered 500: nothing delivered, the batch retries.
     rec.push(Reply::status(500, "oops"));
     let e = s.send(&batch[..2]).unwrap_err();
     assert_eq!(retry_after(&e), None);
     assert!(e.to_string().contains("HTTP 500"), "{e}");
-    assert_eq!(rec.requests().len(), 5, "stops at the first retryable failure");
+    assert_eq!(
+        rec.requests().len(),
+        5,
+        "stops at the first retryable failure"
+    );
 }
 
 #[test]
 fn webhook_slack_payload_summarizes_alerts_without_evidence() {
     let rec = Recorder::start();
-    let mut s = sink("webhook", &format!("url = \"{}/services/T/B/X\"\npayload = \"slack\"\nslack_blocks = true", rec.url()));
+    let mut s = sink(
+        "webhook",
+        &format!(
+            "url = \"{}/services/T/B/X\"\npayload = \"slack\"\nslack_blocks = true",
+            rec.url()
+        ),
+    );
     let batch = [alert("a1", 3, "high"), alert("a2", 1, "medium")];
     assert_eq!(s.send(&batch).unwrap(), Outcome::all_delivered());
     let reqs = rec.requests();
@@ -185,7 +224,11 @@ fn webhook_slack_payload_summarizes_alerts_without_evidence() {
     }
     assert!(m["blocks"].is_array());
     for r in &reqs {
-        assert!(!r.text().contains("EVIDENCE-TEXT") && !r.text().contains("SUMMARY-SENTENCE"), "{}", r.text());
+        assert!(
+            !r.text().contains("EVIDENCE-TEXT") && !r.text().contains("SUMMARY-SENTENCE"),
+            "{}",
+            r.text()
+        );
     }
 }
 
@@ -195,23 +238,49 @@ fn webhook_config_errors_name_the_field() {
     assert!(e.contains("bogus"), "{e}");
     let e = build_error("webhook", "url = \"x.example/hook\"");
     assert!(e.contains("url") && e.contains("http://"), "{e}");
-    let e = build_error("webhook", "url = \"http://x\"\nsecret_env = \"TRIPLINE_TEST_UNSET_VAR_4242\"");
-    assert!(e.contains("secret_env") && e.contains("TRIPLINE_TEST_UNSET_VAR_4242"), "{e}");
+    let e = build_error(
+        "webhook",
+        "url = \"http://x\"\nsecret_env = \"TRIPLINE_TEST_UNSET_VAR_4242\"",
+    );
+    assert!(
+        e.contains("secret_env") && e.contains("TRIPLINE_TEST_UNSET_VAR_4242"),
+        "{e}"
+    );
     let e = build_error("webhook", "url = \"http://x\"\ntimeout = \"soon\"");
     assert!(e.contains("timeout"), "{e}");
-    let e = build_error("webhook", "url = \"http://x\"\ntls = { ca_file = \"/nonexistent/ca.pem\" }");
-    assert!(e.contains("tls.ca_file") && e.contains("/nonexistent/ca.pem"), "{e}");
-    let not_pem = std::env::temp_dir().join(format!("tripline-not-a-ca-{}.pem", std::process::id()));
+    let e = build_error(
+        "webhook",
+        "url = \"http://x\"\ntls = { ca_file = \"/nonexistent/ca.pem\" }",
+    );
+    assert!(
+        e.contains("tls.ca_file") && e.contains("/nonexistent/ca.pem"),
+        "{e}"
+    );
+    let not_pem =
+        std::env::temp_dir().join(format!("tripline-not-a-ca-{}.pem", std::process::id()));
     std::fs::write(&not_pem, "hello").unwrap();
-    let e = build_error("webhook", &format!("url = \"http://x\"\ntls = {{ ca_file = \"{}\" }}", not_pem.display()));
+    let e = build_error(
+        "webhook",
+        &format!(
+            "url = \"http://x\"\ntls = {{ ca_file = \"{}\" }}",
+            not_pem.display()
+        ),
+    );
     let _ = std::fs::remove_file(&not_pem);
-    assert!(e.contains("tls.ca_file") && e.contains("no CERTIFICATE"), "{e}");
+    assert!(
+        e.contains("tls.ca_file") && e.contains("no CERTIFICATE"),
+        "{e}"
+    );
 }
 
 #[test]
 fn unreachable_destination_is_retryable() {
     // Bind and drop: nothing listens on this port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}");
     for (kind, opts) in [
         ("webhook", format!("url = \"{url}\"")),
@@ -219,13 +288,17 @@ fn unreachable_destination_is_retryable() {
         ("elasticsearch", format!("url = \"{url}\"")),
         ("otlp", format!("endpoint = \"{url}\"")),
     ] {
-        let e = sink(kind, &opts).send(&[alert("a1", 1, "low")]).unwrap_err();
+        let e = sink(kind, &opts)
+            .send(&[alert("a1", 1, "low")])
+            .unwrap_err();
         assert!(e.is_retryable(), "{kind}: {e}");
     }
     // A connection closed without an answer is retryable too.
     let rec = Recorder::start();
     rec.push(Reply::Drop);
-    let e = sink("webhook", &format!("url = \"{}\"", rec.url())).send(&[alert("a1", 1, "low")]).unwrap_err();
+    let e = sink("webhook", &format!("url = \"{}\"", rec.url()))
+        .send(&[alert("a1", 1, "low")])
+        .unwrap_err();
     assert!(e.is_retryable(), "{e}");
 }
 
@@ -236,7 +309,10 @@ fn splunk_hec_envelopes_and_error_codes() {
     let rec = Recorder::with_fallback(|_| Reply::status(200, r#"{"text":"Success","code":0}"#));
     let mut s = sink(
         "splunk_hec",
-        &format!("url = \"{}\"\ntoken = \"hec-token-1\"\nindex = \"agents\"\nhost = \"tripline-1\"", rec.url()),
+        &format!(
+            "url = \"{}\"\ntoken = \"hec-token-1\"\nindex = \"agents\"\nhost = \"tripline-1\"",
+            rec.url()
+        ),
     );
     let batch = [alert("a1", 2, "high"), event("e1")];
     assert_eq!(s.send(&batch).unwrap(), Outcome::all_delivered());
@@ -245,8 +321,14 @@ fn splunk_hec_envelopes_and_error_codes() {
     let r = &reqs[0];
     assert_eq!(r.path(), "/services/collector/event");
     assert_eq!(r.header("authorization"), Some("Splunk hec-token-1"));
-    assert!(r.header("x-splunk-request-channel").is_none(), "no channel without ack");
-    let events: Vec<Json> = serde_json::Deserializer::from_slice(&r.body).into_iter().map(Result::unwrap).collect();
+    assert!(
+        r.header("x-splunk-request-channel").is_none(),
+        "no channel without ack"
+    );
+    let events: Vec<Json> = serde_json::Deserializer::from_slice(&r.body)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(events.len(), 2, "concatenated event objects");
     let e = &events[0];
     assert_eq!(e["time"].as_f64(), Some(1_795_168_800.25));
@@ -260,7 +342,11 @@ fn splunk_hec_envelopes_and_error_codes() {
     assert_eq!(events[1]["sourcetype"], "tripline:event");
 
     // 503 "Server is busy" (code 9) with Retry-After → Retry with the hint.
-    rec.push(Reply::Answer(503, vec![("Retry-After".into(), "12".into())], br#"{"text":"Server is busy","code":9}"#.to_vec()));
+    rec.push(Reply::Answer(
+        503,
+        vec![("Retry-After".into(), "12".into())],
+        br#"{"text":"Server is busy","code":9}"#.to_vec(),
+    ));
     let e = s.send(&batch).unwrap_err();
     assert_eq!(retry_after(&e), Some(Duration::from_secs(12)));
     assert!(e.to_string().contains("HEC code 9"), "{e}");
@@ -271,13 +357,39 @@ fn splunk_hec_envelopes_and_error_codes() {
     rec.push(Reply::status(403, r#"{"text":"Invalid token","code":4}"#));
     assert!(!s.send(&batch).unwrap_err().is_retryable());
     // 400 "Invalid data format" at event 1 of 3: event 0 was indexed, 1 is refused, 2 retries.
-    rec.push(Reply::status(400, r#"{"text":"Invalid data format","code":6,"invalid-event-number":1}"#));
-    let out = s.send(&[alert("a1", 1, "low"), alert("a2", 1, "low"), alert("a3", 1, "low")]).unwrap();
-    assert_eq!(out.failed.iter().map(|(i, e)| (*i, e.is_retryable())).collect::<Vec<_>>(), vec![(1, false), (2, true)]);
+    rec.push(Reply::status(
+        400,
+        r#"{"text":"Invalid data format","code":6,"invalid-event-number":1}"#,
+    ));
+    let out = s
+        .send(&[
+            alert("a1", 1, "low"),
+            alert("a2", 1, "low"),
+            alert("a3", 1, "low"),
+        ])
+        .unwrap();
+    assert_eq!(
+        out.failed
+            .iter()
+            .map(|(i, e)| (*i, e.is_retryable()))
+            .collect::<Vec<_>>(),
+        vec![(1, false), (2, true)]
+    );
     // ... at event 0: only that one is refused, the other is retried.
-    rec.push(Reply::status(400, r#"{"text":"Invalid data format","code":6,"invalid-event-number":0}"#));
-    let out = s.send(&[alert("a1", 1, "low"), alert("a2", 1, "low")]).unwrap();
-    assert_eq!(out.failed.iter().map(|(i, e)| (*i, e.is_retryable())).collect::<Vec<_>>(), vec![(0, false), (1, true)]);
+    rec.push(Reply::status(
+        400,
+        r#"{"text":"Invalid data format","code":6,"invalid-event-number":0}"#,
+    ));
+    let out = s
+        .send(&[alert("a1", 1, "low"), alert("a2", 1, "low")])
+        .unwrap();
+    assert_eq!(
+        out.failed
+            .iter()
+            .map(|(i, e)| (*i, e.is_retryable()))
+            .collect::<Vec<_>>(),
+        vec![(0, false), (1, true)]
+    );
 
     let e = build_error("splunk_hec", &format!("url = \"{}\"", rec.url()));
     assert!(e.contains("token"), "{e}");
@@ -302,17 +414,32 @@ fn splunk_hec_waits_for_indexer_acknowledgement() {
     let from_env = std::env::var("PATH").expect("PATH is set");
     let mut s = sink(
         "splunk_hec",
-        &format!("url = \"{}\"\ntoken_env = \"PATH\"\nack = true\nack_poll_interval = \"20ms\"", rec.url()),
+        &format!(
+            "url = \"{}\"\ntoken_env = \"PATH\"\nack = true\nack_poll_interval = \"20ms\"",
+            rec.url()
+        ),
     );
-    assert_eq!(s.send(&[alert("a1", 1, "high")]).unwrap(), Outcome::all_delivered());
+    assert_eq!(
+        s.send(&[alert("a1", 1, "high")]).unwrap(),
+        Outcome::all_delivered()
+    );
     let reqs = rec.requests();
     assert_eq!(reqs.len(), 4, "one event post, three ack polls");
-    let channel = reqs[0].header("x-splunk-request-channel").expect("a channel with ack").to_owned();
+    let channel = reqs[0]
+        .header("x-splunk-request-channel")
+        .expect("a channel with ack")
+        .to_owned();
     assert_eq!(channel.len(), 36);
-    assert_eq!(reqs[0].header("authorization"), Some(format!("Splunk {from_env}").as_str()));
+    assert_eq!(
+        reqs[0].header("authorization"),
+        Some(format!("Splunk {from_env}").as_str())
+    );
     for poll in &reqs[1..] {
         assert_eq!(poll.path(), "/services/collector/ack");
-        assert_eq!(poll.header("x-splunk-request-channel"), Some(channel.as_str()));
+        assert_eq!(
+            poll.header("x-splunk-request-channel"),
+            Some(channel.as_str())
+        );
         assert_eq!(json_of(poll), json!({"acks": [41]}));
     }
 
@@ -329,7 +456,10 @@ fn splunk_hec_waits_for_indexer_acknowledgement() {
         &format!("url = \"{}\"\ntoken = \"t\"\nack = true\nack_timeout = \"300ms\"\nack_poll_interval = \"50ms\"", rec.url()),
     );
     let e = s.send(&[alert("a1", 1, "high")]).unwrap_err();
-    assert!(e.is_retryable() && e.to_string().contains("not acknowledged"), "{e}");
+    assert!(
+        e.is_retryable() && e.to_string().contains("not acknowledged"),
+        "{e}"
+    );
 }
 
 // ---------------------------------------------------------------- elasticsearch
@@ -345,7 +475,8 @@ fn bulk_answer(statuses: &[(u16, &str)]) -> String {
             json!({ "create": item })
         })
         .collect();
-    json!({"took": 3, "errors": statuses.iter().any(|(s, _)| *s >= 300), "items": items}).to_string()
+    json!({"took": 3, "errors": statuses.iter().any(|(s, _)| *s >= 300), "items": items})
+        .to_string()
 }
 
 #[test]
@@ -353,37 +484,75 @@ fn elasticsearch_bulk_ndjson_and_per_item_errors() {
     let rec = Recorder::start();
     let mut s = sink(
         "elasticsearch",
-        &format!("url = \"{}\"\nusername = \"elastic\"\npassword = \"changeme\"", rec.url()),
+        &format!(
+            "url = \"{}\"\nusername = \"elastic\"\npassword = \"changeme\"",
+            rec.url()
+        ),
     );
-    let batch = [alert("a1", 1, "high"), alert("a1", 2, "high"), event("e1"), event("e2")];
-    rec.push(Reply::status(200, &bulk_answer(&[(201, ""), (201, ""), (201, ""), (201, "")])));
+    let batch = [
+        alert("a1", 1, "high"),
+        alert("a1", 2, "high"),
+        event("e1"),
+        event("e2"),
+    ];
+    rec.push(Reply::status(
+        200,
+        &bulk_answer(&[(201, ""), (201, ""), (201, ""), (201, "")]),
+    ));
     assert_eq!(s.send(&batch).unwrap(), Outcome::all_delivered());
     let r = &rec.requests()[0];
     assert_eq!(r.path(), "/_bulk");
     assert_eq!(r.header("content-type"), Some("application/x-ndjson"));
-    assert_eq!(r.header("authorization"), Some("Basic ZWxhc3RpYzpjaGFuZ2VtZQ=="));
+    assert_eq!(
+        r.header("authorization"),
+        Some("Basic ZWxhc3RpYzpjaGFuZ2VtZQ==")
+    );
     let text = r.text();
     assert!(text.ends_with('\n'), "bulk bodies end with a newline");
-    let lines: Vec<Json> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Json> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 8, "action/source pairs");
-    assert_eq!(lines[0], json!({"create": {"_index": "tripline-alerts-2026.11.20", "_id": "a1.1"}}));
+    assert_eq!(
+        lines[0],
+        json!({"create": {"_index": "tripline-alerts-2026.11.20", "_id": "a1.1"}})
+    );
     assert_eq!(lines[1], batch[0].body);
     assert_eq!(lines[2]["create"]["_id"], "a1.2");
-    assert_eq!(lines[4], json!({"create": {"_index": "tripline-events-2026.11.20", "_id": "e1.1"}}));
+    assert_eq!(
+        lines[4],
+        json!({"create": {"_index": "tripline-events-2026.11.20", "_id": "e1.1"}})
+    );
 
     // Item results: created, 409 (already there: delivered), 429 → retry, 400 mapping → fatal.
     rec.push(Reply::status(
         200,
-        &bulk_answer(&[(201, ""), (409, "version_conflict_engine_exception"), (429, "es_rejected_execution_exception"), (400, "mapper_parsing_exception")]),
+        &bulk_answer(&[
+            (201, ""),
+            (409, "version_conflict_engine_exception"),
+            (429, "es_rejected_execution_exception"),
+            (400, "mapper_parsing_exception"),
+        ]),
     ));
     let out = s.send(&batch).unwrap();
-    let got: Vec<(usize, bool)> = out.failed.iter().map(|(i, e)| (*i, e.is_retryable())).collect();
+    let got: Vec<(usize, bool)> = out
+        .failed
+        .iter()
+        .map(|(i, e)| (*i, e.is_retryable()))
+        .collect();
     assert_eq!(got, vec![(2, true), (3, false)], "{out:?}");
-    assert!(out.failed[1].1.to_string().contains("mapper_parsing_exception"));
+    assert!(out.failed[1]
+        .1
+        .to_string()
+        .contains("mapper_parsing_exception"));
 
     // The whole request refused: 429 + Retry-After → Retry; 401 → Fatal.
     rec.push(Reply::retry_after(429, 3));
-    assert_eq!(retry_after(&s.send(&batch).unwrap_err()), Some(Duration::from_secs(3)));
+    assert_eq!(
+        retry_after(&s.send(&batch).unwrap_err()),
+        Some(Duration::from_secs(3))
+    );
     rec.push(Reply::status(401, "{}"));
     assert!(!s.send(&batch).unwrap_err().is_retryable());
 
@@ -398,33 +567,57 @@ fn elasticsearch_bulk_ndjson_and_per_item_errors() {
     let r = &rec.requests()[0];
     assert_eq!(r.target, "/_bulk?pipeline=p1");
     assert_eq!(r.header("authorization"), Some("ApiKey a2V5"));
-    let lines: Vec<Json> = r.text().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Json> = r
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines[0]["create"]["_index"], "logs-tripline-default");
     assert_eq!(lines[1]["@timestamp"], "2026-11-20T10:00:00.250Z");
 
-    let e = build_error("elasticsearch", "url = \"http://x\"\nindex = \"Tripline-%Y\"");
+    let e = build_error(
+        "elasticsearch",
+        "url = \"http://x\"\nindex = \"Tripline-%Y\"",
+    );
     assert!(e.contains("index"), "{e}");
 }
 
 // ---------------------------------------------------------------- otlp
 
-fn attr<'a>(rec: &'a opentelemetry_proto::tonic::logs::v1::LogRecord, key: &str) -> Option<&'a any_value::Value> {
-    rec.attributes.iter().find(|a| a.key == key).and_then(|a| a.value.as_ref()?.value.as_ref())
+fn attr<'a>(
+    rec: &'a opentelemetry_proto::tonic::logs::v1::LogRecord,
+    key: &str,
+) -> Option<&'a any_value::Value> {
+    rec.attributes
+        .iter()
+        .find(|a| a.key == key)
+        .and_then(|a| a.value.as_ref()?.value.as_ref())
 }
 
 #[test]
 fn otlp_export_request_and_answers() {
     let rec = Recorder::with_fallback(|_| {
-        Reply::bytes(200, "application/x-protobuf", ExportLogsServiceResponse::default().encode_to_vec())
+        Reply::bytes(
+            200,
+            "application/x-protobuf",
+            ExportLogsServiceResponse::default().encode_to_vec(),
+        )
     });
-    let mut s = sink("otlp", &format!("endpoint = \"{}\"\nheaders = {{ authorization = \"Bearer x\" }}", rec.url()));
+    let mut s = sink(
+        "otlp",
+        &format!(
+            "endpoint = \"{}\"\nheaders = {{ authorization = \"Bearer x\" }}",
+            rec.url()
+        ),
+    );
     let batch = [alert("a1", 2, "critical"), event("e1")];
     assert_eq!(s.send(&batch).unwrap(), Outcome::all_delivered());
     let r = &rec.requests()[0];
     assert_eq!(r.path(), "/v1/logs");
     assert_eq!(r.header("content-type"), Some("application/x-protobuf"));
     assert_eq!(r.header("authorization"), Some("Bearer x"));
-    let req = ExportLogsServiceRequest::decode(r.body.as_slice()).expect("a protobuf ExportLogsServiceRequest");
+    let req = ExportLogsServiceRequest::decode(r.body.as_slice())
+        .expect("a protobuf ExportLogsServiceRequest");
     assert_eq!(req.resource_logs.len(), 1);
     let res: BTreeMap<_, _> = req.resource_logs[0]
         .resource
@@ -434,33 +627,76 @@ fn otlp_export_request_and_answers() {
         .iter()
         .map(|a| (a.key.clone(), a.value.clone().unwrap().value.unwrap()))
         .collect();
-    assert_eq!(res["service.name"], any_value::Value::StringValue("tripline".into()));
-    assert_eq!(res["tripline.agent"], any_value::Value::StringValue("codex".into()));
+    assert_eq!(
+        res["service.name"],
+        any_value::Value::StringValue("tripline".into())
+    );
+    assert_eq!(
+        res["tripline.agent"],
+        any_value::Value::StringValue("codex".into())
+    );
     let recs = &req.resource_logs[0].scope_logs[0].log_records;
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[0].time_unix_nano, T0 as u64 * 1_000_000);
     assert_eq!(recs[0].severity_number, 21, "critical → FATAL");
-    assert_eq!(attr(&recs[0], "event.name"), Some(&any_value::Value::StringValue("tripline.alert".into())));
-    assert_eq!(attr(&recs[0], "rule.title"), Some(&any_value::Value::StringValue("Secret pasted into a prompt".into())));
-    assert_eq!(attr(&recs[0], "group.host_name"), Some(&any_value::Value::StringValue("dev-laptop-7".into())));
-    assert_eq!(attr(&recs[0], "tripline.revision"), Some(&any_value::Value::IntValue(2)));
-    assert_eq!(attr(&recs[1], "event.name"), Some(&any_value::Value::StringValue("codex.tool_result".into())));
-    assert_eq!(attr(&recs[1], "duration_ms"), Some(&any_value::Value::IntValue(12)));
+    assert_eq!(
+        attr(&recs[0], "event.name"),
+        Some(&any_value::Value::StringValue("tripline.alert".into()))
+    );
+    assert_eq!(
+        attr(&recs[0], "rule.title"),
+        Some(&any_value::Value::StringValue(
+            "Secret pasted into a prompt".into()
+        ))
+    );
+    assert_eq!(
+        attr(&recs[0], "group.host_name"),
+        Some(&any_value::Value::StringValue("dev-laptop-7".into()))
+    );
+    assert_eq!(
+        attr(&recs[0], "tripline.revision"),
+        Some(&any_value::Value::IntValue(2))
+    );
+    assert_eq!(
+        attr(&recs[1], "event.name"),
+        Some(&any_value::Value::StringValue("codex.tool_result".into()))
+    );
+    assert_eq!(
+        attr(&recs[1], "duration_ms"),
+        Some(&any_value::Value::IntValue(12))
+    );
 
     // 503 + Retry-After → Retry with the hint; 400 → Fatal.
     rec.push(Reply::retry_after(503, 5));
-    assert_eq!(retry_after(&s.send(&batch).unwrap_err()), Some(Duration::from_secs(5)));
+    assert_eq!(
+        retry_after(&s.send(&batch).unwrap_err()),
+        Some(Duration::from_secs(5))
+    );
     rec.push(Reply::status(400, "bad"));
     assert!(!s.send(&batch).unwrap_err().is_retryable());
     // partial_success rejecting everything → Fatal (OTLP: rejected data is not retried);
     // rejecting some → the batch counts as delivered.
     let partial = |n| ExportLogsServiceResponse {
-        partial_success: Some(ExportLogsPartialSuccess { rejected_log_records: n, error_message: "too old".into() }),
+        partial_success: Some(ExportLogsPartialSuccess {
+            rejected_log_records: n,
+            error_message: "too old".into(),
+        }),
     };
-    rec.push(Reply::bytes(200, "application/x-protobuf", partial(2).encode_to_vec()));
+    rec.push(Reply::bytes(
+        200,
+        "application/x-protobuf",
+        partial(2).encode_to_vec(),
+    ));
     let e = s.send(&batch).unwrap_err();
-    assert!(!e.is_retryable() && e.to_string().contains("too old"), "{e}");
-    rec.push(Reply::bytes(200, "application/x-protobuf", partial(1).encode_to_vec()));
+    assert!(
+        !e.is_retryable() && e.to_string().contains("too old"),
+        "{e}"
+    );
+    rec.push(Reply::bytes(
+        200,
+        "application/x-protobuf",
+        partial(1).encode_to_vec(),
+    ));
     assert_eq!(s.send(&batch).unwrap(), Outcome::all_delivered());
 }
 
@@ -474,8 +710,15 @@ type Needles = Vec<(String, Vec<u8>)>;
 fn redacted_records() -> (Vec<Record>, Needles, Vec<u8>) {
     let secrets = planted::planted();
     let needles = planted::needles(&secrets);
-    let policy = RedactionPolicy { identifier: IdentifierAction::Pseudonymize, ..RedactionPolicy::default() };
-    let redactor = Redactor::new(policy, SecretScanner::shared_builtin(), b"test key, not a secret");
+    let policy = RedactionPolicy {
+        identifier: IdentifierAction::Pseudonymize,
+        ..RedactionPolicy::default()
+    };
+    let redactor = Redactor::new(
+        policy,
+        SecretScanner::shared_builtin(),
+        b"test key, not a secret",
+    );
     let mut raw = Vec::new();
     let mut records = Vec::new();
     let mut evidence = Vec::new();
@@ -513,7 +756,13 @@ fn redacted_records() -> (Vec<Record>, Needles, Vec<u8>) {
         id: "al-1".into(),
         revision: 1,
         time: "2026-11-20T10:00:00Z".into(),
-        rule: RuleRef { id: "r".into(), name: "n".into(), title: "Secret exported".into(), level: "high".into(), tags: vec![] },
+        rule: RuleRef {
+            id: "r".into(),
+            name: "n".into(),
+            title: "Secret exported".into(),
+            level: "high".into(),
+            tags: vec![],
+        },
         agent: "codex".into(),
         group,
         count: 1,
@@ -542,7 +791,8 @@ fn no_planted_secret_in_any_request() {
     // JSON escapes a PEM's newlines, so that one shows as its escaped form or its lines).
     let base = |what: &String| what.split(" (").next().unwrap().to_owned();
     let all: std::collections::BTreeSet<String> = needles.iter().map(|(w, _)| base(w)).collect();
-    let in_raw: std::collections::BTreeSet<String> = planted::leaks(&raw, &needles).iter().map(base).collect();
+    let in_raw: std::collections::BTreeSet<String> =
+        planted::leaks(&raw, &needles).iter().map(base).collect();
     assert_eq!(in_raw, all, "every planted secret is in the raw events");
 
     let rec = Recorder::with_fallback(|r| match r.path() {
@@ -553,12 +803,17 @@ fn no_planted_secret_in_any_request() {
     let url = rec.url();
     for (kind, opts) in [
         ("webhook", format!("url = \"{url}/hook\"\nsecret = \"k\"")),
-        ("webhook", format!("url = \"{url}/slack\"\npayload = \"slack\"\nslack_blocks = true")),
+        (
+            "webhook",
+            format!("url = \"{url}/slack\"\npayload = \"slack\"\nslack_blocks = true"),
+        ),
         ("splunk_hec", format!("url = \"{url}\"\ntoken = \"t\"")),
         ("elasticsearch", format!("url = \"{url}\"")),
         ("otlp", format!("endpoint = \"{url}\"")),
     ] {
-        let out = sink(kind, &opts).send(&records).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let out = sink(kind, &opts)
+            .send(&records)
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
         assert!(out.failed.is_empty(), "{kind}: {out:?}");
     }
     let reqs = rec.requests();
@@ -570,6 +825,11 @@ fn no_planted_secret_in_any_request() {
         }
         bytes.extend_from_slice(&r.body);
         let found = planted::leaks(&bytes, &needles);
-        assert!(found.is_empty(), "{} {} leaks {found:?}", r.method, r.target);
+        assert!(
+            found.is_empty(),
+            "{} {} leaks {found:?}",
+            r.method,
+            r.target
+        );
     }
 }

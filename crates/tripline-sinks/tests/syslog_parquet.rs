@@ -20,7 +20,10 @@ use tripline_sinks::{registry, BuildContext, Record, RecordKind, Sink};
 const WAIT: Duration = Duration::from_secs(30);
 
 fn ctx(dir: &Path) -> BuildContext {
-    BuildContext { name: "lake".into(), data_dir: dir.to_path_buf() }
+    BuildContext {
+        name: "lake".into(),
+        data_dir: dir.to_path_buf(),
+    }
 }
 
 fn options(text: &str) -> toml::Table {
@@ -76,7 +79,9 @@ fn read_frames(stream: impl Read) -> Vec<String> {
             Ok(0) | Err(_) => return out,
             Ok(_) => {}
         }
-        let Ok(n) = String::from_utf8_lossy(&len).trim().parse::<usize>() else { return out };
+        let Ok(n) = String::from_utf8_lossy(&len).trim().parse::<usize>() else {
+            return out;
+        };
         let mut msg = vec![0u8; n];
         if reader.read_exact(&mut msg).is_err() {
             return out;
@@ -87,8 +92,12 @@ fn read_frames(stream: impl Read) -> Vec<String> {
 
 /// The structured-data element's params, parsed per RFC 5424 (escapes undone).
 fn sd_params(message: &str) -> Vec<(String, String)> {
-    let start = message.find("[tripline@32473").expect("tripline SD element");
-    let mut rest = message[start + "[tripline@32473".len()..].chars().peekable();
+    let start = message
+        .find("[tripline@32473")
+        .expect("tripline SD element");
+    let mut rest = message[start + "[tripline@32473".len()..]
+        .chars()
+        .peekable();
     let mut out = Vec::new();
     loop {
         match rest.next() {
@@ -118,7 +127,10 @@ fn sd_params(message: &str) -> Vec<(String, String)> {
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
 }
 
 #[test]
@@ -149,12 +161,18 @@ fn tcp_frames_and_reconnects_after_the_collector_closes() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    let mut sink = build("syslog", dir.path(), &format!("address = \"{addr}\"\ntransport = \"tcp\"\nhostname = \"h1\""));
+    let mut sink = build(
+        "syslog",
+        dir.path(),
+        &format!("address = \"{addr}\"\ntransport = \"tcp\"\nhostname = \"h1\""),
+    );
     let t = 1_795_168_802_000;
-    sink.send(&[alert(1, t, "codex"), event(2, t, "codex")]).expect("first batch");
+    sink.send(&[alert(1, t, "codex"), event(2, t, "codex")])
+        .expect("first batch");
     let first = rx.recv_timeout(WAIT).expect("first connection's frames");
     // The collector closed the first connection; the next batch must not vanish into it.
-    sink.send(&[alert(3, t, "codex"), event(4, t, "codex")]).expect("second batch after a reconnect");
+    sink.send(&[alert(3, t, "codex"), event(4, t, "codex")])
+        .expect("second batch after a reconnect");
     sink.flush().unwrap();
     drop(sink);
     let second = rx.recv_timeout(WAIT).expect("second connection's frames");
@@ -165,21 +183,44 @@ fn tcp_frames_and_reconnects_after_the_collector_closes() {
         let params = sd_params(message);
         assert_eq!(param(&params, "id"), Some(id), "{message}");
         assert!(message.contains(" h1 tripline "), "{message}");
-        let body: serde_json::Value = serde_json::from_str(&message[message.find("] ").unwrap() + 2..]).expect("MSG is the JSON body");
+        let body: serde_json::Value =
+            serde_json::from_str(&message[message.find("] ").unwrap() + 2..])
+                .expect("MSG is the JSON body");
         assert_eq!(body["id"], id);
     }
-    assert!(all[0].starts_with("<131>1 2026-11-20T10:00:02.000Z "), "local0 + high = 131: {}", all[0]);
-    assert!(all[1].starts_with("<134>1 "), "events are informational: {}", all[1]);
+    assert!(
+        all[0].starts_with("<131>1 2026-11-20T10:00:02.000Z "),
+        "local0 + high = 131: {}",
+        all[0]
+    );
+    assert!(
+        all[1].starts_with("<134>1 "),
+        "events are informational: {}",
+        all[1]
+    );
 }
 
 #[test]
 fn tcp_collector_down_is_a_retry() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dir = tempfile::tempdir().unwrap();
-    let mut sink = build("syslog", dir.path(), &format!("address = \"127.0.0.1:{port}\"\ntransport = \"tcp\"\ntimeout = \"2s\""));
-    let err = sink.send(&[alert(1, 0, "codex")]).expect_err("nobody listens");
+    let mut sink = build(
+        "syslog",
+        dir.path(),
+        &format!("address = \"127.0.0.1:{port}\"\ntransport = \"tcp\"\ntimeout = \"2s\""),
+    );
+    let err = sink
+        .send(&[alert(1, 0, "codex")])
+        .expect_err("nobody listens");
     assert!(err.is_retryable(), "{err}");
-    assert!(err.to_string().contains(&port.to_string()), "the error names the address: {err}");
+    assert!(
+        err.to_string().contains(&port.to_string()),
+        "the error names the address: {err}"
+    );
 }
 
 #[test]
@@ -188,7 +229,13 @@ fn udp_one_datagram_per_message_truncated_safely() {
     socket.set_read_timeout(Some(WAIT)).unwrap();
     let addr = socket.local_addr().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut sink = build("syslog", dir.path(), &format!("address = \"{addr}\"\nmax_message_bytes = 600\npayload = \"cef\"\nfacility = \"auth\""));
+    let mut sink = build(
+        "syslog",
+        dir.path(),
+        &format!(
+            "address = \"{addr}\"\nmax_message_bytes = 600\npayload = \"cef\"\nfacility = \"auth\""
+        ),
+    );
     let mut big = alert(7, 0, "codex");
     big.body["summary"] = json!("é\\=".repeat(400));
     sink.send(&[alert(1, 0, "codex"), big]).unwrap();
@@ -197,31 +244,55 @@ fn udp_one_datagram_per_message_truncated_safely() {
     let small = String::from_utf8(buf[..n].to_vec()).unwrap();
     assert!(small.starts_with("<35>1 "), "auth (4) * 8 + 3: {small}");
     assert!(small.contains("] CEF:0|tripline|tripline|"), "{small}");
-    assert!(small.contains("|codex_sandbox_disabled|Sandbox \\| disabled|8|"), "{small}");
-    assert!(small.contains("msg=sandbox off \\= risky\\nsecond line"), "{small}");
+    assert!(
+        small.contains("|codex_sandbox_disabled|Sandbox \\| disabled|8|"),
+        "{small}"
+    );
+    assert!(
+        small.contains("msg=sandbox off \\= risky\\nsecond line"),
+        "{small}"
+    );
     assert!(!small.contains("truncated"), "{small}");
     let n = socket.recv(&mut buf).unwrap();
     assert!(n <= 600, "datagram of {n} bytes");
     let cut = String::from_utf8(buf[..n].to_vec()).expect("cut at a character boundary");
     assert_eq!(param(&sd_params(&cut), "truncated"), Some("1"), "{cut}");
     let tail = cut.rsplit("msg=").next().unwrap();
-    assert!(tail.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 0, "no dangling escape: {tail}");
+    assert!(
+        tail.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 0,
+        "no dangling escape: {tail}"
+    );
 }
 
 /// A rustls server that requires a client certificate signed by the test CA; it reads
 /// frames from each connection until EOF and reports them.
-fn tls_server(pki: &support::certs::TestPki) -> (std::net::SocketAddr, mpsc::Receiver<Result<Vec<String>, String>>) {
+fn tls_server(
+    pki: &support::certs::TestPki,
+) -> (
+    std::net::SocketAddr,
+    mpsc::Receiver<Result<Vec<String>, String>>,
+) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from_pem_file(&pki.ca).unwrap()).unwrap();
-    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().unwrap();
+    roots
+        .add(CertificateDer::from_pem_file(&pki.ca).unwrap())
+        .unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_client_cert_verifier(verifier)
-        .with_single_cert(vec![CertificateDer::from_pem_file(&pki.server_cert).unwrap()], PrivateKeyDer::from_pem_file(&pki.server_key).unwrap())
+        .with_single_cert(
+            vec![CertificateDer::from_pem_file(&pki.server_cert).unwrap()],
+            PrivateKeyDer::from_pem_file(&pki.server_key).unwrap(),
+        )
         .unwrap();
     let config = Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -260,14 +331,26 @@ fn tls_with_a_client_certificate() {
     let mut sink = build(
         "syslog",
         dir.path(),
-        &format!("{base}client_cert_file = \"{}\"\nclient_key_file = \"{}\"", pki.client_cert.display(), pki.client_key.display()),
+        &format!(
+            "{base}client_cert_file = \"{}\"\nclient_key_file = \"{}\"",
+            pki.client_cert.display(),
+            pki.client_key.display()
+        ),
     );
-    sink.send(&[alert(1, 0, "codex"), event(2, 0, "gemini_cli")]).expect("TLS send");
-    sink.send(&[event(3, 0, "codex")]).expect("second batch on the same connection");
+    sink.send(&[alert(1, 0, "codex"), event(2, 0, "gemini_cli")])
+        .expect("TLS send");
+    sink.send(&[event(3, 0, "codex")])
+        .expect("second batch on the same connection");
     sink.flush().unwrap();
     drop(sink);
-    let frames = rx.recv_timeout(WAIT).unwrap().expect("handshake with a client certificate");
-    let ids: Vec<String> = frames.iter().map(|m| param(&sd_params(m), "id").unwrap().to_owned()).collect();
+    let frames = rx
+        .recv_timeout(WAIT)
+        .unwrap()
+        .expect("handshake with a client certificate");
+    let ids: Vec<String> = frames
+        .iter()
+        .map(|m| param(&sd_params(m), "id").unwrap().to_owned())
+        .collect();
     assert_eq!(ids, ["alert-1", "event-2", "event-3"]);
     assert_eq!(param(&sd_params(&frames[1]), "agent"), Some("gemini_cli"));
 
@@ -275,15 +358,29 @@ fn tls_with_a_client_certificate() {
     // and the sink reports a retryable error (at once, or, if the refusal arrived late, on
     // the next send, when it notices the connection is dead).
     let mut anonymous = build("syslog", dir.path(), &base);
-    let err = (0..20).find_map(|_| anonymous.send(&[alert(1, 0, "codex")]).err()).expect("a refused client certificate is an error");
+    let err = (0..20)
+        .find_map(|_| anonymous.send(&[alert(1, 0, "codex")]).err())
+        .expect("a refused client certificate is an error");
     assert!(err.is_retryable(), "{err}");
-    assert!(rx.recv_timeout(WAIT).unwrap().is_err(), "server refused the handshake");
+    assert!(
+        rx.recv_timeout(WAIT).unwrap().is_err(),
+        "server refused the handshake"
+    );
 
     // A CA that did not sign the server's certificate: refused by the client.
     let other = tempfile::tempdir().unwrap();
     let other_pki = support::certs::generate(other.path());
-    let mut wrong_ca = build("syslog", dir.path(), &base.replace(&pki.ca.display().to_string(), &other_pki.ca.display().to_string()));
-    let err = wrong_ca.send(&[alert(1, 0, "codex")]).expect_err("unknown issuer");
+    let mut wrong_ca = build(
+        "syslog",
+        dir.path(),
+        &base.replace(
+            &pki.ca.display().to_string(),
+            &other_pki.ca.display().to_string(),
+        ),
+    );
+    let err = wrong_ca
+        .send(&[alert(1, 0, "codex")])
+        .expect_err("unknown issuer");
     assert!(err.to_string().contains("certificate"), "{err}");
 }
 
@@ -296,10 +393,16 @@ fn config_errors_name_the_field() {
     let e = build_err("syslog", "address = \"x:1\"\nmax_message_bytes = 100");
     assert!(e.contains("max_message_bytes"), "{e}");
     let e = build_err("syslog", "address = \"x:1\"\nca_file = \"/tmp/ca.pem\"");
-    assert!(e.contains("ca_file is only used with transport = \"tls\""), "{e}");
+    assert!(
+        e.contains("ca_file is only used with transport = \"tls\""),
+        "{e}"
+    );
     let e = build_err("syslog", "address = \"x:1\"\nbogus = 1");
     assert!(e.contains("bogus"), "{e}");
-    let e = build_err("syslog", "address = \"x:1\"\ntransport = \"tls\"\nca_file = \"/nonexistent/ca.pem\"");
+    let e = build_err(
+        "syslog",
+        "address = \"x:1\"\ntransport = \"tls\"\nca_file = \"/nonexistent/ca.pem\"",
+    );
     assert!(e.contains("/nonexistent/ca.pem"), "{e}");
     let e = build_err("parquet", "compression = \"lzo\"");
     assert!(e.contains("compression"), "{e}");
@@ -323,7 +426,11 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 fn parquet_rows(path: &Path) -> Vec<parquet::record::Row> {
     let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
-    reader.get_row_iter(None).unwrap().map(Result::unwrap).collect()
+    reader
+        .get_row_iter(None)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 #[test]
@@ -334,7 +441,11 @@ fn parquet_partitions_schema_and_atomic_files() {
     let stale = lake.join("kind=event/agent=codex/date=2026-11-20/hour=09/.part-dead.parquet.tmp");
     std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
     std::fs::write(&stale, b"partial").unwrap();
-    let mut sink = build("parquet", dir.path(), &format!("dir = \"{}\"", lake.display()));
+    let mut sink = build(
+        "parquet",
+        dir.path(),
+        &format!("dir = \"{}\"", lake.display()),
+    );
     assert!(!stale.exists(), "stale temp file removed");
 
     let ten = 1_795_168_802_000; // 2026-11-20T10:00:02Z
@@ -347,10 +458,23 @@ fn parquet_partitions_schema_and_atomic_files() {
         })
         .collect();
     sink.send(&batch).unwrap();
-    assert!(files_under(&lake).is_empty(), "nothing is visible before flush");
+    assert!(
+        files_under(&lake).is_empty(),
+        "nothing is visible before flush"
+    );
     sink.flush().unwrap();
     let files = files_under(&lake);
-    let rel: Vec<String> = files.iter().map(|f| f.strip_prefix(&lake).unwrap().parent().unwrap().display().to_string()).collect();
+    let rel: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f.strip_prefix(&lake)
+                .unwrap()
+                .parent()
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect();
     assert_eq!(
         rel,
         [
@@ -361,14 +485,31 @@ fn parquet_partitions_schema_and_atomic_files() {
     );
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy();
-        assert!(name.starts_with("part-") && name.ends_with(".parquet"), "{name}");
+        assert!(
+            name.starts_with("part-") && name.ends_with(".parquet"),
+            "{name}"
+        );
         assert_eq!(parquet_rows(f).len(), 10, "{}", f.display());
     }
 
     let reader = SerializedFileReader::new(std::fs::File::open(&files[0]).unwrap()).unwrap();
     let schema = reader.metadata().file_metadata().schema_descr();
     let names: Vec<&str> = schema.columns().iter().map(|c| c.name()).collect();
-    assert_eq!(names, ["id", "revision", "time", "event_name", "rule_name", "rule_level", "conversation_id", "host_name", "user_email", "record"]);
+    assert_eq!(
+        names,
+        [
+            "id",
+            "revision",
+            "time",
+            "event_name",
+            "rule_name",
+            "rule_level",
+            "conversation_id",
+            "host_name",
+            "user_email",
+            "record"
+        ]
+    );
     let time = schema.column(2);
     assert!(
         matches!(time.logical_type_ref(), Some(parquet::basic::LogicalType::Timestamp(t)) if t.is_adjusted_to_u_t_c && format!("{:?}", t.unit).contains("MILLIS")),
@@ -388,17 +529,37 @@ fn parquet_partitions_schema_and_atomic_files() {
 
     // Rolling by size: small files, every row kept exactly once.
     let small = dir.path().join("small");
-    let mut sink = build("parquet", dir.path(), &format!("dir = \"{}\"\nmax_file_bytes = 4096\ncompression = \"snappy\"", small.display()));
+    let mut sink = build(
+        "parquet",
+        dir.path(),
+        &format!(
+            "dir = \"{}\"\nmax_file_bytes = 4096\ncompression = \"snappy\"",
+            small.display()
+        ),
+    );
     let events: Vec<Record> = (0..100).map(|n| event(n, ten, "codex")).collect();
     sink.send(&events).unwrap();
     sink.flush().unwrap();
     let files = files_under(&small);
-    assert!(files.len() >= 5, "rolled by size into several files: {}", files.len());
-    let mut ids: Vec<String> = files.iter().flat_map(|f| parquet_rows(f)).map(|r| r.get_string(0).unwrap().clone()).collect();
+    assert!(
+        files.len() >= 5,
+        "rolled by size into several files: {}",
+        files.len()
+    );
+    let mut ids: Vec<String> = files
+        .iter()
+        .flat_map(|f| parquet_rows(f))
+        .map(|r| r.get_string(0).unwrap().clone())
+        .collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 100);
-    assert!(files.iter().all(|f| !f.file_name().unwrap().to_string_lossy().starts_with('.')), "no temp file left");
+    assert!(
+        files
+            .iter()
+            .all(|f| !f.file_name().unwrap().to_string_lossy().starts_with('.')),
+        "no temp file left"
+    );
 }
 
 #[test]

@@ -27,12 +27,24 @@ pub(crate) struct NewRow<'a> {
 }
 
 /// Append one row inside the batch's transaction.
-pub(crate) fn append(tx: &Transaction<'_>, row: &NewRow<'_>, ingest_time_ms: i64) -> Result<(), StoreError> {
+pub(crate) fn append(
+    tx: &Transaction<'_>,
+    row: &NewRow<'_>,
+    ingest_time_ms: i64,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO outbox (kind, id, revision, time_ms, agent, ingest_time, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![row.kind, row.id, row.revision, row.time_ms, row.agent, ingest_time_ms, row.body])?;
+    .execute(params![
+        row.kind,
+        row.id,
+        row.revision,
+        row.time_ms,
+        row.agent,
+        ingest_time_ms,
+        row.body
+    ])?;
     Ok(())
 }
 
@@ -87,7 +99,11 @@ impl Outbox {
     pub fn end(&self) -> Result<i64, StoreError> {
         let seq: Option<i64> = self
             .conn
-            .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'", [], |r| r.get(0))
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         Ok(seq.unwrap_or(0))
     }
@@ -96,7 +112,12 @@ impl Outbox {
     /// at the current end of the outbox (and at `raw_end` of the raw tier); cursors of sinks
     /// no longer configured are removed (they would keep rows from being deleted forever).
     /// Then prune.
-    pub fn register(&mut self, sinks: &[&str], raw_end: i64, now_ms: i64) -> Result<(), StoreError> {
+    pub fn register(
+        &mut self,
+        sinks: &[&str],
+        raw_end: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         let end = self.end()?;
         let tx = self.conn.transaction()?;
         {
@@ -177,11 +198,20 @@ impl Outbox {
             .prepare_cached("SELECT ingest_time FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT 1")?
             .query_row([after], |r| r.get(0))
             .optional()?;
-        Ok(QueueStats { pending: if oldest.is_some() { pending } else { 0 }, oldest_ingest_ms: oldest })
+        Ok(QueueStats {
+            pending: if oldest.is_some() { pending } else { 0 },
+            oldest_ingest_ms: oldest,
+        })
     }
 
     /// Move the sink's cursor to `(seq, raw_seq)` (never backwards).
-    pub fn advance(&mut self, sink: &str, seq: i64, raw_seq: i64, now_ms: i64) -> Result<(), StoreError> {
+    pub fn advance(
+        &mut self,
+        sink: &str,
+        seq: i64,
+        raw_seq: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
                 "INSERT INTO sink_cursor (sink, seq, raw_seq, updated_ms) VALUES (?1, ?2, ?3, ?4)

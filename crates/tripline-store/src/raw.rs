@@ -191,7 +191,11 @@ impl RawReader {
 
     /// The highest row id stored (0 when empty).
     pub fn last_id(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row("SELECT coalesce(max(id), 0) FROM payloads", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM payloads", [], |r| {
+                r.get(0)
+            })?)
     }
 }
 

@@ -79,7 +79,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tx = self.connection_mut().transaction()?;
         tx.execute("DELETE FROM engine_state", [])?;
-        write_entries(&tx, &StateChanges { upserts: entries, removals: &[] }, now_ms)?;
+        write_entries(
+            &tx,
+            &StateChanges {
+                upserts: entries,
+                removals: &[],
+            },
+            now_ms,
+        )?;
         for key in legacy_keys {
             tx.execute("DELETE FROM state WHERE key = ?1", [key])?;
         }

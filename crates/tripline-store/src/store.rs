@@ -110,7 +110,9 @@ impl Store {
     /// not stored before, so an exporter's retry of an acknowledged batch changes nothing.
     pub fn existing_event_ids(&self, ids: &[&str]) -> Result<HashSet<String>, StoreError> {
         let mut found = HashSet::new();
-        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
         for id in ids {
             if stmt.exists([id])? {
                 found.insert((*id).to_owned());

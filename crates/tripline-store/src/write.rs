@@ -107,7 +107,10 @@ fn insert_events(
             stats.inserted += 1;
             inventory.observe(&event);
             if outbox {
-                let time_ms = event.time().and_then(|t| crate::parse_rfc3339_ms(t).ok()).unwrap_or(batch.ingest_time_ms);
+                let time_ms = event
+                    .time()
+                    .and_then(|t| crate::parse_rfc3339_ms(t).ok())
+                    .unwrap_or(batch.ingest_time_ms);
                 let row = crate::outbox::NewRow {
                     kind: "event",
                     id: event.id().unwrap_or_default(),

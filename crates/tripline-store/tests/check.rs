@@ -14,15 +14,18 @@ const PAGE: usize = 4096;
 /// returned open so the WAL stays (closing the last connection would checkpoint it).
 fn writer(dir: &Path) -> Connection {
     let conn = Connection::open(dir.join("tripline.db")).unwrap();
-    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).unwrap();
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .unwrap();
     conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
-    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)").unwrap();
+    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)")
+        .unwrap();
     conn
 }
 
 fn insert(conn: &Connection, from: i64, n: i64) {
     for i in from..from + n {
-        conn.execute("INSERT INTO t VALUES (?1, zeroblob(3000))", [i]).unwrap();
+        conn.execute("INSERT INTO t VALUES (?1, zeroblob(3000))", [i])
+            .unwrap();
     }
 }
 
@@ -36,7 +39,8 @@ fn snapshot(from: &Path, to: &Path) {
 
 fn rows(dir: &Path) -> i64 {
     let conn = Connection::open(dir.join("tripline.db")).unwrap();
-    conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap()
+    conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -48,8 +52,11 @@ fn scan_agrees_with_sqlite_recovery_on_a_reused_wal() {
     insert(&conn, 0, 40);
     // Copy everything into the database and start the WAL over: the next transactions
     // overwrite its beginning and leave the older frames behind them.
-    let (busy, _, _): (i64, i64, i64) =
-        conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    let (busy, _, _): (i64, i64, i64) = conn
+        .query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
     assert_eq!(busy, 0);
     insert(&conn, 40, 5);
     let copy = tmp.path().join("copy");
@@ -61,8 +68,14 @@ fn scan_agrees_with_sqlite_recovery_on_a_reused_wal() {
     assert_eq!(db.integrity, Integrity::Ok);
     let wal = db.wal.as_ref().unwrap();
     assert_eq!(wal.transactions, 5, "{wal:?}");
-    assert!(wal.stale_frames > 0, "the earlier generation's frames follow: {wal:?}");
-    assert_eq!(wal.file_bytes, 32 + (wal.committed_frames + wal.stale_frames) * (24 + PAGE as u64));
+    assert!(
+        wal.stale_frames > 0,
+        "the earlier generation's frames follow: {wal:?}"
+    );
+    assert_eq!(
+        wal.file_bytes,
+        32 + (wal.committed_frames + wal.stale_frames) * (24 + PAGE as u64)
+    );
 
     // A torn write at the end of the current generation: half of a frame carrying the
     // current salts, after which the stale frames no longer matter.
@@ -76,11 +89,25 @@ fn scan_agrees_with_sqlite_recovery_on_a_reused_wal() {
     std::fs::write(&wal_path, &bytes).unwrap();
     let report = check(&copy, &CheckOptions::default()).unwrap();
     let scanned = report.databases[0].wal.clone().unwrap();
-    assert!(scanned.torn_tail() && scanned.partial_bytes == torn.len() as u64, "{scanned:?}");
+    assert!(
+        scanned.torn_tail() && scanned.partial_bytes == torn.len() as u64,
+        "{scanned:?}"
+    );
 
     let fixed = repair(&copy, &CheckOptions::default()).unwrap();
-    assert!(fixed.is_ok(), "SQLite kept a different number of frames than the scan: {:?}", fixed.actions);
-    assert!(fixed.actions.iter().any(|a| a.contains(&format!("kept {} committed frames", scanned.committed_frames))), "{:?}", fixed.actions);
+    assert!(
+        fixed.is_ok(),
+        "SQLite kept a different number of frames than the scan: {:?}",
+        fixed.actions
+    );
+    assert!(
+        fixed.actions.iter().any(|a| a.contains(&format!(
+            "kept {} committed frames",
+            scanned.committed_frames
+        ))),
+        "{:?}",
+        fixed.actions
+    );
     assert_eq!(rows(&copy), 45, "every committed row survives");
     drop(conn);
 }
@@ -97,7 +124,10 @@ fn an_unfinished_transaction_is_dropped_and_reported() {
     // Remove the commit marker of the last transaction (and fix nothing else): its
     // frames now look like a transaction cut short before its commit frame was written.
     let wal_path = copy.join("tripline.db-wal");
-    let before = check(&copy, &CheckOptions::default()).unwrap().databases[0].wal.clone().unwrap();
+    let before = check(&copy, &CheckOptions::default()).unwrap().databases[0]
+        .wal
+        .clone()
+        .unwrap();
     let mut bytes = std::fs::read(&wal_path).unwrap();
     bytes.truncate(bytes.len() - (24 + PAGE));
     std::fs::write(&wal_path, &bytes).unwrap();

@@ -6,7 +6,10 @@ mod support;
 use tripline_store::{StateChanges, Store, StoreError, StoreOptions, WriteBatch};
 
 fn entries(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+        .collect()
 }
 
 fn values(store: &Store) -> Vec<String> {
@@ -25,7 +28,10 @@ fn upserts_and_removals_commit_with_the_batch() {
     let first = entries(&[("a", "A1"), ("b", "B1"), ("c", "C1")]);
     let stats = store
         .write_batch(&WriteBatch {
-            state_entries: StateChanges { upserts: &first, removals: &[] },
+            state_entries: StateChanges {
+                upserts: &first,
+                removals: &[],
+            },
             ingest_time_ms: 1,
             ..Default::default()
         })
@@ -35,7 +41,10 @@ fn upserts_and_removals_commit_with_the_batch() {
     let next = entries(&[("b", "B2")]);
     store
         .write_batch(&WriteBatch {
-            state_entries: StateChanges { upserts: &next, removals: &["a".into(), "nope".into()] },
+            state_entries: StateChanges {
+                upserts: &next,
+                removals: &["a".into(), "nope".into()],
+            },
             ingest_time_ms: 2,
             ..Default::default()
         })
@@ -47,12 +56,18 @@ fn upserts_and_removals_commit_with_the_batch() {
 #[test]
 fn a_failed_batch_changes_no_entry() {
     let tmp = tempfile::tempdir().unwrap();
-    let opts = StoreOptions { max_db_bytes: Some(256 * 1024), ..Default::default() };
+    let opts = StoreOptions {
+        max_db_bytes: Some(256 * 1024),
+        ..Default::default()
+    };
     let mut store = Store::open(tmp.path(), &opts).unwrap();
     let first = entries(&[("a", "A1")]);
     store
         .write_batch(&WriteBatch {
-            state_entries: StateChanges { upserts: &first, removals: &[] },
+            state_entries: StateChanges {
+                upserts: &first,
+                removals: &[],
+            },
             ingest_time_ms: 1,
             ..Default::default()
         })
@@ -62,7 +77,10 @@ fn a_failed_batch_changes_no_entry() {
     let err = store
         .write_batch(&WriteBatch {
             events: &big,
-            state_entries: StateChanges { upserts: &next, removals: &["a".into()] },
+            state_entries: StateChanges {
+                upserts: &next,
+                removals: &["a".into()],
+            },
             ingest_time_ms: 2,
             ..Default::default()
         })
@@ -79,13 +97,21 @@ fn replacing_entries_drops_the_legacy_snapshot_atomically() {
     store
         .write_batch(&WriteBatch {
             state: &[("engine", b"whole snapshot"), ("other", b"kept")],
-            state_entries: StateChanges { upserts: &old, removals: &[] },
+            state_entries: StateChanges {
+                upserts: &old,
+                removals: &[],
+            },
             ingest_time_ms: 1,
             ..Default::default()
         })
         .unwrap();
-    store.replace_state_entries(&entries(&[("x", "X"), ("y", "Y")]), &["engine"], 2).unwrap();
+    store
+        .replace_state_entries(&entries(&[("x", "X"), ("y", "Y")]), &["engine"], 2)
+        .unwrap();
     assert_eq!(values(&store), ["X", "Y"]);
     assert_eq!(store.load_state("engine").unwrap(), None);
-    assert_eq!(store.load_state("other").unwrap().as_deref(), Some(&b"kept"[..]));
+    assert_eq!(
+        store.load_state("other").unwrap().as_deref(),
+        Some(&b"kept"[..])
+    );
 }

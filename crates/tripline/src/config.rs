@@ -149,7 +149,9 @@ impl Config {
     pub fn redaction_policy(&self) -> anyhow::Result<tripline_redact::RedactionPolicy> {
         let mut table = self.redaction.clone();
         table.remove(KEY_FILE_FIELD);
-        toml::Value::Table(table).try_into().context("invalid [redaction] section")
+        toml::Value::Table(table)
+            .try_into()
+            .context("invalid [redaction] section")
     }
 
     /// The `[[sinks]]` entries, parsed and checked against `[raw]` and `[redaction]`. The
@@ -159,7 +161,11 @@ impl Config {
             return Ok(Vec::new());
         }
         let global = self.redaction_policy()?;
-        Ok(tripline_sinks::SinkSpec::parse_all(&self.sinks, self.raw.enabled, &global)?)
+        Ok(tripline_sinks::SinkSpec::parse_all(
+            &self.sinks,
+            self.raw.enabled,
+            &global,
+        )?)
     }
 
     /// The config as TOML (no comments), e.g. for `tripline config check`. Token secrets

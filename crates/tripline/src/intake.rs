@@ -38,7 +38,8 @@ pub fn validate(input: &Input) -> Result<(), String> {
     if input.path.trim().is_empty() {
         return Err("path is empty".into());
     }
-    glob::Pattern::new(&input.path).map_err(|e| format!("path {:?} is not a valid glob: {e}", input.path))?;
+    glob::Pattern::new(&input.path)
+        .map_err(|e| format!("path {:?} is not a valid glob: {e}", input.path))?;
     if input.poll_interval.get().is_zero() {
         return Err("poll_interval must be greater than 0".into());
     }
@@ -127,7 +128,10 @@ impl Intake {
     /// Read what is new in every file the input's path matches.
     fn poll(&mut self, input: &Input, stopping: &AtomicBool) {
         let paths = match glob::glob(&input.path) {
-            Ok(p) => p.filter_map(Result::ok).filter(|p| p.is_file()).collect::<Vec<_>>(),
+            Ok(p) => p
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect::<Vec<_>>(),
             Err(e) => {
                 tracing::warn!("intake: {}: {e}", input.path);
                 return;
@@ -143,18 +147,31 @@ impl Intake {
         }
     }
 
-    fn poll_file(&mut self, path: &Path, format: LineFormat, stopping: &AtomicBool) -> anyhow::Result<()> {
+    fn poll_file(
+        &mut self,
+        path: &Path,
+        format: LineFormat,
+        stopping: &AtomicBool,
+    ) -> anyhow::Result<()> {
         let mut file = tail::TailFile::open(path)?;
         let key = file.key();
         let mut pos = self.offsets.get(&key).cloned().unwrap_or_default();
         if let Some(why) = file.must_restart(&pos)? {
             if pos.offset > 0 {
-                tracing::info!("intake: {}: {why}; reading it from the first line", path.display());
+                tracing::info!(
+                    "intake: {}: {why}; reading it from the first line",
+                    path.display()
+                );
             }
             pos = Default::default();
         }
         if pos.offset > 0 && self.announced.insert(key.clone()) {
-            tracing::info!("intake: {}: resuming at line {} (byte {})", path.display(), pos.line + 1, pos.offset);
+            tracing::info!(
+                "intake: {}: resuming at line {} (byte {})",
+                path.display(),
+                pos.line + 1,
+                pos.offset
+            );
         }
         self.announced.insert(key.clone());
         loop {
@@ -170,7 +187,11 @@ impl Intake {
                 let now_ms = chrono::Utc::now().timestamp_millis();
                 if let Err(e) = self.pipeline.process_events(events, now_ms) {
                     // Not advanced: the same lines are read again at the next poll.
-                    anyhow::bail!("{}: lines {}..: not stored ({e}); will retry", path.display(), pos.line + 1);
+                    anyhow::bail!(
+                        "{}: lines {}..: not stored ({e}); will retry",
+                        path.display(),
+                        pos.line + 1
+                    );
                 }
             }
             pos.line += chunk.line_count;
@@ -187,7 +208,11 @@ impl Intake {
         let mut events = Vec::new();
         for line in lines {
             let Some(bytes) = &line.bytes else {
-                tracing::warn!("intake: {} line {}: longer than {MAX_LINE_BYTES} bytes; skipped", path.display(), line.number);
+                tracing::warn!(
+                    "intake: {} line {}: longer than {MAX_LINE_BYTES} bytes; skipped",
+                    path.display(),
+                    line.number
+                );
                 continue;
             };
             if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -197,7 +222,14 @@ impl Intake {
                 events.push(ev);
                 Ok(())
             };
-            if let Err(e) = files::read_line(bytes, path, line.number as usize, format, &self.limits, &mut sink) {
+            if let Err(e) = files::read_line(
+                bytes,
+                path,
+                line.number as usize,
+                format,
+                &self.limits,
+                &mut sink,
+            ) {
                 tracing::warn!("intake: {e}; line skipped");
             }
         }

@@ -23,7 +23,9 @@ fn fingerprint(paths: &[PathBuf]) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
 }
 
 fn walk(p: &Path, out: &mut Vec<(PathBuf, u64, Option<SystemTime>)>) {
-    let Ok(meta) = std::fs::metadata(p) else { return };
+    let Ok(meta) = std::fs::metadata(p) else {
+        return;
+    };
     if meta.is_dir() {
         if let Ok(rd) = std::fs::read_dir(p) {
             for e in rd.flatten() {

@@ -14,10 +14,9 @@ mod lists_watch;
 mod logging;
 mod metrics;
 mod pipeline;
+mod retention_task;
 mod routing;
 mod rulefiles;
-mod retention_task;
-
 
 /// Detection engineering for the OpenTelemetry that AI coding agents emit.
 ///

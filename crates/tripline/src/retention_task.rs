@@ -34,7 +34,9 @@ pub async fn run(data_dir: PathBuf, cfg: Retention, stop: impl Future<Output = (
             Store::open(&dir, &StoreOptions::default())?.run_retention(now, &policy)
         });
         match job.await {
-            Ok(Ok(report)) => tracing::info!(reclaimed_bytes = report.main.reclaimed(), "retention ran"),
+            Ok(Ok(report)) => {
+                tracing::info!(reclaimed_bytes = report.main.reclaimed(), "retention ran")
+            }
             Ok(Err(e)) => tracing::warn!("retention failed: {e}"),
             Err(e) => tracing::warn!("retention task failed: {e}"),
         }

@@ -24,7 +24,12 @@ pub struct Routing {
 
 /// Build every configured sink (so a bad option fails startup), register their cursors,
 /// turn the outbox on and start one worker per sink. With no sinks, clears the outbox.
-pub fn start(cfg: &Config, data_dir: &Path, pipeline: &Pipeline, metrics: &Metrics) -> anyhow::Result<Routing> {
+pub fn start(
+    cfg: &Config,
+    data_dir: &Path,
+    pipeline: &Pipeline,
+    metrics: &Metrics,
+) -> anyhow::Result<Routing> {
     let specs = cfg.sink_specs()?;
     let mut outbox = Outbox::open(data_dir, &StoreOptions::default())
         .with_context(|| format!("opening the sink outbox in {}", data_dir.display()))?;
@@ -46,7 +51,10 @@ pub fn start(cfg: &Config, data_dir: &Path, pipeline: &Pipeline, metrics: &Metri
         let redactor = setup::sink_redactor(cfg, &spec)?;
         // Raw payloads are only read for admin sinks (checked when the config was parsed).
         let raw = if spec.receives(RecordKind::Raw) {
-            Some(RawStore::open_admin(data_dir, &AdminScope::asserted()).context("opening the raw tier for a raw sink")?)
+            Some(
+                RawStore::open_admin(data_dir, &AdminScope::asserted())
+                    .context("opening the raw tier for a raw sink")?,
+            )
         } else {
             None
         };
@@ -57,9 +65,14 @@ pub fn start(cfg: &Config, data_dir: &Path, pipeline: &Pipeline, metrics: &Metri
     for (prep, sink, raw, stats) in prepared {
         let name = prep.spec().name.clone();
         tracing::info!(sink = %name, kind = sink.kind(), format = prep.spec().format.as_str(), "sink started");
-        metrics.sinks.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::clone(&stats));
+        metrics
+            .sinks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Arc::clone(&stats));
         let worker = Worker::new(prep, sink, data_dir, raw, stats, WorkerConfig::default())?;
-        let handle = delivery::spawn(worker, Arc::clone(&stop)).with_context(|| format!("starting the worker of sink {name}"))?;
+        let handle = delivery::spawn(worker, Arc::clone(&stop))
+            .with_context(|| format!("starting the worker of sink {name}"))?;
         workers.push((name, handle));
     }
     Ok(Routing { stop, workers })

@@ -99,7 +99,8 @@ pub fn builtin_lists_and(paths: &[PathBuf]) -> anyhow::Result<Lists> {
         if is_registry(text) {
             continue;
         }
-        let l = Lists::from_yaml(text).map_err(|e| anyhow::anyhow!("<builtin>/lists/{path}: {e}"))?;
+        let l =
+            Lists::from_yaml(text).map_err(|e| anyhow::anyhow!("<builtin>/lists/{path}: {e}"))?;
         lists.extend(l);
     }
     for p in paths {

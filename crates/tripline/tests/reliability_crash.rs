@@ -9,7 +9,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tripline_loadgen::gen::mix;
-use tripline_loadgen::{run, BatchFate, GenSpec, Report, RetryPolicy, RunConfig, Serve, ServeSpec, Target};
+use tripline_loadgen::{
+    run, BatchFate, GenSpec, Report, RetryPolicy, RunConfig, Serve, ServeSpec, Target,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tripline");
 /// Upper bound on one load run (it normally takes seconds).
@@ -66,10 +68,15 @@ fn rules_dir(root: &Path) -> PathBuf {
 }
 
 fn spec(root: &Path, name: &str, rules: &Path) -> ServeSpec {
-    let mut s = ServeSpec::new(BIN, root.join(name).join("data"), root.join(name).join("scratch"));
+    let mut s = ServeSpec::new(
+        BIN,
+        root.join(name).join("data"),
+        root.join(name).join("scratch"),
+    );
     s.args = vec!["--rules".into(), rules.display().to_string()];
     // The smallest Retry-After the server can say (whole seconds, at least 1).
-    s.env.push(("TRIPLINE_PIPELINE_RETRY_AFTER".into(), "1s".into()));
+    s.env
+        .push(("TRIPLINE_PIPELINE_RETRY_AFTER".into(), "1s".into()));
     s
 }
 
@@ -87,7 +94,11 @@ fn fast_retries() -> RetryPolicy {
 /// acknowledged batches reaches one of `kill_at` (plus a seeded delay of 0-15 ms, so the
 /// kill lands at varied points inside the next requests), restarting it each time.
 fn run_with_kills(serve: &mut Serve, cfg: RunConfig, kill_at: &[u64], seed: u64) -> (Report, u32) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let target = cfg.target.clone();
     let progress = cfg.progress.clone();
     let handle = rt.spawn(run(cfg));
@@ -95,16 +106,28 @@ fn run_with_kills(serve: &mut Serve, cfg: RunConfig, kill_at: &[u64], seed: u64)
     for (k, &at) in kill_at.iter().enumerate() {
         let until = Instant::now() + RUN_DEADLINE;
         while progress.load(Ordering::Relaxed) < at {
-            assert!(!handle.is_finished(), "the load finished before kill point {at}");
-            assert!(Instant::now() < until, "no progress to {at} acked batches\n{}", serve.log_text());
+            assert!(
+                !handle.is_finished(),
+                "the load finished before kill point {at}"
+            );
+            assert!(
+                Instant::now() < until,
+                "no progress to {at} acked batches\n{}",
+                serve.log_text()
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
         std::thread::sleep(Duration::from_millis(mix(seed, k as u64) % 16));
         target.set(None);
         let status = serve.kill9().expect("kill -9");
-        assert!(!status.success(), "server exited cleanly instead of being killed: {status}");
+        assert!(
+            !status.success(),
+            "server exited cleanly instead of being killed: {status}"
+        );
         kills += 1;
-        serve.restart().unwrap_or_else(|e| panic!("restart after kill -9 #{kills}: {e}\n{}", serve.log_text()));
+        serve.restart().unwrap_or_else(|e| {
+            panic!("restart after kill -9 #{kills}: {e}\n{}", serve.log_text())
+        });
         target.set(Some(serve.http_addr().to_string()));
     }
     let report = rt.block_on(handle).expect("load generator");
@@ -112,7 +135,9 @@ fn run_with_kills(serve: &mut Serve, cfg: RunConfig, kill_at: &[u64], seed: u64)
 }
 
 fn u64_of(row: &serde_json::Map<String, serde_json::Value>, k: &str) -> u64 {
-    row.get(k).and_then(|v| v.as_u64()).unwrap_or_else(|| panic!("column {k} missing or not an integer: {row:?}"))
+    row.get(k)
+        .and_then(|v| v.as_u64())
+        .unwrap_or_else(|| panic!("column {k} missing or not an integer: {row:?}"))
 }
 
 /// Every acknowledged record stored exactly once, nothing stored that was not sent.
@@ -120,22 +145,44 @@ fn check_exactly_once(serve: &Serve, gen: &GenSpec, report: &Report) {
     let rows = serve
         .query("SELECT count(*) AS n, count(DISTINCT id) AS ids, count(json_extract(event, '$.loadgen_seq')) AS with_seq, count(DISTINCT json_extract(event, '$.loadgen_seq')) AS seqs FROM events")
         .unwrap();
-    let (n, ids, with_seq, seqs) =
-        (u64_of(&rows[0], "n"), u64_of(&rows[0], "ids"), u64_of(&rows[0], "with_seq"), u64_of(&rows[0], "seqs"));
+    let (n, ids, with_seq, seqs) = (
+        u64_of(&rows[0], "n"),
+        u64_of(&rows[0], "ids"),
+        u64_of(&rows[0], "with_seq"),
+        u64_of(&rows[0], "seqs"),
+    );
     assert_eq!(n, ids, "duplicate event ids");
     assert_eq!(n, with_seq, "events without loadgen_seq were stored");
-    assert_eq!(n, seqs, "a record was stored more than once (under different ids)");
+    assert_eq!(
+        n, seqs,
+        "a record was stored more than once (under different ids)"
+    );
     let stored: BTreeSet<u64> = serve
         .query("SELECT json_extract(event, '$.loadgen_seq') AS s FROM events")
         .unwrap()
         .iter()
         .map(|r| u64_of(r, "s"))
         .collect();
-    let acked: BTreeSet<u64> = report.acked_batches().into_iter().flat_map(|b| gen.batch_range(b)).collect();
+    let acked: BTreeSet<u64> = report
+        .acked_batches()
+        .into_iter()
+        .flat_map(|b| gen.batch_range(b))
+        .collect();
     let missing: Vec<u64> = acked.difference(&stored).copied().take(10).collect();
-    assert!(missing.is_empty(), "acknowledged records missing from the store (first 10): {missing:?}");
-    let unsent: Vec<u64> = stored.iter().filter(|&&s| s >= gen.records).copied().take(10).collect();
-    assert!(unsent.is_empty(), "stored records that were never sent: {unsent:?}");
+    assert!(
+        missing.is_empty(),
+        "acknowledged records missing from the store (first 10): {missing:?}"
+    );
+    let unsent: Vec<u64> = stored
+        .iter()
+        .filter(|&&s| s >= gen.records)
+        .copied()
+        .take(10)
+        .collect();
+    assert!(
+        unsent.is_empty(),
+        "stored records that were never sent: {unsent:?}"
+    );
 }
 
 fn alert_counts(serve: &Serve) -> Vec<(String, u64, u64)> {
@@ -149,31 +196,62 @@ fn alert_counts(serve: &Serve) -> Vec<(String, u64, u64)> {
 
 fn integrity_ok(serve: &Serve) {
     // Read the whole of both tables back (a torn page would fail the query).
-    let rows = serve.query("SELECT count(*) AS n, sum(length(event)) AS bytes FROM events").unwrap();
+    let rows = serve
+        .query("SELECT count(*) AS n, sum(length(event)) AS bytes FROM events")
+        .unwrap();
     assert!(u64_of(&rows[0], "bytes") > 0);
-    serve.query("SELECT count(*) AS n, sum(length(alert)) AS bytes FROM alerts").unwrap();
+    serve
+        .query("SELECT count(*) AS n, sum(length(alert)) AS bytes FROM alerts")
+        .unwrap();
 }
 
 #[test]
 fn kill9_during_concurrent_load_loses_and_duplicates_nothing() {
-    let root = tempfile::Builder::new().prefix("tripline-crash-").tempdir().unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("tripline-crash-")
+        .tempdir()
+        .unwrap();
     let rules = rules_dir(root.path());
     let mut serve = Serve::start(spec(root.path(), "a", &rules)).unwrap();
-    let gen = GenSpec { seed: 42, records: 10_000, batch_size: 100, ..GenSpec::default() };
+    let gen = GenSpec {
+        seed: 42,
+        records: 10_000,
+        batch_size: 100,
+        ..GenSpec::default()
+    };
     let mut cfg = RunConfig::new(gen.clone(), Target::fixed(serve.http_addr()));
     cfg.concurrency = 4;
     cfg.retry = fast_retries();
     cfg.deadline = RUN_DEADLINE;
     // 4 kills at seeded points between 5% and 90% of the batches.
     let batches = gen.batches();
-    let mut kill_at: Vec<u64> = (0..4).map(|k| batches / 20 + mix(4242, k) % (batches * 85 / 100)).collect();
+    let mut kill_at: Vec<u64> = (0..4)
+        .map(|k| batches / 20 + mix(4242, k) % (batches * 85 / 100))
+        .collect();
     kill_at.sort();
     let (report, kills) = run_with_kills(&mut serve, cfg, &kill_at, 4242);
-    eprintln!("kill points (acked batches): {kill_at:?}; report: {}", report.summary_json());
+    eprintln!(
+        "kill points (acked batches): {kill_at:?}; report: {}",
+        report.summary_json()
+    );
     assert_eq!(kills, 4);
-    assert_eq!(report.count(BatchFate::Rejected), 0, "{}", report.summary_json());
-    assert_eq!(report.count(BatchFate::Acked), batches, "not every batch was acknowledged: {}", report.summary_json());
-    assert!(report.retries > 0, "the kills caused no retry: {}", report.summary_json());
+    assert_eq!(
+        report.count(BatchFate::Rejected),
+        0,
+        "{}",
+        report.summary_json()
+    );
+    assert_eq!(
+        report.count(BatchFate::Acked),
+        batches,
+        "not every batch was acknowledged: {}",
+        report.summary_json()
+    );
+    assert!(
+        report.retries > 0,
+        "the kills caused no retry: {}",
+        report.summary_json()
+    );
     check_exactly_once(&serve, &gen, &report);
     integrity_ok(&serve);
     let rows = serve.query("SELECT count(*) AS n FROM events").unwrap();
@@ -183,11 +261,19 @@ fn kill9_during_concurrent_load_loses_and_duplicates_nothing() {
 
 #[test]
 fn kill9_gives_the_same_alerts_as_an_uninterrupted_run() {
-    let root = tempfile::Builder::new().prefix("tripline-crash-alerts-").tempdir().unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("tripline-crash-alerts-")
+        .tempdir()
+        .unwrap();
     let rules = rules_dir(root.path());
     // One client, so batches arrive in the same order in both runs (correlation windows
     // depend on arrival order through the watermark).
-    let gen = GenSpec { seed: 7, records: 6_000, batch_size: 100, ..GenSpec::default() };
+    let gen = GenSpec {
+        seed: 7,
+        records: 6_000,
+        batch_size: 100,
+        ..GenSpec::default()
+    };
     let mk = |serve: &Serve| {
         let mut cfg = RunConfig::new(gen.clone(), Target::fixed(serve.http_addr()));
         cfg.retry = fast_retries();
@@ -198,7 +284,12 @@ fn kill9_gives_the_same_alerts_as_an_uninterrupted_run() {
     let mut clean = Serve::start(spec(root.path(), "clean", &rules)).unwrap();
     let cfg = mk(&clean);
     let (clean_report, _) = run_with_kills(&mut clean, cfg, &[], 0);
-    assert_eq!(clean_report.count(BatchFate::Acked), gen.batches(), "{}", clean_report.summary_json());
+    assert_eq!(
+        clean_report.count(BatchFate::Acked),
+        gen.batches(),
+        "{}",
+        clean_report.summary_json()
+    );
     check_exactly_once(&clean, &gen, &clean_report);
     let expected = alert_counts(&clean);
     clean.terminate(Duration::from_secs(30)).unwrap();
@@ -209,7 +300,12 @@ fn kill9_gives_the_same_alerts_as_an_uninterrupted_run() {
     let (report, kills) = run_with_kills(&mut crashed, cfg, &kill_at, 99);
     eprintln!("report with kills: {}", report.summary_json());
     assert_eq!(kills, 4);
-    assert_eq!(report.count(BatchFate::Acked), gen.batches(), "{}", report.summary_json());
+    assert_eq!(
+        report.count(BatchFate::Acked),
+        gen.batches(),
+        "{}",
+        report.summary_json()
+    );
     check_exactly_once(&crashed, &gen, &report);
     let got = alert_counts(&crashed);
 

@@ -8,7 +8,9 @@ mod targets;
 use std::path::PathBuf;
 
 fn seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/seeds")
+        .join(target);
     let mut out: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -26,7 +28,11 @@ fn seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 fn run_corpus(target: &str) {
     for (path, data) in seeds(target) {
         let r = std::panic::catch_unwind(|| targets::run(target, &data));
-        assert!(r.is_ok(), "fuzz target {target} panicked on seed {}", path.display());
+        assert!(
+            r.is_ok(),
+            "fuzz target {target} panicked on seed {}",
+            path.display()
+        );
     }
 }
 
@@ -92,10 +98,18 @@ fn seeds_reach_past_the_parsers() {
     let compiled = seeds("sigma_rule")
         .iter()
         .filter(|(p, d)| {
-            let src = tripline_sigma::RuleSource { path: p.display().to_string(), text: String::from_utf8_lossy(d).into() };
+            let src = tripline_sigma::RuleSource {
+                path: p.display().to_string(),
+                text: String::from_utf8_lossy(d).into(),
+            };
             let mut lists = tripline_sigma::Lists::default();
             lists.insert("fuzz_list", vec!["x".into()]);
-            tripline_sigma::Engine::compile(&[src], &lists, &tripline_sigma::EngineOptions::default()).is_ok()
+            tripline_sigma::Engine::compile(
+                &[src],
+                &lists,
+                &tripline_sigma::EngineOptions::default(),
+            )
+            .is_ok()
         })
         .count();
     assert!(compiled > 0, "no sigma_rule seed compiles");
@@ -107,12 +121,18 @@ fn seeds_reach_past_the_parsers() {
 #[test]
 fn every_cargo_fuzz_target_is_replayed() {
     let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(fuzz.join("Cargo.toml")).unwrap()).unwrap();
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(fuzz.join("Cargo.toml")).unwrap()).unwrap();
     let mut bins: Vec<(String, String)> = manifest["bin"]
         .as_array()
         .expect("fuzz/Cargo.toml has [[bin]] targets")
         .iter()
-        .map(|b| (b["name"].as_str().unwrap().to_string(), b["path"].as_str().unwrap().to_string()))
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap().to_string(),
+                b["path"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     bins.sort();
     let mut names: Vec<&str> = bins.iter().map(|(n, _)| n.as_str()).collect();
@@ -122,6 +142,9 @@ fn every_cargo_fuzz_target_is_replayed() {
     assert_eq!(names, listed, "fuzz/Cargo.toml targets vs targets::TARGETS");
     for (name, path) in &bins {
         let src = std::fs::read_to_string(fuzz.join(path)).unwrap();
-        assert!(src.contains(&format!("targets::run(\"{name}\"")), "{path} does not run target {name}");
+        assert!(
+            src.contains(&format!("targets::run(\"{name}\"")),
+            "{path} does not run target {name}"
+        );
     }
 }

@@ -41,16 +41,43 @@ const PACK: &[&str] = &[
 /// Keep in sync with the scenario table in docs/detections.md.
 const TABLE: &[(&str, &[&str])] = &[
     ("a-baseline", &[]),
-    ("b-bypass-approvals-and-sandbox", &["codex_sandbox_policy_weakened"]),
-    ("c-danger-full-access-never", &["codex_sandbox_policy_weakened"]),
-    ("d-workspace-write-network", &["codex_sandbox_policy_weakened"]),
-    ("e-log-user-prompt-secret", &["codex_prompt_content_exported"]),
-    ("f-tool-rm-rf-workspace-write", &["codex_sandbox_policy_weakened"]),
-    ("f4-tool-write-files-never", &["codex_sandbox_policy_weakened", "codex_destructive_tool_auto_approved"]),
+    (
+        "b-bypass-approvals-and-sandbox",
+        &["codex_sandbox_policy_weakened"],
+    ),
+    (
+        "c-danger-full-access-never",
+        &["codex_sandbox_policy_weakened"],
+    ),
+    (
+        "d-workspace-write-network",
+        &["codex_sandbox_policy_weakened"],
+    ),
+    (
+        "e-log-user-prompt-secret",
+        &["codex_prompt_content_exported"],
+    ),
+    (
+        "f-tool-rm-rf-workspace-write",
+        &["codex_sandbox_policy_weakened"],
+    ),
+    (
+        "f4-tool-write-files-never",
+        &[
+            "codex_sandbox_policy_weakened",
+            "codex_destructive_tool_auto_approved",
+        ],
+    ),
     ("h-api-errors-500-then-ok", &["codex_api_error_burst"]),
     ("i-json-protocol", &[]),
     ("i2-grpc", &[]),
-    ("k-apply-patch", &["codex_sandbox_policy_weakened", "codex_destructive_tool_auto_approved"]),
+    (
+        "k-apply-patch",
+        &[
+            "codex_sandbox_policy_weakened",
+            "codex_destructive_tool_auto_approved",
+        ],
+    ),
     ("m-exec-json-output", &["codex_sandbox_policy_weakened"]),
 ];
 
@@ -77,14 +104,29 @@ fn fired(dir: &Path) -> BTreeSet<String> {
         .expect("run tripline");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "tripline replay --emit alerts {} failed ({}):\n{stderr}", dir.display(), out.status);
+    assert!(
+        out.status.success(),
+        "tripline replay --emit alerts {} failed ({}):\n{stderr}",
+        dir.display(),
+        out.status
+    );
     let mut names = BTreeSet::new();
     for (i, line) in stdout.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{}: alert line {i} is not JSON ({e}): {line}", dir.display()));
-        let name = v.pointer("/rule/name").and_then(Value::as_str).unwrap_or_else(|| panic!("{}: alert line {i} has no rule.name: {line}", dir.display()));
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| {
+            panic!(
+                "{}: alert line {i} is not JSON ({e}): {line}",
+                dir.display()
+            )
+        });
+        let name = v
+            .pointer("/rule/name")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| {
+                panic!("{}: alert line {i} has no rule.name: {line}", dir.display())
+            });
         names.insert(name.to_owned());
     }
     names
@@ -93,12 +135,22 @@ fn fired(dir: &Path) -> BTreeSet<String> {
 /// Compare one scenario's alerts with the table; return a problem description, if any.
 fn check(scenario: &str, dir: &Path, must_fire: &[&str]) -> Option<String> {
     let got = fired(dir);
-    let missing: Vec<&str> = must_fire.iter().copied().filter(|r| !got.contains(*r)).collect();
-    let unexpected: Vec<&str> = PACK.iter().copied().filter(|r| !must_fire.contains(r) && got.contains(*r)).collect();
+    let missing: Vec<&str> = must_fire
+        .iter()
+        .copied()
+        .filter(|r| !got.contains(*r))
+        .collect();
+    let unexpected: Vec<&str> = PACK
+        .iter()
+        .copied()
+        .filter(|r| !must_fire.contains(r) && got.contains(*r))
+        .collect();
     if missing.is_empty() && unexpected.is_empty() {
         None
     } else {
-        Some(format!("{scenario}: missing {missing:?}, unexpected {unexpected:?} (all alerts: {got:?})"))
+        Some(format!(
+            "{scenario}: missing {missing:?}, unexpected {unexpected:?} (all alerts: {got:?})"
+        ))
     }
 }
 
@@ -109,7 +161,11 @@ fn run_table(root: &Path) -> Vec<String> {
             let dir = root.join(scenario);
             assert!(dir.is_dir(), "{} is missing", dir.display());
             let otlp = dir.join("otlp");
-            check(scenario, if otlp.is_dir() { &otlp } else { &dir }, must_fire)
+            check(
+                scenario,
+                if otlp.is_dir() { &otlp } else { &dir },
+                must_fire,
+            )
         })
         .collect()
 }
@@ -119,7 +175,10 @@ fn table_covers_the_pack_and_names_are_real_rules() {
     // every must-fire name is a pack rule, and every scenario directory is in the table
     for (scenario, must_fire) in TABLE {
         for r in *must_fire {
-            assert!(PACK.contains(r), "{scenario}: {r} is not a rule of the pack");
+            assert!(
+                PACK.contains(r),
+                "{scenario}: {r} is not a rule of the pack"
+            );
         }
     }
     let dirs: BTreeSet<String> = std::fs::read_dir(fixtures())
@@ -139,23 +198,38 @@ fn table_covers_the_pack_and_names_are_real_rules() {
         }
     }
     for r in PACK {
-        assert!(text.contains(&format!("\nname: {r}\n")), "rule {r} not found in rules/codex/");
+        assert!(
+            text.contains(&format!("\nname: {r}\n")),
+            "rule {r} not found in rules/codex/"
+        );
     }
 }
 
 #[test]
 fn fixture_scenarios_raise_exactly_the_table() {
     let problems = run_table(&fixtures());
-    assert!(problems.is_empty(), "scenario table violated:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "scenario table violated:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn shared_corpus_raises_exactly_the_table() {
     let root = shared_corpus();
     if !root.is_dir() {
-        eprintln!("skipping: {} not found (set TRIPLINE_CODEX_CORPUS)", root.display());
+        eprintln!(
+            "skipping: {} not found (set TRIPLINE_CODEX_CORPUS)",
+            root.display()
+        );
         return;
     }
     let problems = run_table(&root);
-    assert!(problems.is_empty(), "scenario table violated on {}:\n{}", root.display(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "scenario table violated on {}:\n{}",
+        root.display(),
+        problems.join("\n")
+    );
 }

@@ -42,7 +42,9 @@ fn write_inputs(dir: &Path, queries: &[&str]) {
 fn host_ips(dir: &Path) {
     std::fs::write(
         dir.join("host_ips.yml"),
-        format!("version: 1\nhosts:\n  {HOST}: [{HOST_IP}]\n  other.corp.example: [10.20.0.0/16]\n"),
+        format!(
+            "version: 1\nhosts:\n  {HOST}: [{HOST_IP}]\n  other.corp.example: [10.20.0.0/16]\n"
+        ),
     )
     .unwrap();
 }
@@ -60,7 +62,10 @@ fn egress_alerts(inputs: &Path, lists: Option<&Path>) -> Vec<Value> {
     out.stdout
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).expect("alert JSON"))
-        .filter(|a| a.pointer("/rule/name").and_then(Value::as_str) == Some("codex_network_session_unusual_egress"))
+        .filter(|a| {
+            a.pointer("/rule/name").and_then(Value::as_str)
+                == Some("codex_network_session_unusual_egress")
+        })
         .collect()
 }
 
@@ -73,9 +78,16 @@ fn zeek_dns_joins_the_session_through_the_address_map() {
     let alerts = egress_alerts(inputs.path(), Some(lists.path()));
     assert_eq!(alerts.len(), 1, "one egress alert expected: {alerts:#?}");
     let a = &alerts[0];
-    assert_eq!(a.pointer("/group/host_name").and_then(Value::as_str), Some(HOST), "{a:#}");
+    assert_eq!(
+        a.pointer("/group/host_name").and_then(Value::as_str),
+        Some(HOST),
+        "{a:#}"
+    );
     let text = a.to_string();
-    assert!(text.contains("paste.evil-exfil.example"), "the evidence is the unlisted query: {a:#}");
+    assert!(
+        text.contains("paste.evil-exfil.example"),
+        "the evidence is the unlisted query: {a:#}"
+    );
 }
 
 #[test]

@@ -55,15 +55,25 @@ fn eval(rule: &Path, events: &Path, flags: &[&str]) -> Vec<Json> {
     out.assert_success(&what);
     out.stdout
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{what}: bad output line {l}: {e}")))
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("{what}: bad output line {l}: {e}"))
+        })
         .collect()
 }
 
 /// The same output whatever the thread count or parsing mode; returns it.
 fn eval_every_way(rule: &Path, events: &Path) -> Vec<Json> {
     let one = eval(rule, events, &["--threads", "1"]);
-    for flags in [&["--threads", "2"][..], &["--threads", "2", "--whole-lines"]] {
-        assert_eq!(eval(rule, events, flags), one, "{} with {flags:?}", rule.display());
+    for flags in [
+        &["--threads", "2"][..],
+        &["--threads", "2", "--whole-lines"],
+    ] {
+        assert_eq!(
+            eval(rule, events, flags),
+            one,
+            "{} with {flags:?}",
+            rule.display()
+        );
     }
     one
 }
@@ -78,13 +88,27 @@ fn detection_cases_print_the_expected_lines() {
     for f in &files {
         let mut got: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         for r in eval_every_way(f, &events) {
-            let keys: BTreeSet<&str> = r.as_object().expect("object").keys().map(String::as_str).collect();
-            assert_eq!(keys, BTreeSet::from(["rule_id", "rule_name", "line"]), "{}: {r}", f.display());
+            let keys: BTreeSet<&str> = r
+                .as_object()
+                .expect("object")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(
+                keys,
+                BTreeSet::from(["rule_id", "rule_name", "line"]),
+                "{}: {r}",
+                f.display()
+            );
             got.entry(r["rule_id"].as_str().expect("rule_id").to_owned())
                 .or_default()
                 .push(r["line"].as_u64().expect("line"));
         }
-        assert!(got.len() <= 1, "{}: one rule per case: {got:?}", f.display());
+        assert!(
+            got.len() <= 1,
+            "{}: one rule per case: {got:?}",
+            f.display()
+        );
         let (id, lines) = got.into_iter().next().unwrap_or_default();
         let want_id = expected_id(&expected, f);
         let want: Vec<u64> = expected[want_id]["matches"]
@@ -94,10 +118,18 @@ fn detection_cases_print_the_expected_lines() {
             .map(|v| v.as_u64().expect("index"))
             .collect();
         if !(lines.is_empty() && want.is_empty()) && (id != *want_id || lines != want) {
-            failures.push(format!("{}: want {want:?}, got {lines:?} ({id})", f.display()));
+            failures.push(format!(
+                "{}: want {want:?}, got {lines:?} ({id})",
+                f.display()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -112,7 +144,12 @@ fn correlation_cases_print_the_expected_groups() {
         // group -> lines of its first alert
         let mut first: BTreeMap<BTreeMap<String, String>, Vec<u64>> = BTreeMap::new();
         for r in eval_every_way(f, &events) {
-            let keys: BTreeSet<&str> = r.as_object().expect("object").keys().map(String::as_str).collect();
+            let keys: BTreeSet<&str> = r
+                .as_object()
+                .expect("object")
+                .keys()
+                .map(String::as_str)
+                .collect();
             assert_eq!(
                 keys,
                 BTreeSet::from(["rule_id", "rule_name", "group", "lines", "time"]),
@@ -120,14 +157,34 @@ fn correlation_cases_print_the_expected_groups() {
                 f.display()
             );
             assert_eq!(r["rule_id"].as_str(), Some(id.as_str()), "{}", f.display());
-            let lines: Vec<u64> = r["lines"].as_array().expect("lines").iter().map(|v| v.as_u64().expect("line")).collect();
-            assert!(lines.windows(2).all(|w| w[0] < w[1]), "{}: lines ascend: {lines:?}", f.display());
-            assert!(r["time"].as_str().is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok()), "{}: {r}", f.display());
+            let lines: Vec<u64> = r["lines"]
+                .as_array()
+                .expect("lines")
+                .iter()
+                .map(|v| v.as_u64().expect("line"))
+                .collect();
+            assert!(
+                lines.windows(2).all(|w| w[0] < w[1]),
+                "{}: lines ascend: {lines:?}",
+                f.display()
+            );
+            assert!(
+                r["time"]
+                    .as_str()
+                    .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok()),
+                "{}: {r}",
+                f.display()
+            );
             let group: BTreeMap<String, String> = r["group"]
                 .as_object()
                 .expect("group")
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                    )
+                })
                 .collect();
             first.entry(group).or_insert(lines);
         }
@@ -135,7 +192,10 @@ fn correlation_cases_print_the_expected_groups() {
             serde_json::from_value(expected[id]["fired_groups"].clone()).expect("fired_groups");
         let have: BTreeSet<BTreeMap<String, String>> = first.keys().cloned().collect();
         if have != want_groups {
-            failures.push(format!("{}: groups want {want_groups:?}, got {have:?}", f.display()));
+            failures.push(format!(
+                "{}: groups want {want_groups:?}, got {have:?}",
+                f.display()
+            ));
             continue;
         }
         // the kit's first_fire (the window's anchor) is one of the first alert's lines
@@ -143,9 +203,18 @@ fn correlation_cases_print_the_expected_groups() {
             let g: BTreeMap<String, String> = serde_json::from_str(k).expect("group key");
             let anchor = v.as_u64().expect("first_fire");
             if !first[&g].contains(&anchor) {
-                failures.push(format!("{}: {k}: first_fire {anchor} not in {:?}", f.display(), first[&g]));
+                failures.push(format!(
+                    "{}: {k}: first_fire {anchor} not in {:?}",
+                    f.display(),
+                    first[&g]
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -26,7 +26,10 @@ const HOST_IP: &str = "10.20.30.40";
 const T0: f64 = 1_795_428_060.0;
 
 fn append(path: &Path, lines: &[serde_json::Value]) {
-    let mut f = std::fs::OpenOptions::new().append(true).open(path).expect("open input file");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .expect("open input file");
     for l in lines {
         writeln!(f, "{l}").expect("append");
     }
@@ -72,12 +75,18 @@ fn osquery_exec(i: usize, cmdline: &str) -> serde_json::Value {
 
 fn count(serve: &Serve, sql: &str) -> u64 {
     let rows = serve.query(sql);
-    rows.first().and_then(|r| r.get("n")).and_then(|v| v.as_u64()).unwrap_or_else(|| panic!("{sql}: {}", query::show(&rows)))
+    rows.first()
+        .and_then(|r| r.get("n"))
+        .and_then(|v| v.as_u64())
+        .unwrap_or_else(|| panic!("{sql}: {}", query::show(&rows)))
 }
 
 fn has_rule(name: &'static str) -> impl Fn(&[Row]) -> Result<(), String> {
     move |rows| {
-        if rows.iter().any(|r| r.get("rule_name").and_then(|v| v.as_str()) == Some(name)) {
+        if rows
+            .iter()
+            .any(|r| r.get("rule_name").and_then(|v| v.as_str()) == Some(name))
+        {
             Ok(())
         } else {
             Err(format!("no {name} alert yet"))
@@ -95,7 +104,11 @@ fn tailed_network_and_process_lines_join_otlp_sessions_and_survive_a_restart() {
     let osq = dir.path().join("osqueryd.results.log");
     std::fs::write(&dns, "").unwrap();
     std::fs::write(&osq, "").unwrap();
-    std::fs::write(lists.join("host_ips.yml"), format!("version: 1\nhosts:\n  {HOST}: [{HOST_IP}]\n")).unwrap();
+    std::fs::write(
+        lists.join("host_ips.yml"),
+        format!("version: 1\nhosts:\n  {HOST}: [{HOST_IP}]\n"),
+    )
+    .unwrap();
     let config = dir.path().join("tripline.toml");
     std::fs::write(
         &config,
@@ -113,32 +126,99 @@ fn tailed_network_and_process_lines_join_otlp_sessions_and_survive_a_restart() {
     // The data dir outlives the first server (its own scratch dir goes with it).
     let data = dir.path().join("data");
     let serve = Serve::start_in(Some(&data), &args);
-    let reply = support::http::post(serve.http_addr(), "/v1/logs", &[("Content-Type", "application/json")], &codex_session_otlp_json());
-    assert_eq!(reply.status, 200, "OTLP export refused: {}\n{}", reply.text(), serve.log_text());
+    let reply = support::http::post(
+        serve.http_addr(),
+        "/v1/logs",
+        &[("Content-Type", "application/json")],
+        &codex_session_otlp_json(),
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "OTLP export refused: {}\n{}",
+        reply.text(),
+        serve.log_text()
+    );
 
-    append(&dns, &[zeek_dns(0, "github.com"), zeek_dns(1, "paste.evil-exfil.example")]);
+    append(
+        &dns,
+        &[
+            zeek_dns(0, "github.com"),
+            zeek_dns(1, "paste.evil-exfil.example"),
+        ],
+    );
     // A broken line is reported with its file and line, and skipped.
-    std::fs::OpenOptions::new().append(true).open(&dns).unwrap().write_all(b"{\"ts\": 1795428070, \"query\": \n").unwrap();
-    let alerts = serve.wait_rows("the egress alert", "SELECT rule_name, host_name FROM alerts", has_rule("codex_network_session_unusual_egress"));
-    support::wait::poll("the broken line to be reported", query::ARRIVAL_TIMEOUT, || {
-        let log = serve.log_text();
-        if log.contains("dns.log line 3: ") { Ok(()) } else { Err(format!("no report naming dns.log line 3:\n{log}")) }
-    });
-    let egress = alerts.iter().find(|r| r["rule_name"] == "codex_network_session_unusual_egress").unwrap();
-    assert_eq!(egress["host_name"], HOST, "grouped by the host the address maps to: {}", query::show(&alerts));
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&dns)
+        .unwrap()
+        .write_all(b"{\"ts\": 1795428070, \"query\": \n")
+        .unwrap();
+    let alerts = serve.wait_rows(
+        "the egress alert",
+        "SELECT rule_name, host_name FROM alerts",
+        has_rule("codex_network_session_unusual_egress"),
+    );
+    support::wait::poll(
+        "the broken line to be reported",
+        query::ARRIVAL_TIMEOUT,
+        || {
+            let log = serve.log_text();
+            if log.contains("dns.log line 3: ") {
+                Ok(())
+            } else {
+                Err(format!("no report naming dns.log line 3:\n{log}"))
+            }
+        },
+    );
+    let egress = alerts
+        .iter()
+        .find(|r| r["rule_name"] == "codex_network_session_unusual_egress")
+        .unwrap();
+    assert_eq!(
+        egress["host_name"],
+        HOST,
+        "grouped by the host the address maps to: {}",
+        query::show(&alerts)
+    );
 
-    append(&osq, &[osquery_exec(0, "node /usr/local/lib/node_modules/@openai/codex/bin/codex.js"), osquery_exec(1, "codex --yolo exec 'clean up the repo'")]);
-    serve.wait_rows("the bypass-flag alert", "SELECT rule_name FROM alerts", has_rule("codex_cli_bypass_flag"));
+    append(
+        &osq,
+        &[
+            osquery_exec(
+                0,
+                "node /usr/local/lib/node_modules/@openai/codex/bin/codex.js",
+            ),
+            osquery_exec(1, "codex --yolo exec 'clean up the repo'"),
+        ],
+    );
+    serve.wait_rows(
+        "the bypass-flag alert",
+        "SELECT rule_name FROM alerts",
+        has_rule("codex_cli_bypass_flag"),
+    );
     // The tailed records are stored with the host the enrichment gave them.
-    let zeek_rows = serve.wait_rows("the Zeek events", "SELECT host_name FROM events WHERE event LIKE '%evil-exfil%'", query::at_least(1));
+    let zeek_rows = serve.wait_rows(
+        "the Zeek events",
+        "SELECT host_name FROM events WHERE event LIKE '%evil-exfil%'",
+        query::at_least(1),
+    );
     assert_eq!(zeek_rows[0]["host_name"], HOST);
 
     let total = "SELECT count(*) AS n FROM events";
     let alerts_total = "SELECT count(*) AS n FROM alerts";
     // Each line read becomes one event, once.
     serve.wait_rows("all five events", total, move |rows| {
-        let n = rows.first().and_then(|r| r.get("n")).and_then(|v| v.as_u64()).unwrap_or(0);
-        if n == 5 { Ok(()) } else { Err(format!("{n} events, want 1 OTLP + 2 Zeek + 2 osquery")) }
+        let n = rows
+            .first()
+            .and_then(|r| r.get("n"))
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        if n == 5 {
+            Ok(())
+        } else {
+            Err(format!("{n} events, want 1 OTLP + 2 Zeek + 2 osquery"))
+        }
     });
     let before_alerts = count(&serve, alerts_total);
     let status = serve.stop();
@@ -147,31 +227,100 @@ fn tailed_network_and_process_lines_join_otlp_sessions_and_survive_a_restart() {
     // Appended while the server is down: read after the restart, exactly once.
     append(&osq, &[osquery_exec(2, "ls -la /home/dev/app")]);
     let serve = Serve::start_in(Some(&data), &args);
-    serve.wait_rows("the line appended during the restart", "SELECT id FROM events WHERE event LIKE '%ls -la /home/dev/app%'", query::at_least(1));
+    serve.wait_rows(
+        "the line appended during the restart",
+        "SELECT id FROM events WHERE event LIKE '%ls -la /home/dev/app%'",
+        query::at_least(1),
+    );
     // Both files report where they resumed: after their two lines read before the restart.
     support::wait::poll("both inputs to resume", query::ARRIVAL_TIMEOUT, || {
         let log = serve.log_text();
-        let ok = log.contains("osqueryd.results.log: resuming at line 3") && log.contains("dns.log: resuming at line 4");
-        if ok { Ok(()) } else { Err(format!("no resume positions reported yet:\n{log}")) }
+        let ok = log.contains("osqueryd.results.log: resuming at line 3")
+            && log.contains("dns.log: resuming at line 4");
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("no resume positions reported yet:\n{log}"))
+        }
     });
-    assert_eq!(count(&serve, total), 6, "restart re-stored or skipped lines\n{}", serve.log_text());
-    assert_eq!(count(&serve, alerts_total), before_alerts, "restart raised alerts again\n{}", serve.log_text());
-    assert!(!serve.log_text().contains("reading it from the first line"), "{}", serve.log_text());
+    assert_eq!(
+        count(&serve, total),
+        6,
+        "restart re-stored or skipped lines\n{}",
+        serve.log_text()
+    );
+    assert_eq!(
+        count(&serve, alerts_total),
+        before_alerts,
+        "restart raised alerts again\n{}",
+        serve.log_text()
+    );
+    assert!(
+        !serve.log_text().contains("reading it from the first line"),
+        "{}",
+        serve.log_text()
+    );
 }
 
 #[test]
 fn a_bad_input_config_names_the_entry() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("tripline.toml");
-    std::fs::write(&config, "[[inputs]]\npath = \"/var/log/x.log\"\nformat = \"syslog\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "[[inputs]]\npath = \"/var/log/x.log\"\nformat = \"syslog\"\n",
+    )
+    .unwrap();
     let mut cmd = support::tools::tripline_command();
-    cmd.args(["serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--config"]).arg(&config).arg("--data").arg(dir.path().join("data"));
-    let out = support::process::run("tripline serve", &mut cmd, std::time::Duration::from_secs(60));
-    assert_eq!(out.status.code(), Some(2), "bad config must exit 2: {}", out.stderr);
-    assert!(out.stderr.contains("tripline.toml") && out.stderr.contains("syslog") && out.stderr.contains("line 3"), "{}", out.stderr);
+    cmd.args([
+        "serve",
+        "--http",
+        "127.0.0.1:0",
+        "--grpc",
+        "127.0.0.1:0",
+        "--config",
+    ])
+    .arg(&config)
+    .arg("--data")
+    .arg(dir.path().join("data"));
+    let out = support::process::run(
+        "tripline serve",
+        &mut cmd,
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "bad config must exit 2: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("tripline.toml")
+            && out.stderr.contains("syslog")
+            && out.stderr.contains("line 3"),
+        "{}",
+        out.stderr
+    );
 
-    std::fs::write(&config, "[[inputs]]\npath = \"/var/log/[x.log\"\nformat = \"zeek\"\n").unwrap();
-    let out = support::process::run("tripline serve", &mut cmd, std::time::Duration::from_secs(60));
-    assert_eq!(out.status.code(), Some(2), "bad glob must exit 2: {}", out.stderr);
-    assert!(out.stderr.contains("inputs[0]") && out.stderr.contains("glob"), "{}", out.stderr);
+    std::fs::write(
+        &config,
+        "[[inputs]]\npath = \"/var/log/[x.log\"\nformat = \"zeek\"\n",
+    )
+    .unwrap();
+    let out = support::process::run(
+        "tripline serve",
+        &mut cmd,
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "bad glob must exit 2: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("inputs[0]") && out.stderr.contains("glob"),
+        "{}",
+        out.stderr
+    );
 }

@@ -21,13 +21,19 @@ use recorder::{Recorder, Reply, Request};
 use serde_json::json;
 use support::planted::{capture, leaks, needles, planted};
 use support::query::{at_least, show};
-use support::wait;
 use support::serve::Serve;
+use support::wait;
 use tripline_sinks::{registry, BuildContext, Outcome, Record, RecordKind};
 
 fn otlp_sink(endpoint: &str) -> Box<dyn tripline_sinks::Sink> {
-    let ctx = BuildContext { name: "forward".into(), data_dir: std::env::temp_dir() };
-    let table: toml::Table = toml::from_str(&format!("endpoint = \"{endpoint}\"\nservice_name = \"tripline-edge\"")).unwrap();
+    let ctx = BuildContext {
+        name: "forward".into(),
+        data_dir: std::env::temp_dir(),
+    };
+    let table: toml::Table = toml::from_str(&format!(
+        "endpoint = \"{endpoint}\"\nservice_name = \"tripline-edge\""
+    ))
+    .unwrap();
     registry::build("otlp", &ctx, &table).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -58,7 +64,11 @@ fn otlp_forward_is_accepted_and_stored_by_a_second_tripline() {
         agent: "codex".into(),
         body: json!({"id": "al-fwd", "revision": 2, "rule": {"title": "Forwarded alert", "level": "high"}, "count": 3}),
     });
-    assert_eq!(sink.send(&batch).unwrap_or_else(|e| panic!("{e}\n{}", downstream.log_text())), Outcome::all_delivered());
+    assert_eq!(
+        sink.send(&batch)
+            .unwrap_or_else(|e| panic!("{e}\n{}", downstream.log_text())),
+        Outcome::all_delivered()
+    );
 
     let rows = downstream.wait_rows(
         "the forwarded records in the second tripline",
@@ -85,7 +95,10 @@ fn otlp_forward_is_accepted_and_stored_by_a_second_tripline() {
     for (i, row) in rows[1..].iter().enumerate() {
         assert_eq!(row["tid"], format!("ev-{i}"), "{}", show(&rows));
         assert_eq!(row["event_name"], "codex.tool_result");
-        assert_eq!(row["agent"], "codex", "the agent is inferred from the event name");
+        assert_eq!(
+            row["agent"], "codex",
+            "the agent is inferred from the event name"
+        );
         assert_eq!(row["kind"], "event");
         assert_eq!(row["tool"], "exec_command");
         assert_eq!(row["ms"], 10 + i as i64, "integers stay integers");
@@ -95,30 +108,68 @@ fn otlp_forward_is_accepted_and_stored_by_a_second_tripline() {
 /// A test CA and a server certificate for 127.0.0.1 it signed, made by the `openssl`
 /// command: `(ca.pem, cert.pem, key.pem)`, or `None` (with the tool-missing policy
 /// applied) when there is no `openssl`.
-fn test_pki(dir: &std::path::Path) -> Option<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)> {
+fn test_pki(
+    dir: &std::path::Path,
+) -> Option<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)> {
     let p = |name: &str| dir.join(name).display().to_string();
-    std::fs::write(dir.join("leaf.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
     let steps: [Vec<String>; 3] = [
-        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=tripline test CA", "-keyout"]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([p("ca.key"), "-out".into(), p("ca.pem")])
-            .collect(),
-        ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout"]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([p("key.pem"), "-out".into(), p("leaf.csr")])
-            .collect(),
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=tripline test CA",
+            "-keyout",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([p("ca.key"), "-out".into(), p("ca.pem")])
+        .collect(),
+        [
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([p("key.pem"), "-out".into(), p("leaf.csr")])
+        .collect(),
         ["x509", "-req", "-days", "2", "-set_serial", "1", "-in"]
             .iter()
             .map(|s| s.to_string())
-            .chain([p("leaf.csr"), "-CA".into(), p("ca.pem"), "-CAkey".into(), p("ca.key"), "-extfile".into(), p("leaf.ext"), "-out".into(), p("cert.pem")])
+            .chain([
+                p("leaf.csr"),
+                "-CA".into(),
+                p("ca.pem"),
+                "-CAkey".into(),
+                p("ca.key"),
+                "-extfile".into(),
+                p("leaf.ext"),
+                "-out".into(),
+                p("cert.pem"),
+            ])
             .collect(),
     ];
     for args in steps {
         match std::process::Command::new("openssl").args(&args).output() {
             Ok(out) if out.status.success() => {}
-            Ok(out) => panic!("openssl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr)),
+            Ok(out) => panic!(
+                "openssl {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
             Err(e) => {
                 assert!(
                     std::env::var("TRIPLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
@@ -129,7 +180,11 @@ fn test_pki(dir: &std::path::Path) -> Option<(std::path::PathBuf, std::path::Pat
             }
         }
     }
-    Some((dir.join("ca.pem"), dir.join("cert.pem"), dir.join("key.pem")))
+    Some((
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    ))
 }
 
 /// Kills the child when dropped, so a failed assertion leaves no server behind.
@@ -143,12 +198,16 @@ impl Drop for KillOnDrop {
 
 #[test]
 fn tls_server_is_verified_against_the_configured_ca() {
-    let Some(found) = support::tools::require("tls_server_is_verified_against_the_configured_ca", &[support::tools::Tool::Python3])
-    else {
+    let Some(found) = support::tools::require(
+        "tls_server_is_verified_against_the_configured_ca",
+        &[support::tools::Tool::Python3],
+    ) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let Some((ca, cert, key)) = test_pki(dir.path()) else { return };
+    let Some((ca, cert, key)) = test_pki(dir.path()) else {
+        return;
+    };
     let port_file = dir.path().join("port");
     let server = std::process::Command::new(found.path(support::tools::Tool::Python3))
         .arg(support::tools::support_script("tls_server.py"))
@@ -157,19 +216,38 @@ fn tls_server_is_verified_against_the_configured_ca() {
         .spawn()
         .expect("start tls_server.py");
     let mut server = KillOnDrop(server);
-    let port = support::wait::poll("tls_server.py to listen", std::time::Duration::from_secs(20), || {
-        if let Ok(Some(status)) = server.0.try_wait() {
-            panic!("tls_server.py exited with {status}");
-        }
-        std::fs::read_to_string(&port_file).map_err(|e| e.to_string())?.trim().parse::<u16>().map_err(|e| e.to_string())
-    });
+    let port = support::wait::poll(
+        "tls_server.py to listen",
+        std::time::Duration::from_secs(20),
+        || {
+            if let Ok(Some(status)) = server.0.try_wait() {
+                panic!("tls_server.py exited with {status}");
+            }
+            std::fs::read_to_string(&port_file)
+                .map_err(|e| e.to_string())?
+                .trim()
+                .parse::<u16>()
+                .map_err(|e| e.to_string())
+        },
+    );
     let url = format!("https://127.0.0.1:{port}/hook");
     let build = |tls: &str| {
-        let ctx = BuildContext { name: "tls".into(), data_dir: dir.path().into() };
-        let table: toml::Table = toml::from_str(&format!("url = \"{url}\"\ntls = {{ {tls} }}")).unwrap();
+        let ctx = BuildContext {
+            name: "tls".into(),
+            data_dir: dir.path().into(),
+        };
+        let table: toml::Table =
+            toml::from_str(&format!("url = \"{url}\"\ntls = {{ {tls} }}")).unwrap();
         registry::build("webhook", &ctx, &table).unwrap_or_else(|e| panic!("{e}"))
     };
-    let batch = [Record { kind: RecordKind::Event, id: "e".into(), revision: 1, time_ms: 0, agent: "codex".into(), body: json!({}) }];
+    let batch = [Record {
+        kind: RecordKind::Event,
+        id: "e".into(),
+        revision: 1,
+        time_ms: 0,
+        agent: "codex".into(),
+        body: json!({}),
+    }];
 
     // The built-in roots do not know this certificate: refused, and retryable.
     let e = build("").send(&batch).unwrap_err();
@@ -178,13 +256,19 @@ fn tls_server_is_verified_against_the_configured_ca() {
     let ca = format!("ca_file = \"{}\"", ca.display());
     assert_eq!(build(&ca).send(&batch).unwrap(), Outcome::all_delivered());
     // Skipping verification: delivered too.
-    assert_eq!(build("insecure_skip_verify = true").send(&batch).unwrap(), Outcome::all_delivered());
+    assert_eq!(
+        build("insecure_skip_verify = true").send(&batch).unwrap(),
+        Outcome::all_delivered()
+    );
     let answered = std::fs::read_to_string(dir.path().join("port.count")).unwrap_or_default();
-    assert_eq!(answered.trim(), "2", "the server answered exactly the two trusted requests");
+    assert_eq!(
+        answered.trim(),
+        "2",
+        "the server answered exactly the two trusted requests"
+    );
 }
 
 // ------------------------------------------------------------ end to end through serve
-
 
 /// How long delivery may take to catch up after the destinations are restored (backoff is
 /// capped at 1 s in the test config; the rest is a loaded machine's slack).
@@ -197,14 +281,22 @@ fn delivered(kind: &str, r: &Request) -> Vec<(String, u64)> {
         "webhook" => serde_json::from_str::<Vec<serde_json::Value>>(&text)
             .unwrap_or_else(|e| panic!("webhook body is a JSON array ({e}): {text}"))
             .iter()
-            .map(|i| (i["id"].as_str().unwrap().to_owned(), i["revision"].as_u64().unwrap()))
+            .map(|i| {
+                (
+                    i["id"].as_str().unwrap().to_owned(),
+                    i["revision"].as_u64().unwrap(),
+                )
+            })
             .collect(),
         "splunk_hec" => serde_json::Deserializer::from_str(&text)
             .into_iter::<serde_json::Value>()
             .map(|e| {
                 let e = e.unwrap();
                 let f = &e["fields"];
-                (f["tripline_id"].as_str().unwrap().to_owned(), f["tripline_revision"].as_str().unwrap().parse().unwrap())
+                (
+                    f["tripline_id"].as_str().unwrap().to_owned(),
+                    f["tripline_revision"].as_str().unwrap().parse().unwrap(),
+                )
             })
             .collect(),
         "elasticsearch" => text
@@ -226,8 +318,12 @@ fn healthy(r: &Request) -> Reply {
     match r.path() {
         "/_bulk" => {
             let n = r.text().lines().count() / 2;
-            let items: Vec<serde_json::Value> = (0..n).map(|_| json!({"create": {"status": 201}})).collect();
-            Reply::status(200, &json!({"took": 1, "errors": false, "items": items}).to_string())
+            let items: Vec<serde_json::Value> =
+                (0..n).map(|_| json!({"create": {"status": 201}})).collect();
+            Reply::status(
+                200,
+                &json!({"took": 1, "errors": false, "items": items}).to_string(),
+            )
         }
         "/services/collector/event" => Reply::status(200, r#"{"text":"Success","code":0}"#),
         _ => Reply::ok(),
@@ -245,9 +341,16 @@ fn serve_delivers_every_record_through_errors_and_an_outage_without_secrets() {
         .into_iter()
         .map(|kind| {
             let rec = Recorder::with_fallback(healthy);
-            rec.push(Reply::status(500, "{\"text\":\"Internal server error\",\"code\":8}"));
+            rec.push(Reply::status(
+                500,
+                "{\"text\":\"Internal server error\",\"code\":8}",
+            ));
             rec.push(Reply::retry_after(429, 1));
-            rec.outage(if kind == "splunk_hec" { Reply::Drop } else { Reply::status(503, "{}") });
+            rec.outage(if kind == "splunk_hec" {
+                Reply::Drop
+            } else {
+                Reply::status(503, "{}")
+            });
             (kind, rec)
         })
         .collect();
@@ -270,23 +373,55 @@ fn serve_delivers_every_record_through_errors_and_an_outage_without_secrets() {
     )
     .unwrap();
     let serve = Serve::start_with(&["--config", config.to_str().unwrap()]);
-    let status = support::http::post(serve.http_addr(), "/v1/logs", &[("Content-Type", "application/x-protobuf")], &capture(&secrets)).status;
+    let status = support::http::post(
+        serve.http_addr(),
+        "/v1/logs",
+        &[("Content-Type", "application/x-protobuf")],
+        &capture(&secrets),
+    )
+    .status;
     assert_eq!(status, 200, "{}", serve.log_text());
 
     // What the sinks owe: every stored event, and every stored alert at its revision.
-    let events = serve.wait_rows("the capture's events", "SELECT id FROM events", at_least(secrets.len()));
+    let events = serve.wait_rows(
+        "the capture's events",
+        "SELECT id FROM events",
+        at_least(secrets.len()),
+    );
     let alerts = serve.query("SELECT id, revision FROM alerts");
-    assert!(!alerts.is_empty(), "the planted secrets raise alerts\n{}", serve.log_text());
-    let want_events: BTreeSet<String> = events.iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
-    let want_alerts: BTreeMap<String, u64> =
-        alerts.iter().map(|r| (r["id"].as_str().unwrap().to_owned(), r["revision"].as_u64().unwrap())).collect();
+    assert!(
+        !alerts.is_empty(),
+        "the planted secrets raise alerts\n{}",
+        serve.log_text()
+    );
+    let want_events: BTreeSet<String> = events
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    let want_alerts: BTreeMap<String, u64> = alerts
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["revision"].as_u64().unwrap(),
+            )
+        })
+        .collect();
 
     // During the outage every sink keeps retrying.
     for (kind, rec) in &sinks {
-        wait::poll(&format!("{kind} retrying during the outage"), CATCH_UP, || {
-            let n = rec.requests().len();
-            if n >= 3 { Ok(()) } else { Err(format!("{n} attempts")) }
-        });
+        wait::poll(
+            &format!("{kind} retrying during the outage"),
+            CATCH_UP,
+            || {
+                let n = rec.requests().len();
+                if n >= 3 {
+                    Ok(())
+                } else {
+                    Err(format!("{n} attempts"))
+                }
+            },
+        );
     }
     for (_, rec) in &sinks {
         rec.restore();
@@ -303,12 +438,17 @@ fn serve_delivers_every_record_through_errors_and_an_outage_without_secrets() {
             }
             let ids: BTreeSet<&String> = got.keys().map(|(id, _)| id).collect();
             let missing_events = want_events.iter().filter(|id| !ids.contains(id)).count();
-            let missing_alerts =
-                want_alerts.iter().filter(|(id, rev)| !got.contains_key(&((*id).clone(), **rev))).count();
+            let missing_alerts = want_alerts
+                .iter()
+                .filter(|(id, rev)| !got.contains_key(&((*id).clone(), **rev)))
+                .count();
             if missing_events == 0 && missing_alerts == 0 {
                 Ok(got)
             } else {
-                Err(format!("{missing_events} events and {missing_alerts} alerts not delivered yet\n{}", serve.log_text()))
+                Err(format!(
+                    "{missing_events} events and {missing_alerts} alerts not delivered yet\n{}",
+                    serve.log_text()
+                ))
             }
         });
         // Nothing but owed records arrived, and dedup on (id, revision) leaves one of each.
@@ -316,19 +456,42 @@ fn serve_delivers_every_record_through_errors_and_an_outage_without_secrets() {
             .keys()
             .filter(|(id, _)| !want_events.contains(id) && !want_alerts.contains_key(id))
             .collect();
-        assert!(unknown.is_empty(), "{kind} got records the store does not hold: {unknown:?}");
+        assert!(
+            unknown.is_empty(),
+            "{kind} got records the store does not hold: {unknown:?}"
+        );
         let copies: usize = got.values().sum();
-        eprintln!("{kind}: {} records delivered, {copies} copies before dedup on (id, revision)", got.len());
+        eprintln!(
+            "{kind}: {} records delivered, {copies} copies before dedup on (id, revision)",
+            got.len()
+        );
         for (id, rev) in &want_alerts {
-            assert!(got.keys().filter(|(i, _)| i == id).all(|(_, r)| r <= rev), "{kind}: alert {id} revisions beyond {rev}");
+            assert!(
+                got.keys().filter(|(i, _)| i == id).all(|(_, r)| r <= rev),
+                "{kind}: alert {id} revisions beyond {rev}"
+            );
         }
         // The first attempts met the outage, then one 500 and one 429; each was retried.
         let answers: Vec<Option<u16>> = rec.requests().iter().map(|r| r.answer).collect();
-        let outage = if *kind == "splunk_hec" { None } else { Some(503) };
-        let first_ok = answers.iter().position(|a| *a == Some(200)).expect("a success");
+        let outage = if *kind == "splunk_hec" {
+            None
+        } else {
+            Some(503)
+        };
+        let first_ok = answers
+            .iter()
+            .position(|a| *a == Some(200))
+            .expect("a success");
         assert!(first_ok >= 5, "{kind}: {answers:?}");
-        assert!(answers[..first_ok - 2].iter().all(|a| *a == outage), "{kind}: {answers:?}");
-        assert_eq!(&answers[first_ok - 2..first_ok], &[Some(500), Some(429)], "{kind}: {answers:?}");
+        assert!(
+            answers[..first_ok - 2].iter().all(|a| *a == outage),
+            "{kind}: {answers:?}"
+        );
+        assert_eq!(
+            &answers[first_ok - 2..first_ok],
+            &[Some(500), Some(429)],
+            "{kind}: {answers:?}"
+        );
         // No planted secret in any request: target, headers or body.
         for r in rec.requests() {
             let mut bytes = r.target.clone().into_bytes();
@@ -337,7 +500,12 @@ fn serve_delivers_every_record_through_errors_and_an_outage_without_secrets() {
             }
             bytes.extend_from_slice(&r.body);
             let found = leaks(&bytes, &needles);
-            assert!(found.is_empty(), "{kind}: {} {} leaks {found:?}", r.method, r.target);
+            assert!(
+                found.is_empty(),
+                "{kind}: {} {} leaks {found:?}",
+                r.method,
+                r.target
+            );
         }
     }
 }

@@ -19,7 +19,10 @@ use tripline_sinks::{registry, BuildContext, Record, RecordKind, Sink};
 const TEN: i64 = 1_795_168_802_123; // 2026-11-20T10:00:02.123Z
 
 fn build(kind: &str, data_dir: &Path, options: &str) -> Box<dyn Sink> {
-    let ctx = BuildContext { name: format!("test-{kind}"), data_dir: data_dir.to_path_buf() };
+    let ctx = BuildContext {
+        name: format!("test-{kind}"),
+        data_dir: data_dir.to_path_buf(),
+    };
     let table: toml::Table = options.parse().expect("options TOML");
     registry::build(kind, &ctx, &table).unwrap_or_else(|e| panic!("build {kind}: {e}"))
 }
@@ -82,11 +85,18 @@ fn parse_cef(line: &str) -> (Vec<String>, BTreeMap<String, String>) {
         }
         j += 1;
     }
-    let key_start = |eq: usize| ext[..eq].iter().rposition(|c| *c == ' ').map_or(0, |p| p + 1);
+    let key_start = |eq: usize| {
+        ext[..eq]
+            .iter()
+            .rposition(|c| *c == ' ')
+            .map_or(0, |p| p + 1)
+    };
     let mut map = BTreeMap::new();
     for (k, &eq) in equals.iter().enumerate() {
         let key: String = ext[key_start(eq)..eq].iter().collect();
-        let end = equals.get(k + 1).map_or(ext.len(), |&next| key_start(next).saturating_sub(1));
+        let end = equals
+            .get(k + 1)
+            .map_or(ext.len(), |&next| key_start(next).saturating_sub(1));
         let mut value = String::new();
         let mut m = eq + 1;
         while m < end {
@@ -125,13 +135,17 @@ fn check_message(got: &Value, record: &Record, payload: &str) {
     assert_eq!(got["app_name"], "tripline", "{got}");
     assert_eq!(got["procid"], std::process::id().to_string(), "{got}");
     assert_eq!(got["msgid"], record.kind.as_str(), "{got}");
-    let sd: Value = serde_json::from_str(got["sd"].as_str().expect("sd text")).unwrap_or_else(|e| panic!("mmpstrucdata output ({e}): {got}"));
+    let sd: Value = serde_json::from_str(got["sd"].as_str().expect("sd text"))
+        .unwrap_or_else(|e| panic!("mmpstrucdata output ({e}): {got}"));
     let params = &sd["tripline@32473"];
     assert_eq!(params["id"], record.id, "{got}");
     assert_eq!(params["revision"], record.revision.to_string(), "{got}");
     assert_eq!(params["agent"], record.agent, "{got}");
     if alert {
-        assert_eq!(params["rule"], "codex_rule\"with]odd\\chars", "escaped SD value round-trips: {got}");
+        assert_eq!(
+            params["rule"], "codex_rule\"with]odd\\chars",
+            "escaped SD value round-trips: {got}"
+        );
         assert_eq!(params["level"], "high", "{got}");
         assert_eq!(params["conversation"], "conv-1", "{got}");
     } else {
@@ -139,7 +153,8 @@ fn check_message(got: &Value, record: &Record, payload: &str) {
     }
     let msg = got["msg"].as_str().expect("msg");
     if payload == "json" {
-        let body: Value = serde_json::from_str(msg).unwrap_or_else(|e| panic!("MSG is not JSON ({e}): {msg}"));
+        let body: Value =
+            serde_json::from_str(msg).unwrap_or_else(|e| panic!("MSG is not JSON ({e}): {msg}"));
         assert_eq!(body, record.body);
         return;
     }
@@ -168,31 +183,80 @@ fn check_message(got: &Value, record: &Record, payload: &str) {
 
 #[test]
 fn syslog_messages_parse_in_rsyslog_over_udp_tcp_and_tls() {
-    let Some(found) = tools::require("syslog_messages_parse_in_rsyslog", &[Tool::Rsyslogd, Tool::RsyslogGnutls]) else { return };
+    let Some(found) = tools::require(
+        "syslog_messages_parse_in_rsyslog",
+        &[Tool::Rsyslogd, Tool::RsyslogGnutls],
+    ) else {
+        return;
+    };
     let scratch = tempfile::tempdir().unwrap();
     let pki = support::certs::generate(scratch.path());
     let rsyslog = Rsyslog::start(found.path(Tool::Rsyslogd), Some(&pki));
     let ports = &rsyslog.ports;
     let common = "facility = \"local4\"\nhostname = \"collector-test-host\"\n";
-    let tls = format!("transport = \"tls\"\nca_file = \"{}\"\nserver_name = \"localhost\"\n", pki.ca.display());
-    let client = format!("client_cert_file = \"{}\"\nclient_key_file = \"{}\"\n", pki.client_cert.display(), pki.client_key.display());
+    let tls = format!(
+        "transport = \"tls\"\nca_file = \"{}\"\nserver_name = \"localhost\"\n",
+        pki.ca.display()
+    );
+    let client = format!(
+        "client_cert_file = \"{}\"\nclient_key_file = \"{}\"\n",
+        pki.client_cert.display(),
+        pki.client_key.display()
+    );
     let cases = [
-        ("udp", "json", format!("address = \"127.0.0.1:{}\"\ntransport = \"udp\"\n", ports.udp)),
-        ("tcp", "json", format!("address = \"127.0.0.1:{}\"\ntransport = \"tcp\"\n", ports.tcp)),
-        ("tls", "cef", format!("address = \"127.0.0.1:{}\"\n{tls}payload = \"cef\"\n", ports.tls.unwrap())),
-        ("tls_client_auth", "json", format!("address = \"127.0.0.1:{}\"\n{tls}{client}", ports.tls_client_auth.unwrap())),
+        (
+            "udp",
+            "json",
+            format!(
+                "address = \"127.0.0.1:{}\"\ntransport = \"udp\"\n",
+                ports.udp
+            ),
+        ),
+        (
+            "tcp",
+            "json",
+            format!(
+                "address = \"127.0.0.1:{}\"\ntransport = \"tcp\"\n",
+                ports.tcp
+            ),
+        ),
+        (
+            "tls",
+            "cef",
+            format!(
+                "address = \"127.0.0.1:{}\"\n{tls}payload = \"cef\"\n",
+                ports.tls.unwrap()
+            ),
+        ),
+        (
+            "tls_client_auth",
+            "json",
+            format!(
+                "address = \"127.0.0.1:{}\"\n{tls}{client}",
+                ports.tls_client_auth.unwrap()
+            ),
+        ),
     ];
-    let records = [alert("al-1", "codex", TEN, "high"), event("ev-1", "codex", TEN), event("ev-2", "gemini_cli", TEN)];
+    let records = [
+        alert("al-1", "codex", TEN, "high"),
+        event("ev-1", "codex", TEN),
+        event("ev-2", "gemini_cli", TEN),
+    ];
     for (input, payload, options) in &cases {
         let mut sink = build("syslog", scratch.path(), &format!("{common}{options}"));
-        sink.send(&records).unwrap_or_else(|e| panic!("{input}: {e}\n{}", rsyslog.log_text()));
+        sink.send(&records)
+            .unwrap_or_else(|e| panic!("{input}: {e}\n{}", rsyslog.log_text()));
         sink.flush().unwrap();
         let got = rsyslog.wait_messages(input, records.len());
         assert_eq!(got.len(), records.len(), "{input}: {got:#?}");
         for record in &records {
             let message = got
                 .iter()
-                .find(|m| m["structured_data"].as_str().is_some_and(|sd| sd.contains(&format!("id=\"{}\"", record.id))))
+                .find(|m| {
+                    m["structured_data"]
+                        .as_str()
+                        .is_some_and(|sd| sd.contains(&format!("id=\"{}\"", record.id)))
+                })
                 .unwrap_or_else(|| panic!("{input}: no message for {}: {got:#?}", record.id));
             check_message(message, record, payload);
         }
@@ -207,11 +271,17 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn parquet_lake_reads_back_in_duckdb() {
-    let Some(found) = tools::require("parquet_lake_reads_back_in_duckdb", &[Tool::Duckdb]) else { return };
+    let Some(found) = tools::require("parquet_lake_reads_back_in_duckdb", &[Tool::Duckdb]) else {
+        return;
+    };
     let python = found.path(Tool::Duckdb);
     let scratch = tempfile::tempdir().unwrap();
     let lake = scratch.path().join("lake");
-    let mut sink = build("parquet", scratch.path(), &format!("dir = \"{}\"", lake.display()));
+    let mut sink = build(
+        "parquet",
+        scratch.path(),
+        &format!("dir = \"{}\"", lake.display()),
+    );
     let eleven = TEN + 3_600_000;
     let next_day = TEN + 24 * 3_600_000;
     let mut batch = Vec::new();
@@ -232,8 +302,17 @@ fn parquet_lake_reads_back_in_duckdb() {
     drop(sink);
 
     let files = files_under(&lake);
-    assert!(files.iter().all(|f| f.extension().is_some_and(|e| e == "parquet") && !f.file_name().unwrap().to_string_lossy().starts_with('.')), "only published files: {files:?}");
-    let source = format!("read_parquet('{}/**/*.parquet', hive_partitioning = true)", lake.display());
+    assert!(
+        files
+            .iter()
+            .all(|f| f.extension().is_some_and(|e| e == "parquet")
+                && !f.file_name().unwrap().to_string_lossy().starts_with('.')),
+        "only published files: {files:?}"
+    );
+    let source = format!(
+        "read_parquet('{}/**/*.parquet', hive_partitioning = true)",
+        lake.display()
+    );
 
     let groups = support::duckdb::query(
         python,
@@ -246,10 +325,18 @@ fn parquet_lake_reads_back_in_duckdb() {
     ];
     assert_eq!(groups, expected);
 
-    let columns = support::duckdb::query(python, &format!("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})"));
+    let columns = support::duckdb::query(
+        python,
+        &format!("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})"),
+    );
     let columns: Vec<(String, String)> = columns
         .iter()
-        .map(|c| (c["column_name"].as_str().unwrap().to_owned(), c["column_type"].as_str().unwrap().to_owned()))
+        .map(|c| {
+            (
+                c["column_name"].as_str().unwrap().to_owned(),
+                c["column_type"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let expected: Vec<(String, String)> = [
         ("id", "VARCHAR"),
@@ -290,7 +377,11 @@ fn parquet_lake_reads_back_in_duckdb() {
         python,
         &format!("SELECT count(DISTINCT filename) AS files FROM read_parquet('{}/kind=event/agent=codex/**/*.parquet', filename = true)", lake.display()),
     );
-    assert_eq!(files_per_partition, [json!({"files": 2})], "one file per flush");
+    assert_eq!(
+        files_per_partition,
+        [json!({"files": 2})],
+        "one file per flush"
+    );
 }
 
 /// End to end: real OTLP (a Codex-shaped capture with planted secrets) into `tripline serve`
@@ -298,7 +389,12 @@ fn parquet_lake_reads_back_in_duckdb() {
 /// event and alert reaches both, with its fields intact, and no planted secret does.
 #[test]
 fn serve_routes_alerts_and_events_to_rsyslog_and_the_lake_without_secrets() {
-    let Some(found) = tools::require("serve_routes_to_rsyslog_and_the_lake", &[Tool::Rsyslogd, Tool::Duckdb]) else { return };
+    let Some(found) = tools::require(
+        "serve_routes_to_rsyslog_and_the_lake",
+        &[Tool::Rsyslogd, Tool::Duckdb],
+    ) else {
+        return;
+    };
     let python = found.path(Tool::Duckdb);
     let rsyslog = Rsyslog::start(found.path(Tool::Rsyslogd), None);
     let scratch = tempfile::tempdir().unwrap();
@@ -319,13 +415,24 @@ fn serve_routes_alerts_and_events_to_rsyslog_and_the_lake_without_secrets() {
     .unwrap();
     let secrets = planted::planted();
     let serve = Serve::start_with(&["--config", config.to_str().unwrap()]);
-    let status = support::http::post(serve.http_addr(), "/v1/logs", &[("Content-Type", "application/x-protobuf")], &planted::capture(&secrets)).status;
+    let status = support::http::post(
+        serve.http_addr(),
+        "/v1/logs",
+        &[("Content-Type", "application/x-protobuf")],
+        &planted::capture(&secrets),
+    )
+    .status;
     assert_eq!(status, 200, "{}", serve.log_text());
 
-    let stored = serve.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM alerts) AS alerts");
+    let stored = serve.query(
+        "SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM alerts) AS alerts",
+    );
     let events = stored[0]["events"].as_u64().unwrap() as usize;
     let alerts = stored[0]["alerts"].as_u64().unwrap() as usize;
-    assert!(events > secrets.len() && alerts >= 2, "stored {events} events, {alerts} alerts");
+    assert!(
+        events > secrets.len() && alerts >= 2,
+        "stored {events} events, {alerts} alerts"
+    );
 
     // syslog: every stored record, parsed by rsyslog (at least once: deduplicate on id and
     // revision; an alert id may come in several revisions).
@@ -334,28 +441,46 @@ fn serve_routes_alerts_and_events_to_rsyslog_and_the_lake_without_secrets() {
             .iter()
             .filter(|m| m["msgid"] == msgid)
             .map(|m| {
-                let sd: Value = serde_json::from_str(m["sd"].as_str().unwrap_or("{}")).unwrap_or(Value::Null);
+                let sd: Value =
+                    serde_json::from_str(m["sd"].as_str().unwrap_or("{}")).unwrap_or(Value::Null);
                 let p = &sd["tripline@32473"];
-                (p["id"].as_str().unwrap_or("").to_owned(), if msgid == "alert" { String::new() } else { p["revision"].to_string() })
+                (
+                    p["id"].as_str().unwrap_or("").to_owned(),
+                    if msgid == "alert" {
+                        String::new()
+                    } else {
+                        p["revision"].to_string()
+                    },
+                )
             })
             .collect();
         keys.sort();
         keys.dedup();
         keys.len()
     };
-    let messages = support::wait::poll("rsyslog to receive every stored record", std::time::Duration::from_secs(60), || {
-        let got = rsyslog.messages("tcp");
-        if distinct(&got, "event") == events && distinct(&got, "alert") == alerts {
-            Ok(got)
-        } else {
-            Err(format!("{} events, {} alerts so far\n{}", distinct(&got, "event"), distinct(&got, "alert"), serve.log_text()))
-        }
-    });
+    let messages = support::wait::poll(
+        "rsyslog to receive every stored record",
+        std::time::Duration::from_secs(60),
+        || {
+            let got = rsyslog.messages("tcp");
+            if distinct(&got, "event") == events && distinct(&got, "alert") == alerts {
+                Ok(got)
+            } else {
+                Err(format!(
+                    "{} events, {} alerts so far\n{}",
+                    distinct(&got, "event"),
+                    distinct(&got, "alert"),
+                    serve.log_text()
+                ))
+            }
+        },
+    );
     let mut rules = Vec::new();
     for m in &messages {
         assert_eq!(m["app_name"], "tripline", "{m}");
         assert_eq!(m["hostname"], "collector-test-host", "{m}");
-        let body: Value = serde_json::from_str(m["msg"].as_str().unwrap()).unwrap_or_else(|e| panic!("MSG is not JSON ({e}): {m}"));
+        let body: Value = serde_json::from_str(m["msg"].as_str().unwrap())
+            .unwrap_or_else(|e| panic!("MSG is not JSON ({e}): {m}"));
         let sd: Value = serde_json::from_str(m["sd"].as_str().unwrap()).unwrap();
         assert_eq!(sd["tripline@32473"]["id"], body["id"], "{m}");
         if m["msgid"] == "alert" {
@@ -366,28 +491,40 @@ fn serve_routes_alerts_and_events_to_rsyslog_and_the_lake_without_secrets() {
             assert_eq!(m["severity"], "6", "{m}");
         }
     }
-    assert!(rules.iter().any(|r| r == "codex_sensitive_tool_output_exported"), "{rules:?}");
+    assert!(
+        rules
+            .iter()
+            .any(|r| r == "codex_sensitive_tool_output_exported"),
+        "{rules:?}"
+    );
 
     // Parquet: the same records, read back by DuckDB with partitions.
-    let source = format!("read_parquet('{}/**/*.parquet', hive_partitioning = true)", lake.display());
+    let source = format!(
+        "read_parquet('{}/**/*.parquet', hive_partitioning = true)",
+        lake.display()
+    );
     let expected = json!([
         {"kind": "alert", "agent": "codex", "date": "2026-11-20", "n": alerts},
         {"kind": "event", "agent": "codex", "date": "2026-11-20", "n": events},
     ]);
-    support::wait::poll("the lake to hold every stored record", std::time::Duration::from_secs(60), || {
-        if !lake.is_dir() {
-            return Err("no lake yet".into());
-        }
-        let got = support::duckdb::query(
+    support::wait::poll(
+        "the lake to hold every stored record",
+        std::time::Duration::from_secs(60),
+        || {
+            if !lake.is_dir() {
+                return Err("no lake yet".into());
+            }
+            let got = support::duckdb::query(
             python,
             &format!("SELECT kind, agent, CAST(date AS VARCHAR) AS date, count(DISTINCT id) AS n FROM {source} GROUP BY ALL ORDER BY ALL"),
         );
-        if Value::Array(got.clone()) == expected {
-            Ok(())
-        } else {
-            Err(format!("{got:?}"))
-        }
-    });
+            if Value::Array(got.clone()) == expected {
+                Ok(())
+            } else {
+                Err(format!("{got:?}"))
+            }
+        },
+    );
 
     // No planted secret in rsyslog's output or in the lake's files (written uncompressed, so
     // the bytes searched are the values stored).
@@ -396,7 +533,11 @@ fn serve_routes_alerts_and_events_to_rsyslog_and_the_lake_without_secrets() {
     assert!(found.is_empty(), "rsyslog received plaintext: {found:?}");
     for file in files_under(&lake) {
         let found = planted::leaks(&std::fs::read(&file).unwrap(), &needles);
-        assert!(found.is_empty(), "{} holds plaintext: {found:?}", file.display());
+        assert!(
+            found.is_empty(),
+            "{} holds plaintext: {found:?}",
+            file.display()
+        );
     }
     assert!(serve.stop().success());
 }

@@ -20,14 +20,19 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 /// exit 2, which prints an error instead, `{"stderr": ...}`).
 fn wal_check(data: &Path, args: &[&str]) -> (i32, Value) {
     let mut cmd = tools::tripline_command();
-    cmd.args(["wal", "check", "--json", "--data"]).arg(data).args(args);
+    cmd.args(["wal", "check", "--json", "--data"])
+        .arg(data)
+        .args(args);
     let out = process::run("tripline wal check", &mut cmd, TIMEOUT);
     let code = out.status.code().unwrap_or(-1);
     if code == 2 {
         return (code, serde_json::json!({ "stderr": out.stderr }));
     }
     let json = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
-        panic!("wal check printed no JSON ({e}), exit {code}\nstdout: {}\nstderr: {}", out.stdout, out.stderr)
+        panic!(
+            "wal check printed no JSON ({e}), exit {code}\nstdout: {}\nstderr: {}",
+            out.stdout, out.stderr
+        )
     });
     (code, json)
 }
@@ -46,14 +51,29 @@ fn main_db(report: &Value) -> &Value {
 fn crashed_store(root: &Path) -> PathBuf {
     let mut spec = ServeSpec::new(BIN, root.join("data"), root.join("scratch"));
     // Rules play no part here; without the pack the run is quicker on a loaded machine.
-    spec.env.push(("TRIPLINE_RULES_BUILTIN".into(), "false".into()));
+    spec.env
+        .push(("TRIPLINE_RULES_BUILTIN".into(), "false".into()));
     let mut serve = Serve::start(spec).unwrap();
-    let gen = GenSpec { seed: 3, records: RECORDS, batch_size: 50, ..GenSpec::default() };
+    let gen = GenSpec {
+        seed: 3,
+        records: RECORDS,
+        batch_size: 50,
+        ..GenSpec::default()
+    };
     let mut cfg = RunConfig::new(gen.clone(), Target::fixed(serve.http_addr()));
     cfg.deadline = TIMEOUT;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let report = rt.block_on(run(cfg));
-    assert_eq!(report.count(BatchFate::Acked), gen.batches(), "{}\n{}", report.summary_json(), serve.log_text());
+    assert_eq!(
+        report.count(BatchFate::Acked),
+        gen.batches(),
+        "{}\n{}",
+        report.summary_json(),
+        serve.log_text()
+    );
     // Every acknowledged batch was timed from receipt to commit.
     let page = rt.block_on(prom::fetch(serve.http_addr())).unwrap();
     let latency = prom::Histogram::parse(&page, "tripline_ingest_latency_seconds").unwrap();
@@ -62,10 +82,20 @@ fn crashed_store(root: &Path) -> PathBuf {
     // The server holds the store open: a repair must refuse to touch it.
     let (code, out) = wal_check(serve.data(), &["--repair"]);
     assert_eq!(code, 2, "repair of a store in use: {out}");
-    assert!(out["stderr"].as_str().unwrap().contains("stop `tripline serve`"), "{out}");
+    assert!(
+        out["stderr"]
+            .as_str()
+            .unwrap()
+            .contains("stop `tripline serve`"),
+        "{out}"
+    );
     let (code, out) = wal_check(serve.data(), &[]);
     assert_eq!(code, 0, "a live store checks clean: {out}");
-    assert_eq!(main_db(&out)["open_by"].as_u64(), Some(u64::from(serve.pid())), "{out}");
+    assert_eq!(
+        main_db(&out)["open_by"].as_u64(),
+        Some(u64::from(serve.pid())),
+        "{out}"
+    );
 
     serve.kill9().unwrap();
     serve.data().to_owned()
@@ -83,7 +113,12 @@ fn copy_dir(from: &Path, to: &Path) {
 
 fn append(path: &Path, bytes: &[u8]) {
     use std::io::Write;
-    std::fs::OpenOptions::new().append(true).open(path).unwrap().write_all(bytes).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
 }
 
 /// Check → torn tail of `appended` bytes reported (exit 1); repair → ok (exit 0), the WAL
@@ -92,35 +127,62 @@ fn torn_then_repaired(data: &Path, appended: u64, committed_frames: u64) {
     let (code, out) = wal_check(data, &[]);
     assert_eq!(code, 1, "a torn tail is a problem: {out}");
     let wal = &main_db(&out)["wal"];
-    assert_eq!(wal["committed_frames"].as_u64(), Some(committed_frames), "{wal}");
+    assert_eq!(
+        wal["committed_frames"].as_u64(),
+        Some(committed_frames),
+        "{wal}"
+    );
     assert_eq!(wal["partial_bytes"].as_u64(), Some(appended), "{wal}");
     assert!(out["problems"].to_string().contains("torn tail"), "{out}");
-    assert_eq!(count_events(data), RECORDS, "the committed rows are readable despite the tail");
+    assert_eq!(
+        count_events(data),
+        RECORDS,
+        "the committed rows are readable despite the tail"
+    );
 
     let (code, out) = wal_check(data, &["--repair"]);
     assert_eq!(code, 0, "repair of a torn tail: {out}");
     assert_eq!(out["possible_loss"], false, "{out}");
-    assert!(out["actions"].to_string().contains("truncated the WAL"), "{out}");
+    assert!(
+        out["actions"].to_string().contains("truncated the WAL"),
+        "{out}"
+    );
     let after = main_db(&out["after"]);
-    assert!(after["wal"].is_null() || after["wal"]["file_bytes"] == 0, "WAL left: {after}");
+    assert!(
+        after["wal"].is_null() || after["wal"]["file_bytes"] == 0,
+        "WAL left: {after}"
+    );
 
     let (code, out) = wal_check(data, &[]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(count_events(data), RECORDS, "every committed row survives the repair");
+    assert_eq!(
+        count_events(data),
+        RECORDS,
+        "every committed row survives the repair"
+    );
 }
 
 #[test]
 fn torn_wal_tails_are_reported_and_repaired_without_loss() {
-    let root = tempfile::Builder::new().prefix("tripline-wal-").tempdir().unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("tripline-wal-")
+        .tempdir()
+        .unwrap();
     let crashed = crashed_store(root.path());
 
     // (a) The store as kill -9 left it: committed frames, nothing torn.
     let (code, out) = wal_check(&crashed, &[]);
-    assert_eq!(code, 0, "a store left by kill -9 after its last commit is clean: {out}");
+    assert_eq!(
+        code, 0,
+        "a store left by kill -9 after its last commit is clean: {out}"
+    );
     let wal = &main_db(&out)["wal"];
     let committed = wal["committed_frames"].as_u64().unwrap();
     let page_size = wal["page_size"].as_u64().unwrap();
-    assert!(committed > 0, "the crash left no committed frames in the WAL: {out}");
+    assert!(
+        committed > 0,
+        "the crash left no committed frames in the WAL: {out}"
+    );
     assert_eq!(main_db(&out)["integrity"]["status"], "ok", "{out}");
     let committed_end = wal["committed_end"].as_u64().unwrap() as usize;
 
@@ -138,20 +200,29 @@ fn torn_wal_tails_are_reported_and_repaired_without_loss() {
     // (b2) Garbage after the log.
     let garbage = root.path().join("garbage");
     copy_dir(&crashed, &garbage);
-    let junk: Vec<u8> = (0..1000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..1000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     append(&garbage.join("tripline.db-wal"), &junk);
     torn_then_repaired(&garbage, 1000, committed);
 }
 
 #[test]
 fn a_damaged_page_is_an_integrity_error() {
-    let root = tempfile::Builder::new().prefix("tripline-wal-page-").tempdir().unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("tripline-wal-page-")
+        .tempdir()
+        .unwrap();
     let data = crashed_store(root.path());
     // Checkpoint first, so the damage is in the database file itself.
     let (code, out) = wal_check(&data, &["--repair"]);
     assert_eq!(code, 0, "{out}");
 
-    let root_page = query::run(&data, "SELECT rootpage FROM sqlite_master WHERE name = 'events'").unwrap()[0]["rootpage"]
+    let root_page = query::run(
+        &data,
+        "SELECT rootpage FROM sqlite_master WHERE name = 'events'",
+    )
+    .unwrap()[0]["rootpage"]
         .as_u64()
         .unwrap();
     let db = data.join("tripline.db");
@@ -167,10 +238,16 @@ fn a_damaged_page_is_an_integrity_error() {
     let (code, out) = wal_check(&data, &[]);
     assert_eq!(code, 1, "damage must fail the check: {out}");
     assert_eq!(main_db(&out)["integrity"]["status"], "errors", "{out}");
-    assert!(out["problems"].to_string().contains("integrity_check"), "{out}");
+    assert!(
+        out["problems"].to_string().contains("integrity_check"),
+        "{out}"
+    );
 
     let (code, out) = wal_check(&data, &["--quick"]);
-    assert_eq!(code, 1, "quick_check finds a damaged b-tree page too: {out}");
+    assert_eq!(
+        code, 1,
+        "quick_check finds a damaged b-tree page too: {out}"
+    );
 
     let (code, out) = wal_check(&data, &["--repair"]);
     assert_eq!(code, 1, "integrity errors are not repaired in place: {out}");
@@ -179,10 +256,14 @@ fn a_damaged_page_is_an_integrity_error() {
 
 #[test]
 fn orphans_and_missing_stores() {
-    let root = tempfile::Builder::new().prefix("tripline-wal-orphan-").tempdir().unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("tripline-wal-orphan-")
+        .tempdir()
+        .unwrap();
     // No store at all: exit 2, naming the file.
     let mut cmd = tools::tripline_command();
-    cmd.args(["wal", "check", "--data"]).arg(root.path().join("nothing"));
+    cmd.args(["wal", "check", "--data"])
+        .arg(root.path().join("nothing"));
     let out = process::run("tripline wal check", &mut cmd, TIMEOUT);
     assert_eq!(out.status.code(), Some(2), "{}{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("tripline.db"), "{}", out.stderr);

@@ -25,7 +25,10 @@ use tripline_loadgen::serve::{process_cpu_time, self_cpu_time};
 use tripline_loadgen::{run, GenSpec, Protocol, RunConfig, Serve, ServeSpec, Target};
 
 #[derive(Parser, Debug)]
-#[command(version, about = "Load generator for tripline (Codex-shaped OTLP logs)")]
+#[command(
+    version,
+    about = "Load generator for tripline (Codex-shaped OTLP logs)"
+)]
 struct Args {
     /// Receiver address HOST:PORT (OTLP/HTTP, or OTLP/gRPC with --grpc)
     #[arg(long, default_value = "127.0.0.1:4318")]
@@ -68,17 +71,28 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     if args.bench && args.sinks {
         return bench_sinks(&args, &rt);
     }
     if args.bench {
         return bench(&args, &rt);
     }
-    let gen = GenSpec { seed: args.seed, records: args.records, batch_size: args.batch, ..GenSpec::default() };
+    let gen = GenSpec {
+        seed: args.seed,
+        records: args.records,
+        batch_size: args.batch,
+        ..GenSpec::default()
+    };
     let mut cfg = RunConfig::new(gen, Target::fixed(args.target.clone()));
     cfg.concurrency = args.concurrency;
-    cfg.protocol = if args.grpc { Protocol::Grpc } else { Protocol::Http };
+    cfg.protocol = if args.grpc {
+        Protocol::Grpc
+    } else {
+        Protocol::Http
+    };
     cfg.deadline = Duration::from_secs(args.deadline_secs);
     let cpu0 = self_cpu_time();
     let report = rt.block_on(run(cfg));
@@ -133,23 +147,45 @@ struct Setup<'a> {
     batch: u64,
 }
 
-fn one_run(args: &Args, rt: &tokio::runtime::Runtime, bin: &std::path::Path, dir: &std::path::Path, setup: Setup<'_>, r: usize) -> anyhow::Result<Sample> {
-    let Setup { proto, sync, clients, batch } = setup;
+fn one_run(
+    args: &Args,
+    rt: &tokio::runtime::Runtime,
+    bin: &std::path::Path,
+    dir: &std::path::Path,
+    setup: Setup<'_>,
+    r: usize,
+) -> anyhow::Result<Sample> {
+    let Setup {
+        proto,
+        sync,
+        clients,
+        batch,
+    } = setup;
     let _ = std::fs::remove_dir_all(dir);
     let mut spec = ServeSpec::new(bin, dir.join("data"), dir.join("scratch"));
-    spec.env.push(("TRIPLINE_STORE_SYNCHRONOUS".into(), sync.into()));
+    spec.env
+        .push(("TRIPLINE_STORE_SYNCHRONOUS".into(), sync.into()));
     let mut serve = Serve::start(spec)?;
     let before = Histogram::parse(&rt.block_on(prom::fetch(serve.http_addr()))?, LATENCY)?;
     let addr = match proto {
         Protocol::Http => serve.http_addr().to_string(),
         Protocol::Grpc => serve.grpc_addr().to_string(),
     };
-    let gen = GenSpec { seed: 1000 + r as u64, records: args.records, batch_size: batch, ..GenSpec::default() };
+    let gen = GenSpec {
+        seed: 1000 + r as u64,
+        records: args.records,
+        batch_size: batch,
+        ..GenSpec::default()
+    };
     let mut cfg = RunConfig::new(gen, Target::fixed(addr));
     cfg.concurrency = clients;
     cfg.protocol = proto;
     cfg.deadline = Duration::from_secs(args.deadline_secs);
-    let (c0, s0, t0) = (self_cpu_time(), process_cpu_time(serve.pid()), Instant::now());
+    let (c0, s0, t0) = (
+        self_cpu_time(),
+        process_cpu_time(serve.pid()),
+        Instant::now(),
+    );
     let report = rt.block_on(run(cfg));
     let wall = t0.elapsed().as_secs_f64();
     let client_cpu = (self_cpu_time() - c0).as_secs_f64();
@@ -190,16 +226,37 @@ fn bench(args: &Args, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     let bin = std::fs::canonicalize(&args.tripline)
         .with_context(|| format!("--tripline {}", args.tripline.display()))?;
     let root = std::env::temp_dir().join(format!("tripline-loadgen-bench-{}", std::process::id()));
-    let protos: Vec<Protocol> = if args.grpc { vec![Protocol::Http, Protocol::Grpc] } else { vec![Protocol::Http] };
+    let protos: Vec<Protocol> = if args.grpc {
+        vec![Protocol::Http, Protocol::Grpc]
+    } else {
+        vec![Protocol::Http]
+    };
     let mut cases = Vec::new();
-    for sync in args.synchronous.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for sync in args
+        .synchronous
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         for &proto in &protos {
             for clients in [1usize, 8] {
                 for batch in [100u64, 1000] {
                     let mut samples = Vec::new();
                     for r in 0..args.runs {
                         let dir = root.join(format!("{sync}-{proto:?}-{clients}-{batch}-{r}"));
-                        samples.push(one_run(args, rt, &bin, &dir, Setup { proto, sync, clients, batch }, r)?);
+                        samples.push(one_run(
+                            args,
+                            rt,
+                            &bin,
+                            &dir,
+                            Setup {
+                                proto,
+                                sync,
+                                clients,
+                                batch,
+                            },
+                            r,
+                        )?);
                     }
                     let m = |f: fn(&Sample) -> f64| median(samples.iter().map(f).collect());
                     cases.push(Case {
@@ -231,11 +288,28 @@ fn bench(args: &Args, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     for c in &cases {
         println!(
             "| {} | {:?} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} |",
-            c.sync, c.proto, c.clients, c.batch, c.m.rps, c.m.server_p50_ms, c.m.server_p99_ms, c.m.ack_p50_ms, c.m.client_cpu_pct, c.m.server_cpu_pct
+            c.sync,
+            c.proto,
+            c.clients,
+            c.batch,
+            c.m.rps,
+            c.m.server_p50_ms,
+            c.m.server_p99_ms,
+            c.m.ack_p50_ms,
+            c.m.client_cpu_pct,
+            c.m.server_cpu_pct
         );
     }
-    let baseline = |c: &Case| cases.iter().find(|o| o.sync == "off" && o.proto == c.proto && o.clients == c.clients && o.batch == c.batch);
-    let pairs: Vec<(&Case, &Case)> = cases.iter().filter(|c| c.sync != "off").filter_map(|c| baseline(c).map(|b| (c, b))).collect();
+    let baseline = |c: &Case| {
+        cases.iter().find(|o| {
+            o.sync == "off" && o.proto == c.proto && o.clients == c.clients && o.batch == c.batch
+        })
+    };
+    let pairs: Vec<(&Case, &Case)> = cases
+        .iter()
+        .filter(|c| c.sync != "off")
+        .filter_map(|c| baseline(c).map(|b| (c, b)))
+        .collect();
     if !pairs.is_empty() {
         println!("\nratio against synchronous = off in the same run (records/s: below 1 = durability costs throughput; latency: above 1 = slower)\n");
         println!("| synchronous | protocol | clients | batch | records/s ratio | latency p50 ratio | latency p99 ratio |");
@@ -243,7 +317,13 @@ fn bench(args: &Args, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
         for (c, b) in pairs {
             println!(
                 "| {} vs off | {:?} | {} | {} | {:.2} | {:.2} | {:.2} |",
-                c.sync, c.proto, c.clients, c.batch, c.m.rps / b.m.rps, c.m.server_p50_ms / b.m.server_p50_ms, c.m.server_p99_ms / b.m.server_p99_ms
+                c.sync,
+                c.proto,
+                c.clients,
+                c.batch,
+                c.m.rps / b.m.rps,
+                c.m.server_p50_ms / b.m.server_p50_ms,
+                c.m.server_p99_ms / b.m.server_p99_ms
             );
         }
     }
@@ -264,7 +344,8 @@ const SINK_VARIANTS: &[(&str, &str)] = &[
 
 /// Records still waiting for the slowest sink.
 fn outbox_backlog(serve: &Serve) -> anyhow::Result<u64> {
-    let rows = serve.query("SELECT count(*) AS n FROM outbox WHERE seq > (SELECT min(seq) FROM sink_cursor)")?;
+    let rows = serve
+        .query("SELECT count(*) AS n FROM outbox WHERE seq > (SELECT min(seq) FROM sink_cursor)")?;
     Ok(rows.first().and_then(|r| r["n"].as_u64()).unwrap_or(0))
 }
 
@@ -282,17 +363,32 @@ fn bench_sinks(args: &Args, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> 
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir)?;
             let config = dir.join("tripline.toml");
-            std::fs::write(&config, format!("[redaction]\nkey_file = \"{}\"\n{sinks}", dir.join("hmac.key").display()))?;
+            std::fs::write(
+                &config,
+                format!(
+                    "[redaction]\nkey_file = \"{}\"\n{sinks}",
+                    dir.join("hmac.key").display()
+                ),
+            )?;
             let mut spec = ServeSpec::new(&bin, dir.join("data"), dir.join("scratch"));
             spec.args = vec!["--config".into(), config.display().to_string()];
             let mut serve = Serve::start(spec)?;
-            let gen = GenSpec { seed: 2000 + r as u64, records: args.records, batch_size: 100, ..GenSpec::default() };
+            let gen = GenSpec {
+                seed: 2000 + r as u64,
+                records: args.records,
+                batch_size: 100,
+                ..GenSpec::default()
+            };
             let mut cfg = RunConfig::new(gen, Target::fixed(serve.http_addr().to_string()));
             cfg.concurrency = 8;
             cfg.deadline = Duration::from_secs(args.deadline_secs);
             let t0 = Instant::now();
             let report = rt.block_on(run(cfg));
-            anyhow::ensure!(report.records_acked == args.records, "run incomplete: {}", report.summary_json());
+            anyhow::ensure!(
+                report.records_acked == args.records,
+                "run incomplete: {}",
+                report.summary_json()
+            );
             ingest.push(report.throughput());
             if !sinks.is_empty() {
                 let deadline = Instant::now() + Duration::from_secs(args.deadline_secs);
@@ -310,7 +406,11 @@ fn bench_sinks(args: &Args, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> 
         }
         let rps = median(ingest);
         let base = *baseline.get_or_insert(rps);
-        let drained = if delivery.is_empty() { "-".to_string() } else { format!("{:.0}", median(delivery)) };
+        let drained = if delivery.is_empty() {
+            "-".to_string()
+        } else {
+            format!("{:.0}", median(delivery))
+        };
         println!("{variant} | {rps:.0} | {:.2} | {drained}", rps / base);
     }
     let _ = std::fs::remove_dir_all(&root);

@@ -95,7 +95,11 @@ fn copy(ev: &mut Event, from: &str, to: &str) {
     if ev.get(to).is_some() {
         return;
     }
-    if let Some(v) = ev.lookup(from).filter(|v| !matches!(v, Value::Null)).cloned() {
+    if let Some(v) = ev
+        .lookup(from)
+        .filter(|v| !matches!(v, Value::Null))
+        .cloned()
+    {
         ev.insert(to, v);
     }
 }
@@ -151,7 +155,15 @@ pub fn read_line(
         format.adjust(&mut ev);
         sink(ev)
     };
-    lines::handle_json(bytes, path, Some(line), None, limits, &mut tally, &mut adjusted)?;
+    lines::handle_json(
+        bytes,
+        path,
+        Some(line),
+        None,
+        limits,
+        &mut tally,
+        &mut adjusted,
+    )?;
     Ok(tally)
 }
 
@@ -161,20 +173,37 @@ mod tests {
 
     fn flat(json: &str, f: LineFormat) -> Event {
         let mut out = Vec::new();
-        read_line(json.as_bytes(), Path::new("x.log"), 1, f, &Limits::default(), &mut |e| {
-            out.push(e);
-            Ok(())
-        })
+        read_line(
+            json.as_bytes(),
+            Path::new("x.log"),
+            1,
+            f,
+            &Limits::default(),
+            &mut |e| {
+                out.push(e);
+                Ok(())
+            },
+        )
         .unwrap();
         out.pop().unwrap()
     }
 
     #[test]
     fn zeek_time_and_conn_destination() {
-        let dns = flat(r#"{"ts":1795428060.25,"id.orig_h":"10.0.0.5","id.resp_h":"10.0.0.2","query":"x.example"}"#, LineFormat::Zeek);
+        let dns = flat(
+            r#"{"ts":1795428060.25,"id.orig_h":"10.0.0.5","id.resp_h":"10.0.0.2","query":"x.example"}"#,
+            LineFormat::Zeek,
+        );
         assert_eq!(dns.get_str("time"), Some("2026-11-23T10:01:00.250000000Z"));
-        assert_eq!(dns.get("dest_ip"), None, "dns.log's responder is the resolver");
-        let conn = flat(r#"{"ts":1795428060,"id.orig_h":"10.0.0.5","id.resp_h":"203.0.113.7","id.resp_p":443}"#, LineFormat::Zeek);
+        assert_eq!(
+            dns.get("dest_ip"),
+            None,
+            "dns.log's responder is the resolver"
+        );
+        let conn = flat(
+            r#"{"ts":1795428060,"id.orig_h":"10.0.0.5","id.resp_h":"203.0.113.7","id.resp_p":443}"#,
+            LineFormat::Zeek,
+        );
         assert_eq!(conn.get_str("dest_ip"), Some("203.0.113.7"));
         assert_eq!(conn.get("dest_port"), Some(&Value::Int(443)));
         assert!(conn.id().is_some(), "flattened lines get a content id");
@@ -182,13 +211,26 @@ mod tests {
 
     #[test]
     fn osquery_and_auditd_fields() {
-        let o = flat(r#"{"name":"process_events","hostIdentifier":"dev1","unixTime":1795428060,"columns":{"cmdline":"codex --yolo"}}"#, LineFormat::Osquery);
+        let o = flat(
+            r#"{"name":"process_events","hostIdentifier":"dev1","unixTime":1795428060,"columns":{"cmdline":"codex --yolo"}}"#,
+            LineFormat::Osquery,
+        );
         assert_eq!(o.get_str("host_name"), Some("dev1"));
         assert_eq!(o.get_str("time"), Some("2026-11-23T10:01:00.000000000Z"));
-        let a = flat(r#"{"type":"EXECVE","msg":"audit(1795428060.500:77):","node":"dev2","a0":"codex"}"#, LineFormat::Auditd);
+        let a = flat(
+            r#"{"type":"EXECVE","msg":"audit(1795428060.500:77):","node":"dev2","a0":"codex"}"#,
+            LineFormat::Auditd,
+        );
         assert_eq!(a.get_str("host_name"), Some("dev2"));
         assert_eq!(a.get_str("time"), Some("2026-11-23T10:01:00.500000000Z"));
-        let g = flat(r#"{"time":"2026-11-23T10:00:00Z","ts":5}"#, LineFormat::Zeek);
-        assert_eq!(g.get_str("time"), Some("2026-11-23T10:00:00Z"), "a time the record has wins");
+        let g = flat(
+            r#"{"time":"2026-11-23T10:00:00Z","ts":5}"#,
+            LineFormat::Zeek,
+        );
+        assert_eq!(
+            g.get_str("time"),
+            Some("2026-11-23T10:00:00Z"),
+            "a time the record has wins"
+        );
     }
 }

@@ -96,16 +96,27 @@ fn route(state: &HttpState, parts: &Parts) -> Result<Export, Box<Response>> {
     if path == METRICS {
         if let Some(source) = &state.metrics {
             if parts.method != Method::GET && parts.method != Method::HEAD {
-                return Err(Box::new(reply::method_not_allowed("GET, HEAD", parts.method.as_str(), path, err_encoding)));
+                return Err(Box::new(reply::method_not_allowed(
+                    "GET, HEAD",
+                    parts.method.as_str(),
+                    path,
+                    err_encoding,
+                )));
             }
             let mut page = source.render();
             page.push_str("# HELP tripline_auth_failures_total Requests refused for a missing or wrong ingest token.\n");
             page.push_str("# TYPE tripline_auth_failures_total counter\n");
-            page.push_str(&format!("tripline_auth_failures_total {}\n", state.cfg.auth.failures()));
+            page.push_str(&format!(
+                "tripline_auth_failures_total {}\n",
+                state.cfg.auth.failures()
+            ));
             if let Some(tls) = &state.cfg.tls {
                 page.push_str("# HELP tripline_tls_handshake_failures_total TLS handshakes that failed (plaintext clients, missing or untrusted client certificates, timeouts), both listeners.\n");
                 page.push_str("# TYPE tripline_tls_handshake_failures_total counter\n");
-                page.push_str(&format!("tripline_tls_handshake_failures_total {}\n", tls.handshake_failures()));
+                page.push_str(&format!(
+                    "tripline_tls_handshake_failures_total {}\n",
+                    tls.handshake_failures()
+                ));
             }
             return Err(Box::new(reply::text(StatusCode::OK, page)));
         }

@@ -59,7 +59,10 @@ impl KeySet {
             }
             by_len[n].push((k.as_bytes().into(), i));
         }
-        KeySet { by_len, names: keys.to_vec() }
+        KeySet {
+            by_len,
+            names: keys.to_vec(),
+        }
     }
 
     fn contains(&self, key: &str) -> bool {
@@ -69,7 +72,9 @@ impl KeySet {
     /// The position of `key` in the set.
     pub(super) fn index(&self, key: &str) -> Option<usize> {
         let ks = self.by_len.get(key.len())?;
-        ks.iter().find(|(k, _)| **k == *key.as_bytes()).map(|&(_, i)| i)
+        ks.iter()
+            .find(|(k, _)| **k == *key.as_bytes())
+            .map(|&(_, i)| i)
     }
 
     /// The key at position `i`.
@@ -140,7 +145,11 @@ impl LineParser {
             // data after the object's end. A line with anything like the first two is
             // checked whole; the last is checked on every line taking this path (lines
             // that are not flat objects).
-            Some(ev) if !has_unicode_escape(line) && !may_overflow(line) && !refused_whole(line) => Ok(ev),
+            Some(ev)
+                if !has_unicode_escape(line) && !may_overflow(line) && !refused_whole(line) =>
+            {
+                Ok(ev)
+            }
             Some(ev) => parse_full(line).map(|_| ev),
             None => parse_full(line),
         }
@@ -162,8 +171,13 @@ fn refused_whole(line: &[u8]) -> bool {
 /// an exponent mark, or a run of 300 digits (text in strings counts too; it only costs a
 /// whole parse).
 fn may_overflow(line: &[u8]) -> bool {
-    let exponent = line.windows(2).any(|w| w[0].is_ascii_digit() && (w[1] == b'e' || w[1] == b'E'));
-    exponent || line.split(|c| !c.is_ascii_digit()).any(|run| run.len() >= 300)
+    let exponent = line
+        .windows(2)
+        .any(|w| w[0].is_ascii_digit() && (w[1] == b'e' || w[1] == b'E'));
+    exponent
+        || line
+            .split(|c| !c.is_ascii_digit())
+            .any(|run| run.len() >= 300)
 }
 
 /// The projected event, or `None` when the scanner rejects the line.
@@ -194,7 +208,8 @@ mod tests {
 
     #[test]
     fn projection_keeps_only_the_asked_keys_with_full_values() {
-        let line = br#"{"a":"x\"y","b":[1,{"c":2}],"skip":{"deep":[1,2,"}"]},"n":1.5,"i":7,"z":null}"#;
+        let line =
+            br#"{"a":"x\"y","b":[1,{"c":2}],"skip":{"deep":[1,2,"}"]},"n":1.5,"i":7,"z":null}"#;
         let p = LineParser::new(Some(&keys(&["a", "b", "n", "i", "z", "absent"])));
         let ev = p.parse(line).unwrap();
         let full = parse_full(line).unwrap();
@@ -229,7 +244,12 @@ mod tests {
         ];
         for line in lines {
             let fast = sonic_rs::from_slice::<Event>(line).map_err(|e| e.to_string());
-            assert_eq!(fast, parse_full_reference(line), "{}", String::from_utf8_lossy(line));
+            assert_eq!(
+                fast,
+                parse_full_reference(line),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
         }
     }
 
@@ -251,7 +271,12 @@ mod tests {
         for line in lines {
             let reference = parse_full_reference(line);
             assert!(reference.is_err(), "{}", String::from_utf8_lossy(line));
-            assert_eq!(parse_full(line), reference, "{}", String::from_utf8_lossy(line));
+            assert_eq!(
+                parse_full(line),
+                reference,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
         }
     }
 
@@ -259,7 +284,10 @@ mod tests {
     fn duplicate_keys_keep_the_last_like_the_full_parser() {
         let line = br#"{"a":1,"a":2}"#;
         let p = LineParser::new(Some(&keys(&["a"])));
-        assert_eq!(p.parse(line).unwrap().get("a"), parse_full(line).unwrap().get("a"));
+        assert_eq!(
+            p.parse(line).unwrap().get("a"),
+            parse_full(line).unwrap().get("a")
+        );
     }
 
     #[test]
@@ -283,7 +311,12 @@ mod tests {
             b"{\"a\":1,\"b\":[-1E+400]}",
             b"{\"a\":1,\"b\":{\"c\":1,}}",
         ] {
-            assert_eq!(p.parse(line).err(), parse_full(line).err(), "{:?}", String::from_utf8_lossy(line));
+            assert_eq!(
+                p.parse(line).err(),
+                parse_full(line).err(),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
         }
     }
 }

@@ -5,11 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::sync::{mpsc, Arc, Mutex};
 
-
 use super::line::{parse_full, LineParser};
+use super::scan::Slot;
 use crate::alert::Output;
 use crate::engine::{Detected, Detector, Engine};
-use super::scan::Slot;
 use crate::evidence::Evidence;
 use crate::source::FieldSource;
 
@@ -327,7 +326,8 @@ impl<'d, E> Acc<'d, E> {
 
     fn flush(&mut self) {
         if self.skipped > 0 {
-            self.steps.push(Step::Skip(self.skipped, self.newest.take()));
+            self.steps
+                .push(Step::Skip(self.skipped, self.newest.take()));
             self.skipped = 0;
         }
     }
@@ -422,7 +422,9 @@ impl<'e> Applier<'e> {
     /// Expire correlation windows once the watermark has moved [`SWEEP_NS`] on, and
     /// forget the input lines of events no window can still hold.
     fn sweep(&mut self) {
-        let Some(wm) = self.engine.watermark() else { return };
+        let Some(wm) = self.engine.watermark() else {
+            return;
+        };
         let swept = *self.swept_ns.get_or_insert(wm);
         if wm.saturating_sub(swept) < SWEEP_NS {
             return;
@@ -457,7 +459,12 @@ impl Spare {
     const KEEP: usize = 16;
 
     fn take(&self) -> Vec<u8> {
-        let mut b = self.0.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default();
+        let mut b = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default();
         b.clear();
         b
     }

@@ -67,7 +67,11 @@ pub(crate) struct FlatFields<'a> {
 impl<'a> FlatFields<'a> {
     /// Scan `line` into `scratch` (reused across lines), or `None` when the scanner
     /// cannot vouch for it.
-    pub(super) fn scan(line: &'a [u8], keys: &'a KeySet, scratch: &'a mut Vec<Slot>) -> Option<Self> {
+    pub(super) fn scan(
+        line: &'a [u8],
+        keys: &'a KeySet,
+        scratch: &'a mut Vec<Slot>,
+    ) -> Option<Self> {
         let text = std::str::from_utf8(line).ok()?;
         scratch.resize_with(keys.len(), Slot::default);
         for s in scratch.iter_mut() {
@@ -77,10 +81,21 @@ impl<'a> FlatFields<'a> {
         walk(line, |key, start, end, plain| {
             if let Some(i) = keys.index(key) {
                 // a repeated key keeps its last value, as in an event
-                scratch[i] = Slot { present: true, start, end, plain, value: OnceLock::new() };
+                scratch[i] = Slot {
+                    present: true,
+                    start,
+                    end,
+                    plain,
+                    value: OnceLock::new(),
+                };
             }
         })?;
-        Some(FlatFields { line, text, keys, slots: scratch })
+        Some(FlatFields {
+            line,
+            text,
+            keys,
+            slots: scratch,
+        })
     }
 
     fn slot(&self, key: &str) -> Option<&'a Value> {
@@ -119,7 +134,11 @@ pub(crate) struct FlatLine {
 
 impl FlatLine {
     /// Keep `line`, taking the slots its scan filled (the scratch starts afresh).
-    pub(super) fn keep(line: &[u8], keys: &Arc<KeySet>, scratch: &mut Vec<Slot>) -> Option<FlatLine> {
+    pub(super) fn keep(
+        line: &[u8],
+        keys: &Arc<KeySet>,
+        scratch: &mut Vec<Slot>,
+    ) -> Option<FlatLine> {
         Some(FlatLine {
             line: std::str::from_utf8(line).ok()?.into(),
             keys: Arc::clone(keys),
@@ -134,7 +153,12 @@ impl FlatLine {
 
     /// Its fields, as while matching.
     pub(crate) fn view(&self) -> FlatFields<'_> {
-        FlatFields { line: self.line.as_bytes(), text: &self.line, keys: &self.keys, slots: &self.slots }
+        FlatFields {
+            line: self.line.as_bytes(),
+            text: &self.line,
+            keys: &self.keys,
+            slots: &self.slots,
+        }
     }
 }
 
@@ -172,7 +196,9 @@ impl<'a> FlatFields<'a> {
                 return Some(Cow::Borrowed(&self.text[s.start + 1..s.end - 1]));
             }
         }
-        self.field_in(name).and_then(Value::as_str).map(Cow::Borrowed)
+        self.field_in(name)
+            .and_then(Value::as_str)
+            .map(Cow::Borrowed)
     }
 }
 
@@ -374,7 +400,12 @@ mod tests {
             "{\"é\":\"ü\"}".as_bytes(),
         ];
         for line in lines {
-            assert_eq!(all(line).as_ref(), parse_full(line).ok().as_ref(), "{}", String::from_utf8_lossy(line));
+            assert_eq!(
+                all(line).as_ref(),
+                parse_full(line).ok().as_ref(),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
         }
     }
 
@@ -418,20 +449,38 @@ mod tests {
 
     #[test]
     fn flat_fields_read_like_the_projected_event() {
-        let keys: Vec<String> = ["a", "conversation.id", "conversation_id", "n", "absent", "t"]
-            .iter()
-            .map(|k| k.to_string())
-            .collect();
+        let keys: Vec<String> = [
+            "a",
+            "conversation.id",
+            "conversation_id",
+            "n",
+            "absent",
+            "t",
+        ]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
         let set = KeySet::new(&keys);
-        let line = br#"{"a":"x","a":"last","conversation_id":"c1","n":1.5,"skip":"\u00e9","t":"q\nr"}"#;
+        let line =
+            br#"{"a":"x","a":"last","conversation_id":"c1","n":1.5,"skip":"\u00e9","t":"q\nr"}"#;
         let mut scratch = Vec::new();
         let flat = FlatFields::scan(line, &set, &mut scratch).unwrap();
         let ev = project_flat(line, |k| set.index(k).is_some()).unwrap();
         assert_eq!(flat.to_event(), ev);
-        for name in ["a", "conversation.id", "conversation_id", "n", "absent", "t"] {
+        for name in [
+            "a",
+            "conversation.id",
+            "conversation_id",
+            "n",
+            "absent",
+            "t",
+        ] {
             assert_eq!(flat.field(name), ev.lookup(name), "{name}");
         }
-        assert_eq!(flat.field("conversation.id"), Some(&Value::Str("c1".into())));
+        assert_eq!(
+            flat.field("conversation.id"),
+            Some(&Value::Str("c1".into()))
+        );
         assert_eq!(flat.field("a"), Some(&Value::Str("last".into())));
         // the scratch is reused: nothing of the last line leaks into the next
         let line = br#"{"n":2}"#;
@@ -442,10 +491,16 @@ mod tests {
 
     #[test]
     fn a_kept_flat_line_reads_as_it_was_scanned_and_parses_whole_for_alerts() {
-        let keys = Arc::new(KeySet::new(&["a".to_string(), "id".to_string(), "n".to_string()]));
+        let keys = Arc::new(KeySet::new(&[
+            "a".to_string(),
+            "id".to_string(),
+            "n".to_string(),
+        ]));
         let line = br#"{"a":"x","id":"e1","n":2,"other":"\u00e9 /etc/shadow"}"#;
         let mut scratch = Vec::new();
-        let scanned = FlatFields::scan(line, &keys, &mut scratch).unwrap().to_event();
+        let scanned = FlatFields::scan(line, &keys, &mut scratch)
+            .unwrap()
+            .to_event();
         let kept = FlatLine::keep(line, &keys, &mut scratch).unwrap();
         assert!(scratch.is_empty(), "the scratch starts afresh");
         assert_eq!(kept.view().to_event(), scanned);
@@ -473,11 +528,15 @@ mod tests {
                 let whole = parse_full(line).unwrap();
                 let mut scratch = Vec::new();
                 let flat = FlatFields::scan(line, &set, &mut scratch).unwrap();
-                let mut hit = |v: &Value| {
-                    crate::source::scalar_text(v).is_some_and(|t| t.contains(needle))
-                };
+                let mut hit =
+                    |v: &Value| crate::source::scalar_text(v).is_some_and(|t| t.contains(needle));
                 let want = whole.any_value(&mut hit);
-                assert_eq!(flat.any_value(&mut hit), want, "{needle} in {}", String::from_utf8_lossy(line));
+                assert_eq!(
+                    flat.any_value(&mut hit),
+                    want,
+                    "{needle} in {}",
+                    String::from_utf8_lossy(line)
+                );
             }
         }
     }

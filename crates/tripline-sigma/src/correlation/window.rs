@@ -222,7 +222,14 @@ mod evidence_bound_tests {
     use super::*;
 
     fn entry(t: i64) -> Entry {
-        Entry { t, rule: 0, seqs: vec![t as u64], event_ids: vec![t.to_string()], value: None, evidence: Some(Arc::new(Evidence::parsed(tripline_event::Event::new()))) }
+        Entry {
+            t,
+            rule: 0,
+            seqs: vec![t as u64],
+            event_ids: vec![t.to_string()],
+            value: None,
+            evidence: Some(Arc::new(Evidence::parsed(tripline_event::Event::new()))),
+        }
     }
 
     #[test]
@@ -231,7 +238,12 @@ mod evidence_bound_tests {
         for t in 0..1000 {
             w.insert(entry(t));
         }
-        let with: Vec<i64> = w.entries.iter().filter(|e| e.evidence.is_some()).map(|e| e.t).collect();
+        let with: Vec<i64> = w
+            .entries
+            .iter()
+            .filter(|e| e.evidence.is_some())
+            .map(|e| e.t)
+            .collect();
         assert_eq!(with, (990..1000).collect::<Vec<_>>());
         assert_eq!(w.entries.len(), 1000, "every match still counts");
     }

@@ -55,10 +55,28 @@ struct Meta {
 #[serde(tag = "k", rename_all = "snake_case")]
 enum EntryOut<'a> {
     Meta(&'a Meta),
-    Window { rule: &'a str, group: &'a str, values: &'a Group, holding: bool },
-    Chunk { rule: &'a str, group: &'a str, chunk: i64, entries: Vec<&'a Entry> },
-    Seen { rule: &'a str, scope: &'a str, value: &'a str, t: i64 },
-    Suppress { key: &'a str, entry: &'a SuppressEntry },
+    Window {
+        rule: &'a str,
+        group: &'a str,
+        values: &'a Group,
+        holding: bool,
+    },
+    Chunk {
+        rule: &'a str,
+        group: &'a str,
+        chunk: i64,
+        entries: Vec<&'a Entry>,
+    },
+    Seen {
+        rule: &'a str,
+        scope: &'a str,
+        value: &'a str,
+        t: i64,
+    },
+    Suppress {
+        key: &'a str,
+        entry: &'a SuppressEntry,
+    },
 }
 
 /// An entry as read back.
@@ -66,10 +84,28 @@ enum EntryOut<'a> {
 #[serde(tag = "k", rename_all = "snake_case")]
 enum EntryIn {
     Meta(Meta),
-    Window { rule: String, group: String, values: Group, holding: bool },
-    Chunk { rule: String, group: String, chunk: i64, entries: Vec<Entry> },
-    Seen { rule: String, scope: String, value: String, t: i64 },
-    Suppress { key: String, entry: SuppressEntry },
+    Window {
+        rule: String,
+        group: String,
+        values: Group,
+        holding: bool,
+    },
+    Chunk {
+        rule: String,
+        group: String,
+        chunk: i64,
+        entries: Vec<Entry>,
+    },
+    Seen {
+        rule: String,
+        scope: String,
+        value: String,
+        t: i64,
+    },
+    Suppress {
+        key: String,
+        entry: SuppressEntry,
+    },
 }
 
 fn meta_of(s: &State) -> Meta {
@@ -99,7 +135,12 @@ fn entry_bytes(s: &State, key: &EntryKey) -> Option<Vec<u8>> {
         EntryKey::Meta => to_bytes(&EntryOut::Meta(&meta_of(s))),
         EntryKey::Window { rule, group } => {
             let w = s.corr.get(rule)?.get(group)?;
-            to_bytes(&EntryOut::Window { rule, group, values: &w.group, holding: w.holding })
+            to_bytes(&EntryOut::Window {
+                rule,
+                group,
+                values: &w.group,
+                holding: w.holding,
+            })
         }
         EntryKey::Chunk { rule, group, chunk } => to_bytes(&EntryOut::Chunk {
             rule,
@@ -125,7 +166,9 @@ fn entry_bytes(s: &State, key: &EntryKey) -> Option<Vec<u8>> {
 fn changed_keys(s: &State) -> BTreeSet<EntryKey> {
     let mut keys = s.track.dirty.clone();
     for key in &s.track.dirty {
-        let EntryKey::Window { rule, group } = key else { continue };
+        let EntryKey::Window { rule, group } = key else {
+            continue;
+        };
         if let Some(w) = s.corr.get(rule).and_then(|g| g.get(group)) {
             keys.extend(w.chunks.touched.iter().map(|&chunk| EntryKey::Chunk {
                 rule: rule.clone(),
@@ -142,7 +185,10 @@ fn all_keys(s: &State) -> Vec<EntryKey> {
     let mut keys = vec![EntryKey::Meta];
     for (rule, groups) in &s.corr {
         for (g, w) in groups {
-            keys.push(EntryKey::Window { rule: rule.clone(), group: g.clone() });
+            keys.push(EntryKey::Window {
+                rule: rule.clone(),
+                group: g.clone(),
+            });
             keys.extend(w.chunk_ids().into_iter().map(|chunk| EntryKey::Chunk {
                 rule: rule.clone(),
                 group: g.clone(),
@@ -188,7 +234,9 @@ impl Engine {
         let s = &mut self.state;
         let meta = to_bytes(&EntryOut::Meta(&meta_of(s)));
         for key in std::mem::take(&mut s.track.dirty) {
-            let EntryKey::Window { rule, group } = key else { continue };
+            let EntryKey::Window { rule, group } = key else {
+                continue;
+            };
             let Some(w) = s.corr.get_mut(&rule).and_then(|g| g.get_mut(&group)) else {
                 continue;
             };
@@ -240,14 +288,36 @@ impl Engine {
                     s.late_dropped = m.late_dropped;
                     started = m.started;
                 }
-                EntryIn::Window { rule, group, values, holding } => {
-                    let w = GroupWindow { group: values, holding, ..GroupWindow::default() };
+                EntryIn::Window {
+                    rule,
+                    group,
+                    values,
+                    holding,
+                } => {
+                    let w = GroupWindow {
+                        group: values,
+                        holding,
+                        ..GroupWindow::default()
+                    };
                     s.corr.entry(rule).or_default().insert(group, w);
                 }
-                EntryIn::Chunk { rule, group, chunk, entries } => {
-                    chunks.entry((rule, group)).or_default().insert(chunk, entries);
+                EntryIn::Chunk {
+                    rule,
+                    group,
+                    chunk,
+                    entries,
+                } => {
+                    chunks
+                        .entry((rule, group))
+                        .or_default()
+                        .insert(chunk, entries);
                 }
-                EntryIn::Seen { rule, scope, value, t } => {
+                EntryIn::Seen {
+                    rule,
+                    scope,
+                    value,
+                    t,
+                } => {
                     s.first_seen
                         .entry(rule)
                         .or_default()

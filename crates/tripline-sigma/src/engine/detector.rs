@@ -6,9 +6,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use tripline_event::{names, Event};
 
 use super::{process, DetRule, Engine, EngineOptions};
-use crate::source::FieldSource;
 use crate::detection::Search;
 use crate::matcher::ValueMatcher;
+use crate::source::FieldSource;
 use crate::time::event_ns;
 
 /// Which detection rules matched one event: the output of [`Engine::detect`] and
@@ -91,7 +91,10 @@ impl Detector {
         if self.whole_for.is_empty() {
             return false;
         }
-        match projected.field(&self.opts.dispatch_field).and_then(|v| v.as_str()) {
+        match projected
+            .field(&self.opts.dispatch_field)
+            .and_then(|v| v.as_str())
+        {
             Some(n) => self.whole_for.contains(&n.to_lowercase()),
             None => false,
         }

@@ -130,7 +130,10 @@ impl DynLevel {
         window: &[&Entry],
         secret: Option<&SecretCheck>,
     ) -> Option<String> {
-        let last = window.iter().rev().find_map(|e| e.evidence.as_deref().map(Evidence::event));
+        let last = window
+            .iter()
+            .rev()
+            .find_map(|e| e.evidence.as_deref().map(Evidence::event));
         if let Some(l) = self.level_in_field(last.map(|e| e as &dyn FieldSource)) {
             return Some(l);
         }
@@ -142,10 +145,13 @@ impl DynLevel {
                 return false;
             };
             window.iter().filter(|e| e.rule == pos).any(|e| {
-                e.evidence.as_deref().map(Evidence::event).is_some_and(|ev| {
-                    rule.detection.searches.get(si).is_some_and(|s| s.eval(ev))
-                        || secret_holds(rule, si, ev, secret)
-                })
+                e.evidence
+                    .as_deref()
+                    .map(Evidence::event)
+                    .is_some_and(|ev| {
+                        rule.detection.searches.get(si).is_some_and(|s| s.eval(ev))
+                            || secret_holds(rule, si, ev, secret)
+                    })
             })
         };
         self.levels

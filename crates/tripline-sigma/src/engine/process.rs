@@ -7,7 +7,6 @@ use std::sync::Arc;
 use tripline_event::{names, Event, Value};
 
 use super::{dynamic, DetRule, Detected, Engine, EngineOptions};
-use std::collections::HashMap;
 use crate::alert::{self, AlertParts, Output, OutputKind};
 use crate::correlation::spec::CorrType;
 use crate::correlation::window::{holds, Entry};
@@ -17,6 +16,7 @@ use crate::rule::{Group, RuleMeta};
 use crate::source::{scalar_text, FieldSource};
 use crate::suppress;
 use crate::time::{event_ns, format_ns};
+use std::collections::HashMap;
 
 /// How a match reaches [`Engine::apply_indices`]: the caller's event, or shared
 /// evidence.
@@ -231,7 +231,9 @@ impl Engine {
     /// window either way (see `State::expire_windows` for the condition flag), so a long
     /// stream can call it as often as it likes to bound memory.
     pub fn expire_windows(&mut self) {
-        let Some(wm) = self.state.watermark_ns else { return };
+        let Some(wm) = self.state.watermark_ns else {
+            return;
+        };
         let lateness = self.opts.allowed_lateness_ns;
         for c in &self.corr {
             let before = wm
@@ -273,7 +275,13 @@ impl Engine {
 
     /// Indices (ascending) of the detection rules that match `ev` and are not filtered.
     fn matching(&self, ev: &Event) -> Vec<usize> {
-        matching(&self.det, &self.dispatch, &self.undispatched, &self.opts, ev)
+        matching(
+            &self.det,
+            &self.dispatch,
+            &self.undispatched,
+            &self.opts,
+            ev,
+        )
     }
 
     fn emit(
@@ -477,7 +485,12 @@ impl Engine {
             first_ns: Some(t),
             last_ns: Some(t),
             event_ids: hit.event_ids.clone(),
-            evidence: hit.evidence.as_deref().map(Evidence::event).into_iter().collect(),
+            evidence: hit
+                .evidence
+                .as_deref()
+                .map(Evidence::event)
+                .into_iter()
+                .collect(),
             count: 1,
             what: format!("first time seen: {tuple}"),
         });

@@ -170,7 +170,9 @@ impl State {
     /// marked changed: a trimmed window is trimmed the same way again when the state is
     /// restored from entries.
     pub(crate) fn expire_windows(&mut self, rule: &str, before: i64) {
-        let Some(groups) = self.corr.get_mut(rule) else { return };
+        let Some(groups) = self.corr.get_mut(rule) else {
+            return;
+        };
         let track = &mut self.track;
         groups.retain(|k, g| {
             g.evict(before);
@@ -178,7 +180,10 @@ impl State {
             if !keep {
                 forget_window(track, rule, k.clone(), g);
             } else if g.has_changes() {
-                track.mark(|| EntryKey::Window { rule: rule.to_owned(), group: k.clone() });
+                track.mark(|| EntryKey::Window {
+                    rule: rule.to_owned(),
+                    group: k.clone(),
+                });
             }
             keep
         });
@@ -272,7 +277,14 @@ impl State {
 /// Mark a removed window's header and every chunk it had (stored or pending) for deletion.
 fn forget_window(track: &mut Tracker, rule: &str, group: String, w: &GroupWindow) {
     for &chunk in w.chunks.stored.union(&w.chunks.touched) {
-        track.mark(|| EntryKey::Chunk { rule: rule.to_owned(), group: group.clone(), chunk });
+        track.mark(|| EntryKey::Chunk {
+            rule: rule.to_owned(),
+            group: group.clone(),
+            chunk,
+        });
     }
-    track.mark(|| EntryKey::Window { rule: rule.to_owned(), group });
+    track.mark(|| EntryKey::Window {
+        rule: rule.to_owned(),
+        group,
+    });
 }

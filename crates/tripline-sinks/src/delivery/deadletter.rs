@@ -36,7 +36,11 @@ pub struct DeadLetter {
 
 impl DeadLetter {
     pub fn new(data_dir: &Path, sink: &str) -> DeadLetter {
-        DeadLetter { sink: sink.to_owned(), path: path(data_dir, sink), file: None }
+        DeadLetter {
+            sink: sink.to_owned(),
+            path: path(data_dir, sink),
+            file: None,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -52,7 +56,12 @@ impl DeadLetter {
             if let Some(dir) = self.path.parent() {
                 fs::create_dir_all(dir)?;
             }
-            self.file = Some(OpenOptions::new().create(true).append(true).open(&self.path)?);
+            self.file = Some(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?,
+            );
         }
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let mut buf = Vec::new();
@@ -70,7 +79,9 @@ impl DeadLetter {
             serde_json::to_writer(&mut buf, &line).map_err(io::Error::other)?;
             buf.push(b'\n');
         }
-        let Some(file) = self.file.as_mut() else { return Ok(()) };
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
+        };
         file.write_all(&buf)?;
         file.sync_data()
     }

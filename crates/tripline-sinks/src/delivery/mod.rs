@@ -50,7 +50,11 @@ pub struct WorkerConfig {
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { poll: Duration::from_millis(200), idle_flush: Duration::from_secs(1), drain_grace: Duration::from_secs(5) }
+        WorkerConfig {
+            poll: Duration::from_millis(200),
+            idle_flush: Duration::from_secs(1),
+            drain_grace: Duration::from_secs(5),
+        }
     }
 }
 
@@ -98,8 +102,22 @@ impl Worker {
         let name = prep.spec().name.clone();
         let (seq, raw_seq) = outbox.cursor(&name)?.unwrap_or((0, 0));
         stats.cursor.store(seq, Ordering::Relaxed);
-        let raw = if prep.spec().receives(RecordKind::Raw) { raw } else { None };
-        Ok(Worker { dead: DeadLetter::new(data_dir, &name), prep, sink, outbox, raw, stats, cfg, seq, raw_seq })
+        let raw = if prep.spec().receives(RecordKind::Raw) {
+            raw
+        } else {
+            None
+        };
+        Ok(Worker {
+            dead: DeadLetter::new(data_dir, &name),
+            prep,
+            sink,
+            outbox,
+            raw,
+            stats,
+            cfg,
+            seq,
+            raw_seq,
+        })
     }
 
     fn name(&self) -> &str {
@@ -165,7 +183,10 @@ impl Worker {
                 }
             }
             if !invalid.is_empty() {
-                let letters: Vec<_> = invalid.iter().map(|(row, e)| row_letter(row, "invalid", e)).collect();
+                let letters: Vec<_> = invalid
+                    .iter()
+                    .map(|(row, e)| row_letter(row, "invalid", e))
+                    .collect();
                 self.write_dead("invalid", &letters);
             }
             if self.deliver(records, stop) == Step::Interrupted {
@@ -193,7 +214,8 @@ impl Worker {
 
     fn commit(&mut self) -> Result<(), StoreError> {
         let name = self.prep.spec().name.clone();
-        self.outbox.advance(&name, self.seq, self.raw_seq, now_ms())?;
+        self.outbox
+            .advance(&name, self.seq, self.raw_seq, now_ms())?;
         self.outbox.prune()?;
         self.stats.cursor.store(self.seq, Ordering::Relaxed);
         self.refresh_gauges()
@@ -227,8 +249,19 @@ impl Worker {
         tracing::error!(sink = %self.name(), pending, max, "queue over its bound: dead-lettering the oldest {excess} records (queue_full)");
         while excess > 0 {
             let rows = self.outbox.read(self.seq, excess.min(OVERFLOW_CHUNK))?;
-            let Some(last) = rows.last().map(|r| r.seq) else { break };
-            let letters: Vec<_> = rows.iter().map(|r| row_letter(r, "queue_full", "the sink's queue exceeded max_queue_records")).collect();
+            let Some(last) = rows.last().map(|r| r.seq) else {
+                break;
+            };
+            let letters: Vec<_> = rows
+                .iter()
+                .map(|r| {
+                    row_letter(
+                        r,
+                        "queue_full",
+                        "the sink's queue exceeded max_queue_records",
+                    )
+                })
+                .collect();
             self.stats.fail("queue_full", rows.len() as u64);
             self.write_dead("queue_full", &letters);
             excess -= rows.len();
@@ -244,8 +277,12 @@ impl Worker {
         }
         self.stats.dead(reason, letters.len() as u64);
         match self.dead.write(letters) {
-            Ok(()) => tracing::error!(sink = %self.name(), reason, n = letters.len(), file = %self.dead.path().display(), "records dead-lettered"),
-            Err(e) => tracing::error!(sink = %self.name(), reason, n = letters.len(), "cannot write the dead-letter file {}: {e}; records dropped", self.dead.path().display()),
+            Ok(()) => {
+                tracing::error!(sink = %self.name(), reason, n = letters.len(), file = %self.dead.path().display(), "records dead-lettered")
+            }
+            Err(e) => {
+                tracing::error!(sink = %self.name(), reason, n = letters.len(), "cannot write the dead-letter file {}: {e}; records dropped", self.dead.path().display())
+            }
         }
     }
 
@@ -258,7 +295,10 @@ impl Worker {
         let mut pending = records;
         let mut attempt = 1u32;
         while !pending.is_empty() {
-            let result = self.sink.send(&pending).and_then(|outcome| self.sink.flush().map(|()| outcome));
+            let result = self
+                .sink
+                .send(&pending)
+                .and_then(|outcome| self.sink.flush().map(|()| outcome));
             let hint = match result {
                 Ok(outcome) => {
                     let mut retry = Vec::new();
@@ -274,12 +314,16 @@ impl Worker {
                                 hint = hint.max(retry_after);
                                 retry.push(i);
                             }
-                            SendError::Retry { message, .. } => refused.push((i, "max_attempts", message)),
+                            SendError::Retry { message, .. } => {
+                                refused.push((i, "max_attempts", message))
+                            }
                             SendError::Fatal { message } => refused.push((i, "rejected", message)),
                         }
                     }
                     let failed = retry.len() + refused.len();
-                    self.stats.sent.fetch_add((pending.len() - failed) as u64, Ordering::Relaxed);
+                    self.stats
+                        .sent
+                        .fetch_add((pending.len() - failed) as u64, Ordering::Relaxed);
                     if !retry.is_empty() {
                         self.stats.fail("retry", retry.len() as u64);
                     }
@@ -301,15 +345,24 @@ impl Worker {
                 }
                 Err(SendError::Fatal { message }) => {
                     self.stats.fail("fatal", pending.len() as u64);
-                    let letters: Vec<_> = pending.iter().map(|r| record_letter(r, "fatal", &message)).collect();
+                    let letters: Vec<_> = pending
+                        .iter()
+                        .map(|r| record_letter(r, "fatal", &message))
+                        .collect();
                     self.write_dead("fatal", &letters);
                     return Step::Worked;
                 }
-                Err(SendError::Retry { message, retry_after }) => {
+                Err(SendError::Retry {
+                    message,
+                    retry_after,
+                }) => {
                     if attempt >= max_attempts {
                         self.stats.fail("max_attempts", pending.len() as u64);
                         let msg = format!("gave up after {attempt} attempts: {message}");
-                        let letters: Vec<_> = pending.iter().map(|r| record_letter(r, "max_attempts", &msg)).collect();
+                        let letters: Vec<_> = pending
+                            .iter()
+                            .map(|r| record_letter(r, "max_attempts", &msg))
+                            .collect();
                         self.write_dead("max_attempts", &letters);
                         return Step::Worked;
                     }
@@ -329,19 +382,43 @@ impl Worker {
     }
 }
 
-fn row_letter<'a>(row: &'a OutboxRow, reason: &'static str, error: &'a str) -> deadletter::Letter<'a> {
+fn row_letter<'a>(
+    row: &'a OutboxRow,
+    reason: &'static str,
+    error: &'a str,
+) -> deadletter::Letter<'a> {
     let record = serde_json::from_str::<Json>(&row.body).unwrap_or_else(|_| json!(row.body));
-    deadletter::Letter { reason, error, kind: &row.kind, id: &row.id, revision: row.revision.max(0) as u64, record }
+    deadletter::Letter {
+        reason,
+        error,
+        kind: &row.kind,
+        id: &row.id,
+        revision: row.revision.max(0) as u64,
+        record,
+    }
 }
 
-fn record_letter<'a>(r: &'a Record, reason: &'static str, error: &'a str) -> deadletter::Letter<'a> {
+fn record_letter<'a>(
+    r: &'a Record,
+    reason: &'static str,
+    error: &'a str,
+) -> deadletter::Letter<'a> {
     // A raw payload's body is unredacted: the letter keeps only a reference to it (the
     // raw tier still has it, by id and sha256).
     let record = match r.kind {
-        RecordKind::Raw => json!({ "raw_id": r.body["raw_id"], "sha256": r.body["sha256"], "signal": r.body["signal"] }),
+        RecordKind::Raw => {
+            json!({ "raw_id": r.body["raw_id"], "sha256": r.body["sha256"], "signal": r.body["signal"] })
+        }
         _ => r.body.clone(),
     };
-    deadletter::Letter { reason, error, kind: r.kind.as_str(), id: &r.id, revision: r.revision, record }
+    deadletter::Letter {
+        reason,
+        error,
+        kind: r.kind.as_str(),
+        id: &r.id,
+        revision: r.revision,
+        record,
+    }
 }
 
 /// Sleep `d` in short slices; `false` when stop was requested.
@@ -360,14 +437,22 @@ fn sleep_unless(stop: &AtomicBool, d: Duration) -> bool {
 }
 
 /// Start `worker` on its own thread, named after the sink.
-pub fn spawn(worker: Worker, stop: Arc<AtomicBool>) -> std::io::Result<std::thread::JoinHandle<()>> {
+pub fn spawn(
+    worker: Worker,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
     let name = format!("sink-{}", worker.name());
-    std::thread::Builder::new().name(name).spawn(move || worker.run(&stop))
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(move || worker.run(&stop))
 }
 
 /// Build the sink, its preparer and stats from `spec` (used by `serve` and
 /// `tripline sinks test`).
 pub fn build_sink(spec: &SinkSpec, data_dir: &Path) -> Result<Box<dyn Sink>, crate::BuildError> {
-    let ctx = crate::BuildContext { name: spec.name.clone(), data_dir: data_dir.to_owned() };
+    let ctx = crate::BuildContext {
+        name: spec.name.clone(),
+        data_dir: data_dir.to_owned(),
+    };
     crate::registry::build(&spec.kind, &ctx, &spec.options)
 }

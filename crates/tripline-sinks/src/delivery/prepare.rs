@@ -34,14 +34,16 @@ impl Preparer {
                 if !self.spec.receives(RecordKind::Event) || !self.agent_ok(&row.agent) {
                     return Ok(None);
                 }
-                let event: Event = serde_json::from_str(&row.body).map_err(|e| format!("outbox row {}: event JSON: {e}", row.seq))?;
+                let event: Event = serde_json::from_str(&row.body)
+                    .map_err(|e| format!("outbox row {}: event JSON: {e}", row.seq))?;
                 Ok(self.event(event))
             }
             "alert" => {
                 if !self.spec.receives(RecordKind::Alert) || !self.agent_ok(&row.agent) {
                     return Ok(None);
                 }
-                let alert: Alert = serde_json::from_str(&row.body).map_err(|e| format!("outbox row {}: alert JSON: {e}", row.seq))?;
+                let alert: Alert = serde_json::from_str(&row.body)
+                    .map_err(|e| format!("outbox row {}: alert JSON: {e}", row.seq))?;
                 Ok(self.alert(alert, true))
             }
             other => Err(format!("outbox row {}: unknown kind {other:?}", row.seq)),
@@ -54,7 +56,11 @@ impl Preparer {
 
     /// An event through the sink's filters, redaction and format.
     pub fn event(&self, mut event: Event) -> Option<Record> {
-        if !self.spec.event_names.is_empty() && !event.event_name().is_some_and(|n| self.spec.event_names.iter().any(|x| x == n)) {
+        if !self.spec.event_names.is_empty()
+            && !event
+                .event_name()
+                .is_some_and(|n| self.spec.event_names.iter().any(|x| x == n))
+        {
             return None;
         }
         if let Some(r) = &self.redactor {
@@ -67,7 +73,9 @@ impl Preparer {
     pub fn alert(&self, mut alert: Alert, filter: bool) -> Option<Record> {
         if filter {
             if let Some(min) = self.spec.min_level {
-                let level = LEVELS.iter().position(|l| l.eq_ignore_ascii_case(&alert.rule.level));
+                let level = LEVELS
+                    .iter()
+                    .position(|l| l.eq_ignore_ascii_case(&alert.rule.level));
                 if level.is_none_or(|l| l < min) {
                     return None;
                 }

@@ -29,7 +29,10 @@ pub fn event(ev: &Event) -> Json {
     put(&mut event, "provider", Some(ev.agent().as_str().to_owned()));
     put(&mut event, "created", get(names::RECEIVED_TIME));
     let mut out = Map::new();
-    out.insert("@timestamp".into(), json!(get(names::TIME).or_else(|| get(names::RECEIVED_TIME))));
+    out.insert(
+        "@timestamp".into(),
+        json!(get(names::TIME).or_else(|| get(names::RECEIVED_TIME))),
+    );
     out.insert("event".into(), Json::Object(event));
     if let Some(h) = get(names::HOST_NAME) {
         out.insert("host".into(), json!({ "name": h }));
@@ -92,7 +95,11 @@ pub fn alert(a: &Alert) -> Json {
     let mut labels = Map::new();
     put(&mut labels, "agent", Some(a.agent.clone()));
     put(&mut labels, "rule_level", Some(a.rule.level.clone()));
-    put(&mut labels, "conversation_id", group(names::CONVERSATION_ID));
+    put(
+        &mut labels,
+        "conversation_id",
+        group(names::CONVERSATION_ID),
+    );
     out.insert("labels".into(), Json::Object(labels));
     out.insert(
         "tripline".into(),

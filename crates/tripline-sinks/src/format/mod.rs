@@ -43,7 +43,9 @@ impl Format {
 }
 
 fn time_ms(rfc3339: Option<&str>) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(rfc3339?).ok().map(|t| t.timestamp_millis())
+    chrono::DateTime::parse_from_rfc3339(rfc3339?)
+        .ok()
+        .map(|t| t.timestamp_millis())
 }
 
 /// The record for one stored (redacted) event.
@@ -57,7 +59,9 @@ pub fn event_record(event: &Event, format: Format) -> Record {
         kind: RecordKind::Event,
         id: event.id().unwrap_or_default().to_owned(),
         revision: 1,
-        time_ms: time_ms(event.time()).or_else(|| time_ms(event.get_str(tripline_event::names::RECEIVED_TIME))).unwrap_or(0),
+        time_ms: time_ms(event.time())
+            .or_else(|| time_ms(event.get_str(tripline_event::names::RECEIVED_TIME)))
+            .unwrap_or(0),
         agent: event.agent().as_str().to_owned(),
         body,
     }

@@ -60,14 +60,29 @@ impl Row {
             id: record.id.clone(),
             revision: i64::try_from(record.revision).unwrap_or(i64::MAX),
             time_ms: record.time_ms,
-            optional: [f.event_name, f.rule_name, f.rule_level, f.conversation_id, f.host_name, f.user_email],
+            optional: [
+                f.event_name,
+                f.rule_name,
+                f.rule_level,
+                f.conversation_id,
+                f.host_name,
+                f.user_email,
+            ],
             record: record.body.to_string(),
         }
     }
 
     /// Roughly how many bytes the row takes before encoding.
     pub fn weight(&self) -> usize {
-        self.id.len() + self.record.len() + self.optional.iter().flatten().map(String::len).sum::<usize>() + 16
+        self.id.len()
+            + self.record.len()
+            + self
+                .optional
+                .iter()
+                .flatten()
+                .map(String::len)
+                .sum::<usize>()
+            + 16
     }
 }
 
@@ -76,28 +91,49 @@ fn bytes(s: &str) -> ByteArray {
 }
 
 /// Writes `rows` as one row group.
-pub fn write_row_group<W: Write + Send>(writer: &mut SerializedFileWriter<W>, rows: &[Row]) -> Result<(), ParquetError> {
+pub fn write_row_group<W: Write + Send>(
+    writer: &mut SerializedFileWriter<W>,
+    rows: &[Row],
+) -> Result<(), ParquetError> {
     let mut group = writer.next_row_group()?;
     let mut index = 0usize;
     while let Some(mut column) = group.next_column()? {
         match index {
             0 => {
                 let values: Vec<ByteArray> = rows.iter().map(|r| bytes(&r.id)).collect();
-                column.typed::<ByteArrayType>().write_batch(&values, None, None)?;
+                column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&values, None, None)?;
             }
             1 | 2 => {
-                let values: Vec<i64> = rows.iter().map(|r| if index == 1 { r.revision } else { r.time_ms }).collect();
-                column.typed::<Int64Type>().write_batch(&values, None, None)?;
+                let values: Vec<i64> = rows
+                    .iter()
+                    .map(|r| if index == 1 { r.revision } else { r.time_ms })
+                    .collect();
+                column
+                    .typed::<Int64Type>()
+                    .write_batch(&values, None, None)?;
             }
             3..=8 => {
                 let slot = index - 3;
-                let values: Vec<ByteArray> = rows.iter().filter_map(|r| r.optional[slot].as_deref()).map(bytes).collect();
-                let defs: Vec<i16> = rows.iter().map(|r| i16::from(r.optional[slot].is_some())).collect();
-                column.typed::<ByteArrayType>().write_batch(&values, Some(&defs), None)?;
+                let values: Vec<ByteArray> = rows
+                    .iter()
+                    .filter_map(|r| r.optional[slot].as_deref())
+                    .map(bytes)
+                    .collect();
+                let defs: Vec<i16> = rows
+                    .iter()
+                    .map(|r| i16::from(r.optional[slot].is_some()))
+                    .collect();
+                column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&values, Some(&defs), None)?;
             }
             9 => {
                 let values: Vec<ByteArray> = rows.iter().map(|r| bytes(&r.record)).collect();
-                column.typed::<ByteArrayType>().write_batch(&values, None, None)?;
+                column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&values, None, None)?;
             }
             _ => return Err(ParquetError::General(format!("unexpected column {index}"))),
         }

@@ -89,23 +89,43 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
 impl ParquetSink {
     pub fn new(ctx: &BuildContext, options: &toml::Table) -> Result<ParquetSink, BuildError> {
         let opts: Options = parse_options(ctx, KIND, options)?;
-        let err = |message: String| BuildError { sink: ctx.name.clone(), kind: KIND, message };
-        let root = opts.dir.clone().unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name).join("lake"));
-        let roll_interval = tripline_store::duration::parse_duration(&opts.roll_interval).map_err(|e| err(format!("roll_interval: {e}")))?;
+        let err = |message: String| BuildError {
+            sink: ctx.name.clone(),
+            kind: KIND,
+            message,
+        };
+        let root = opts
+            .dir
+            .clone()
+            .unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name).join("lake"));
+        let roll_interval = tripline_store::duration::parse_duration(&opts.roll_interval)
+            .map_err(|e| err(format!("roll_interval: {e}")))?;
         if roll_interval.is_zero() {
             return Err(err("roll_interval: must be more than 0".into()));
         }
         if opts.max_file_bytes < 4096 {
-            return Err(err(format!("max_file_bytes {}: must be at least 4096", opts.max_file_bytes)));
+            return Err(err(format!(
+                "max_file_bytes {}: must be at least 4096",
+                opts.max_file_bytes
+            )));
         }
         let compression = match opts.compression.as_str() {
             "zstd" => Compression::ZSTD(ZstdLevel::default()),
             "snappy" => Compression::SNAPPY,
             "none" => Compression::UNCOMPRESSED,
-            other => return Err(err(format!("compression {other:?}: expected \"zstd\", \"snappy\" or \"none\""))),
+            other => {
+                return Err(err(format!(
+                    "compression {other:?}: expected \"zstd\", \"snappy\" or \"none\""
+                )))
+            }
         };
         std::fs::create_dir_all(&root).map_err(|e| err(format!("dir {}: {e}", root.display())))?;
-        part::remove_stale_temp_files(&root).map_err(|e| err(format!("dir {}: removing stale temp files: {e}", root.display())))?;
+        part::remove_stale_temp_files(&root).map_err(|e| {
+            err(format!(
+                "dir {}: removing stale temp files: {e}",
+                root.display()
+            ))
+        })?;
         let props = WriterProperties::builder()
             .set_compression(compression)
             .set_created_by(format!("tripline {}", env!("CARGO_PKG_VERSION")))
@@ -128,10 +148,22 @@ impl ParquetSink {
 
     /// Writes and publishes the partition's buffered rows. On error they stay buffered.
     fn publish(&mut self, partition: &Partition) -> Result<(), SendError> {
-        let Some(pending) = self.open.get(partition) else { return Ok(()) };
-        part::write_file(&self.root, partition, &pending.rows, ROW_GROUP_ROWS, self.props.clone()).map_err(|e| {
+        let Some(pending) = self.open.get(partition) else {
+            return Ok(());
+        };
+        part::write_file(
+            &self.root,
+            partition,
+            &pending.rows,
+            ROW_GROUP_ROWS,
+            self.props.clone(),
+        )
+        .map_err(|e| {
             // Disk full, permissions, a vanished directory: all may clear up, so retry.
-            SendError::retry(format!("parquet: writing a file in {}: {e}", partition.dir(&self.root).display()))
+            SendError::retry(format!(
+                "parquet: writing a file in {}: {e}",
+                partition.dir(&self.root).display()
+            ))
         })?;
         if let Some(done) = self.open.remove(partition) {
             self.buffered -= done.weight;
@@ -142,12 +174,24 @@ impl ParquetSink {
     /// Publishes the files that are due: open longer than `roll_interval`, or, while more
     /// than twice `max_file_bytes` is buffered, the largest.
     fn publish_due(&mut self) -> Result<(), SendError> {
-        let due: Vec<Partition> = self.open.iter().filter(|(_, p)| p.opened.elapsed() >= self.roll_interval).map(|(k, _)| k.clone()).collect();
+        let due: Vec<Partition> = self
+            .open
+            .iter()
+            .filter(|(_, p)| p.opened.elapsed() >= self.roll_interval)
+            .map(|(k, _)| k.clone())
+            .collect();
         for partition in due {
             self.publish(&partition)?;
         }
         while self.buffered > self.max_file_bytes.saturating_mul(2) {
-            let Some(largest) = self.open.iter().max_by_key(|(_, p)| p.weight).map(|(k, _)| k.clone()) else { break };
+            let Some(largest) = self
+                .open
+                .iter()
+                .max_by_key(|(_, p)| p.weight)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
             self.publish(&largest)?;
         }
         Ok(())
@@ -156,13 +200,25 @@ impl ParquetSink {
     fn append(&mut self, record: &Record) -> Result<(), SendError> {
         let partition = Partition::of(record);
         if !self.open.contains_key(&partition) && self.open.len() >= MAX_OPEN_FILES {
-            if let Some(oldest) = self.open.iter().min_by_key(|(_, p)| p.opened).map(|(k, _)| k.clone()) {
+            if let Some(oldest) = self
+                .open
+                .iter()
+                .min_by_key(|(_, p)| p.opened)
+                .map(|(k, _)| k.clone())
+            {
                 self.publish(&oldest)?;
             }
         }
         let row = Row::new(record);
         let weight = row.weight();
-        let pending = self.open.entry(partition.clone()).or_insert_with(|| Pending { opened: Instant::now(), rows: Vec::new(), weight: 0 });
+        let pending = self
+            .open
+            .entry(partition.clone())
+            .or_insert_with(|| Pending {
+                opened: Instant::now(),
+                rows: Vec::new(),
+                weight: 0,
+            });
         pending.rows.push(row);
         pending.weight += weight;
         self.buffered += weight;

@@ -46,7 +46,10 @@ fn escape(value: &str) -> String {
     }
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-') || (b == b'.' && !value.bytes().all(|c| c == b'.')) {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'_' | b'-')
+            || (b == b'.' && !value.bytes().all(|c| c == b'.'))
+        {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -58,13 +61,20 @@ fn escape(value: &str) -> String {
 /// Writes `rows` to a new file in the partition's directory: a hidden temp file, row groups
 /// of at most `row_group_rows`, the footer, fsync, rename to `part-<uuid v7>.parquet`, fsync
 /// of the directory. On error the temp file is removed and nothing is published.
-pub fn write_file(root: &Path, partition: &Partition, rows: &[Row], row_group_rows: usize, props: Arc<WriterProperties>) -> std::io::Result<PathBuf> {
+pub fn write_file(
+    root: &Path,
+    partition: &Partition,
+    rows: &[Row],
+    row_group_rows: usize,
+    props: Arc<WriterProperties>,
+) -> std::io::Result<PathBuf> {
     let dir = partition.dir(root);
     fs::create_dir_all(&dir)?;
     let stem = uuid::Uuid::now_v7();
     let temp = dir.join(format!("{TEMP_PREFIX}{stem}{TEMP_SUFFIX}"));
     let target = dir.join(format!("part-{stem}.parquet"));
-    let result = write_temp(&temp, rows, row_group_rows, props).and_then(|()| fs::rename(&temp, &target));
+    let result =
+        write_temp(&temp, rows, row_group_rows, props).and_then(|()| fs::rename(&temp, &target));
     if let Err(e) = result {
         let _ = fs::remove_file(&temp);
         return Err(e);
@@ -73,9 +83,15 @@ pub fn write_file(root: &Path, partition: &Partition, rows: &[Row], row_group_ro
     Ok(target)
 }
 
-fn write_temp(temp: &Path, rows: &[Row], row_group_rows: usize, props: Arc<WriterProperties>) -> std::io::Result<()> {
+fn write_temp(
+    temp: &Path,
+    rows: &[Row],
+    row_group_rows: usize,
+    props: Arc<WriterProperties>,
+) -> std::io::Result<()> {
     let file = File::options().write(true).create_new(true).open(temp)?;
-    let mut writer = SerializedFileWriter::new(BufWriter::new(file), columns::schema(), props).map_err(std::io::Error::other)?;
+    let mut writer = SerializedFileWriter::new(BufWriter::new(file), columns::schema(), props)
+        .map_err(std::io::Error::other)?;
     for chunk in rows.chunks(row_group_rows.max(1)) {
         columns::write_row_group(&mut writer, chunk).map_err(std::io::Error::other)?;
     }
@@ -88,7 +104,9 @@ fn write_temp(temp: &Path, rows: &[Row], row_group_rows: usize, props: Arc<Write
 /// so delivery sends them again.
 pub fn remove_stale_temp_files(root: &Path) -> std::io::Result<usize> {
     let mut removed = 0;
-    let Ok(entries) = fs::read_dir(root) else { return Ok(0) };
+    let Ok(entries) = fs::read_dir(root) else {
+        return Ok(0);
+    };
     for entry in entries {
         let entry = entry?;
         let path = entry.path();
@@ -119,7 +137,10 @@ mod tests {
             agent: "codex".into(),
             body: serde_json::json!({}),
         };
-        assert_eq!(Partition::of(&record).0, "kind=event/agent=codex/date=2026-11-20/hour=10");
+        assert_eq!(
+            Partition::of(&record).0,
+            "kind=event/agent=codex/date=2026-11-20/hour=10"
+        );
         assert_eq!(escape("a/b=c"), "a%2Fb%3Dc");
         assert_eq!(escape(".."), "%2E%2E");
         assert_eq!(escape("claude_code"), "claude_code");

@@ -57,8 +57,16 @@ fn escape_extension(value: &str, out: &mut String) {
 /// The CEF line for one record. It never contains a raw line break.
 pub fn line(record: &Record, fields: &RecordFields) -> String {
     let alert = record.kind == RecordKind::Alert;
-    let signature = if alert { fields.rule_name.as_deref() } else { fields.event_name.as_deref() };
-    let name = if alert { fields.rule_title.as_deref().or(signature) } else { signature };
+    let signature = if alert {
+        fields.rule_name.as_deref()
+    } else {
+        fields.event_name.as_deref()
+    };
+    let name = if alert {
+        fields.rule_title.as_deref().or(signature)
+    } else {
+        signature
+    };
     let mut out = String::with_capacity(256);
     out.push_str("CEF:0|tripline|tripline|");
     escape_header(env!("CARGO_PKG_VERSION"), &mut out);
@@ -66,7 +74,11 @@ pub fn line(record: &Record, fields: &RecordFields) -> String {
     escape_header(signature.unwrap_or(record.kind.as_str()), &mut out);
     out.push('|');
     escape_header(name.unwrap_or(record.kind.as_str()), &mut out);
-    let _ = write!(out, "|{}|", severity(record.kind, fields.rule_level.as_deref()));
+    let _ = write!(
+        out,
+        "|{}|",
+        severity(record.kind, fields.rule_level.as_deref())
+    );
 
     let mut first = true;
     let mut ext = |key: &str, value: &str| {
@@ -155,7 +167,15 @@ mod tests {
         };
         let line = line(&record, &RecordFields::of(&record));
         assert!(line.starts_with("CEF:0|tripline|tripline|"), "{line}");
-        assert!(line.contains("|codex.tool_result|codex.tool_result|1|"), "{line}");
-        assert!(line.ends_with("cs4Label=conversationId cs4=c cs5Label=eventName cs5=codex.tool_result"), "{line}");
+        assert!(
+            line.contains("|codex.tool_result|codex.tool_result|1|"),
+            "{line}"
+        );
+        assert!(
+            line.ends_with(
+                "cs4Label=conversationId cs4=c cs5Label=eventName cs5=codex.tool_result"
+            ),
+            "{line}"
+        );
     }
 }

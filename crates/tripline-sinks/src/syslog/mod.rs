@@ -125,26 +125,50 @@ fn system_hostname() -> String {
 impl SyslogSink {
     pub fn new(ctx: &BuildContext, options: &toml::Table) -> Result<SyslogSink, BuildError> {
         let opts: Options = parse_options(ctx, KIND, options)?;
-        let err = |message: String| BuildError { sink: ctx.name.clone(), kind: KIND, message };
-        let facility = rfc5424::facility_code(&opts.facility)
-            .ok_or_else(|| err(format!("facility {:?}: expected a name ({}) or a code 0-23", opts.facility, rfc5424::facility_names())))?;
+        let err = |message: String| BuildError {
+            sink: ctx.name.clone(),
+            kind: KIND,
+            message,
+        };
+        let facility = rfc5424::facility_code(&opts.facility).ok_or_else(|| {
+            err(format!(
+                "facility {:?}: expected a name ({}) or a code 0-23",
+                opts.facility,
+                rfc5424::facility_names()
+            ))
+        })?;
         let payload = match opts.payload.as_str() {
             "json" => Payload::Json,
             "cef" => Payload::Cef,
-            other => return Err(err(format!("payload {other:?}: expected \"json\" or \"cef\""))),
+            other => {
+                return Err(err(format!(
+                    "payload {other:?}: expected \"json\" or \"cef\""
+                )))
+            }
         };
         if !opts.address.contains(':') {
-            return Err(err(format!("address {:?}: expected host:port", opts.address)));
+            return Err(err(format!(
+                "address {:?}: expected host:port",
+                opts.address
+            )));
         }
-        let timeout = tripline_store::duration::parse_duration(&opts.timeout).map_err(|e| err(format!("timeout: {e}")))?;
+        let timeout = tripline_store::duration::parse_duration(&opts.timeout)
+            .map_err(|e| err(format!("timeout: {e}")))?;
         if timeout.is_zero() {
             return Err(err("timeout: must be more than 0".into()));
         }
-        let tls_only = [("ca_file", opts.ca_file.is_some()), ("client_cert_file", opts.client_cert_file.is_some()), ("client_key_file", opts.client_key_file.is_some()), ("server_name", opts.server_name.is_some())];
+        let tls_only = [
+            ("ca_file", opts.ca_file.is_some()),
+            ("client_cert_file", opts.client_cert_file.is_some()),
+            ("client_key_file", opts.client_key_file.is_some()),
+            ("server_name", opts.server_name.is_some()),
+        ];
         let transport = match opts.transport.as_str() {
             "udp" | "tcp" => {
                 if let Some((field, _)) = tls_only.iter().find(|(_, set)| *set) {
-                    return Err(err(format!("{field} is only used with transport = \"tls\"")));
+                    return Err(err(format!(
+                        "{field} is only used with transport = \"tls\""
+                    )));
                 }
                 if opts.transport == "udp" {
                     Transport::Udp
@@ -153,19 +177,35 @@ impl SyslogSink {
                 }
             }
             "tls" => {
-                let ca_file = opts.ca_file.as_deref().ok_or_else(|| err("transport \"tls\" needs ca_file (PEM CA certificates)".into()))?;
+                let ca_file = opts.ca_file.as_deref().ok_or_else(|| {
+                    err("transport \"tls\" needs ca_file (PEM CA certificates)".into())
+                })?;
                 let client = match (&opts.client_cert_file, &opts.client_key_file) {
                     (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
                     (None, None) => None,
-                    _ => return Err(err("client_cert_file and client_key_file go together".into())),
+                    _ => {
+                        return Err(err(
+                            "client_cert_file and client_key_file go together".into()
+                        ))
+                    }
                 };
                 let config = transport::tls_config(ca_file, client).map_err(err)?;
-                let name = opts.server_name.clone().unwrap_or_else(|| transport::host_of(&opts.address).to_owned());
+                let name = opts
+                    .server_name
+                    .clone()
+                    .unwrap_or_else(|| transport::host_of(&opts.address).to_owned());
                 let server_name = rustls::pki_types::ServerName::try_from(name.clone())
                     .map_err(|e| err(format!("server_name {name:?}: {e}")))?;
-                Transport::Tls { config: std::sync::Arc::new(config), server_name }
+                Transport::Tls {
+                    config: std::sync::Arc::new(config),
+                    server_name,
+                }
             }
-            other => return Err(err(format!("transport {other:?}: expected \"udp\", \"tcp\" or \"tls\""))),
+            other => {
+                return Err(err(format!(
+                    "transport {other:?}: expected \"udp\", \"tcp\" or \"tls\""
+                )))
+            }
         };
         let (default_max, limit) = match transport {
             Transport::Udp => (8192, UDP_MAX),
@@ -192,10 +232,17 @@ impl SyslogSink {
     pub fn message(&self, record: &Record) -> Result<Vec<u8>, SendError> {
         let fields = RecordFields::of(record);
         let msg = match self.payload {
-            Payload::Json => serde_json::to_string(&record.body).map_err(|e| SendError::fatal(format!("record {}: {e}", record.id)))?,
+            Payload::Json => serde_json::to_string(&record.body)
+                .map_err(|e| SendError::fatal(format!("record {}: {e}", record.id)))?,
             Payload::Cef => cef::line(record, &fields),
         };
-        Ok(rfc5424::message(&self.header, record, &fields, &msg, self.max_message_bytes))
+        Ok(rfc5424::message(
+            &self.header,
+            record,
+            &fields,
+            &msg,
+            self.max_message_bytes,
+        ))
     }
 }
 
@@ -209,7 +256,10 @@ impl Sink for SyslogSink {
     }
 
     fn send(&mut self, batch: &[Record]) -> Result<Outcome, SendError> {
-        let messages = batch.iter().map(|r| self.message(r)).collect::<Result<Vec<_>, _>>()?;
+        let messages = batch
+            .iter()
+            .map(|r| self.message(r))
+            .collect::<Result<Vec<_>, _>>()?;
         self.sender.send_all(&messages)?;
         Ok(Outcome::all_delivered())
     }

@@ -20,8 +20,9 @@ const MAX_PARAM_BYTES: usize = 256;
 
 /// Facility names of RFC 5424 section 6.2.1, by code.
 const FACILITIES: &[&str] = &[
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert",
-    "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
+    "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4",
+    "local5", "local6", "local7",
 ];
 
 /// A facility code from its name (`local0`, `auth`, ...) or its number (0-23).
@@ -29,7 +30,10 @@ pub fn facility_code(text: &str) -> Option<u8> {
     if let Ok(n) = text.parse::<u8>() {
         return (usize::from(n) < FACILITIES.len()).then_some(n);
     }
-    FACILITIES.iter().position(|f| f.eq_ignore_ascii_case(text)).and_then(|i| u8::try_from(i).ok())
+    FACILITIES
+        .iter()
+        .position(|f| f.eq_ignore_ascii_case(text))
+        .and_then(|i| u8::try_from(i).ok())
 }
 
 /// The facility names accepted by [`facility_code`], for error messages.
@@ -90,7 +94,11 @@ impl Header {
 /// A header field: printable US-ASCII without spaces, at most `max` bytes, `-` when empty.
 /// Anything else becomes `_`.
 pub fn header_field(text: &str, max: usize) -> String {
-    let mut out: String = text.chars().map(|c| if ('!'..='~').contains(&c) { c } else { '_' }).take(max).collect();
+    let mut out: String = text
+        .chars()
+        .map(|c| if ('!'..='~').contains(&c) { c } else { '_' })
+        .take(max)
+        .collect();
     if out.is_empty() {
         out.push('-');
     }
@@ -120,7 +128,12 @@ pub fn cut(text: &str, max: usize) -> &str {
 }
 
 /// The structured-data element for one record; `truncated` adds `truncated="1"`.
-fn structured_data(header: &Header, record: &Record, fields: &RecordFields, truncated: bool) -> String {
+fn structured_data(
+    header: &Header,
+    record: &Record,
+    fields: &RecordFields,
+    truncated: bool,
+) -> String {
     let mut sd = String::with_capacity(160);
     sd.push('[');
     sd.push_str(&header.sd_id);
@@ -157,11 +170,18 @@ fn structured_data(header: &Header, record: &Record, fields: &RecordFields, trun
 /// after a lone escaping backslash) and the element gains `truncated="1"`; the header and
 /// the structured data are never cut. If even they do not fit, the structured data is sent
 /// as `-`.
-pub fn message(header: &Header, record: &Record, fields: &RecordFields, msg: &str, max_bytes: usize) -> Vec<u8> {
+pub fn message(
+    header: &Header,
+    record: &Record,
+    fields: &RecordFields,
+    msg: &str,
+    max_bytes: usize,
+) -> Vec<u8> {
     let timestamp = DateTime::<Utc>::from_timestamp_millis(record.time_ms)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Millis, true);
-    let pri = u32::from(header.facility) * 8 + u32::from(severity(record.kind, fields.rule_level.as_deref()));
+    let pri = u32::from(header.facility) * 8
+        + u32::from(severity(record.kind, fields.rule_level.as_deref()));
     let head = format!(
         "<{pri}>1 {timestamp} {} {} {} {} ",
         header.hostname,
@@ -223,7 +243,8 @@ mod tests {
     #[test]
     fn header_sd_and_escaping() {
         let r = record();
-        let text = String::from_utf8(message(&header(), &r, &RecordFields::of(&r), "{}", 8192)).unwrap();
+        let text =
+            String::from_utf8(message(&header(), &r, &RecordFields::of(&r), "{}", 8192)).unwrap();
         let pid = std::process::id();
         assert_eq!(
             text,
@@ -258,11 +279,17 @@ mod tests {
             assert!(text.ends_with('é') || text.ends_with(']'), "{text}");
         }
         let tiny = String::from_utf8(message(&header(), &r, &f, &msg, 90)).unwrap();
-        assert!(tiny.contains(" alert - "), "structured data dropped when it cannot fit: {tiny}");
+        assert!(
+            tiny.contains(" alert - "),
+            "structured data dropped when it cannot fit: {tiny}"
+        );
         // A CEF-style escape is never split.
         let out = message(&header(), &r, &f, &"a\\=".repeat(100), 250);
         let text = String::from_utf8(out).unwrap();
         let msg = text.split("] ").nth(1).unwrap();
-        assert!(msg.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 0, "{msg}");
+        assert!(
+            msg.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 0,
+            "{msg}"
+        );
     }
 }

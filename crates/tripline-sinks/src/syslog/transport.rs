@@ -24,7 +24,10 @@ use crate::sink::SendError;
 pub enum Transport {
     Udp,
     Tcp,
-    Tls { config: Arc<ClientConfig>, server_name: ServerName<'static> },
+    Tls {
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+    },
 }
 
 impl Transport {
@@ -41,13 +44,19 @@ impl Transport {
 /// certificate chain and key (PEM) when the collector asks for one.
 pub fn tls_config(ca_file: &Path, client: Option<(&Path, &Path)>) -> Result<ClientConfig, String> {
     let mut roots = RootCertStore::empty();
-    let certs = CertificateDer::pem_file_iter(ca_file).map_err(|e| format!("ca_file {}: {e}", ca_file.display()))?;
+    let certs = CertificateDer::pem_file_iter(ca_file)
+        .map_err(|e| format!("ca_file {}: {e}", ca_file.display()))?;
     for cert in certs {
         let cert = cert.map_err(|e| format!("ca_file {}: {e}", ca_file.display()))?;
-        roots.add(cert).map_err(|e| format!("ca_file {}: {e}", ca_file.display()))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("ca_file {}: {e}", ca_file.display()))?;
     }
     if roots.is_empty() {
-        return Err(format!("ca_file {}: no PEM certificate in it", ca_file.display()));
+        return Err(format!(
+            "ca_file {}: no PEM certificate in it",
+            ca_file.display()
+        ));
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider)
@@ -61,9 +70,13 @@ pub fn tls_config(ca_file: &Path, client: Option<(&Path, &Path)>) -> Result<Clie
                 .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
                 .map_err(|e| format!("client_cert_file {}: {e}", cert_file.display()))?;
             if chain.is_empty() {
-                return Err(format!("client_cert_file {}: no PEM certificate in it", cert_file.display()));
+                return Err(format!(
+                    "client_cert_file {}: no PEM certificate in it",
+                    cert_file.display()
+                ));
             }
-            let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| format!("client_key_file {}: {e}", key_file.display()))?;
+            let key = PrivateKeyDer::from_pem_file(key_file)
+                .map_err(|e| format!("client_key_file {}: {e}", key_file.display()))?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| format!("client_cert_file/client_key_file: {e}"))
@@ -97,7 +110,12 @@ fn retry(what: &str, address: &str, e: impl std::fmt::Display) -> SendError {
 
 impl Sender {
     pub fn new(transport: Transport, address: String, timeout: Duration) -> Sender {
-        Sender { transport, address, timeout, conn: None }
+        Sender {
+            transport,
+            address,
+            timeout,
+            conn: None,
+        }
     }
 
     /// Sends every message, in order. `Err` drops the connection: the caller retries the
@@ -121,12 +139,17 @@ impl Sender {
         match self.conn.as_mut() {
             Some(Conn::Udp(socket)) => {
                 for message in messages {
-                    socket.send(message).map_err(|e| retry("udp send to", &address, e))?;
+                    socket
+                        .send(message)
+                        .map_err(|e| retry("udp send to", &address, e))?;
                 }
                 Ok(())
             }
-            Some(Conn::Tcp(stream)) => write_framed(stream, messages).map_err(|e| retry("tcp write to", &address, e)),
-            Some(Conn::Tls(stream)) => write_framed(stream.as_mut(), messages).map_err(|e| retry("tls write to", &address, e)),
+            Some(Conn::Tcp(stream)) => {
+                write_framed(stream, messages).map_err(|e| retry("tcp write to", &address, e))
+            }
+            Some(Conn::Tls(stream)) => write_framed(stream.as_mut(), messages)
+                .map_err(|e| retry("tls write to", &address, e)),
             None => Err(SendError::retry("no connection")),
         }
     }
@@ -147,9 +170,16 @@ impl Sender {
         let addrs = self.resolve()?;
         if let Transport::Udp = self.transport {
             let target = addrs[0];
-            let local: SocketAddr = if target.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { (std::net::Ipv6Addr::UNSPECIFIED, 0).into() };
-            let socket = UdpSocket::bind(local).map_err(|e| retry("udp bind for", &self.address, e))?;
-            socket.connect(target).map_err(|e| retry("udp connect to", &self.address, e))?;
+            let local: SocketAddr = if target.is_ipv4() {
+                ([0, 0, 0, 0], 0).into()
+            } else {
+                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+            };
+            let socket =
+                UdpSocket::bind(local).map_err(|e| retry("udp bind for", &self.address, e))?;
+            socket
+                .connect(target)
+                .map_err(|e| retry("udp connect to", &self.address, e))?;
             return Ok(Conn::Udp(socket));
         }
         let mut last = None;
@@ -163,19 +193,35 @@ impl Sender {
                 Err(e) => last = Some(e),
             }
         }
-        let tcp = tcp.ok_or_else(|| retry("connecting to", &self.address, last.map_or_else(|| "no address".into(), |e| e.to_string())))?;
-        tcp.set_write_timeout(Some(self.timeout)).map_err(|e| retry("configuring", &self.address, e))?;
-        tcp.set_read_timeout(Some(self.timeout)).map_err(|e| retry("configuring", &self.address, e))?;
+        let tcp = tcp.ok_or_else(|| {
+            retry(
+                "connecting to",
+                &self.address,
+                last.map_or_else(|| "no address".into(), |e| e.to_string()),
+            )
+        })?;
+        tcp.set_write_timeout(Some(self.timeout))
+            .map_err(|e| retry("configuring", &self.address, e))?;
+        tcp.set_read_timeout(Some(self.timeout))
+            .map_err(|e| retry("configuring", &self.address, e))?;
         let _ = tcp.set_nodelay(true);
         match &self.transport {
-            Transport::Tls { config, server_name } => {
-                let conn = ClientConnection::new(config.clone(), server_name.clone()).map_err(|e| retry("tls setup for", &self.address, e))?;
+            Transport::Tls {
+                config,
+                server_name,
+            } => {
+                let conn = ClientConnection::new(config.clone(), server_name.clone())
+                    .map_err(|e| retry("tls setup for", &self.address, e))?;
                 let mut stream = StreamOwned::new(conn, tcp);
                 while stream.conn.is_handshaking() {
-                    stream.conn.complete_io(&mut stream.sock).map_err(|e| retry("tls handshake with", &self.address, e))?;
+                    stream
+                        .conn
+                        .complete_io(&mut stream.sock)
+                        .map_err(|e| retry("tls handshake with", &self.address, e))?;
                 }
                 if stream.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3) {
-                    server_verdict(&mut stream, self.timeout).map_err(|e| retry("tls handshake with", &self.address, e))?;
+                    server_verdict(&mut stream, self.timeout)
+                        .map_err(|e| retry("tls handshake with", &self.address, e))?;
                 }
                 Ok(Conn::Tls(Box::new(stream)))
             }
@@ -204,12 +250,31 @@ const VERDICT_WAIT: Duration = Duration::from_millis(500);
 /// certificate (or its absence), so a refusal only arrives afterwards, as an alert. Waits
 /// briefly for the server's first records (session tickets, or that alert), so a refused
 /// certificate fails the connect instead of silently swallowing the first batch.
-fn server_verdict(stream: &mut StreamOwned<ClientConnection, TcpStream>, timeout: Duration) -> io::Result<()> {
-    stream.sock.set_read_timeout(Some(VERDICT_WAIT.min(timeout)))?;
+fn server_verdict(
+    stream: &mut StreamOwned<ClientConnection, TcpStream>,
+    timeout: Duration,
+) -> io::Result<()> {
+    stream
+        .sock
+        .set_read_timeout(Some(VERDICT_WAIT.min(timeout)))?;
     let result = match stream.conn.read_tls(&mut stream.sock) {
-        Ok(0) => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the server closed the connection after the handshake")),
-        Ok(_) => stream.conn.process_new_packets().map(|_| ()).map_err(io::Error::other),
-        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Ok(()),
+        Ok(0) => Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the server closed the connection after the handshake",
+        )),
+        Ok(_) => stream
+            .conn
+            .process_new_packets()
+            .map(|_| ())
+            .map_err(io::Error::other),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(e),
     };
     stream.sock.set_read_timeout(Some(timeout))?;

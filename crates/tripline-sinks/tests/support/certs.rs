@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose,
+};
 
 /// PEM files of one test PKI.
 pub struct TestPki {
@@ -15,11 +18,20 @@ pub struct TestPki {
     pub client_key: PathBuf,
 }
 
-fn leaf(name: &str, sans: Vec<String>, usage: ExtendedKeyUsagePurpose, issuer: &rcgen::Issuer<'_, KeyPair>, dir: &Path) -> (PathBuf, PathBuf) {
+fn leaf(
+    name: &str,
+    sans: Vec<String>,
+    usage: ExtendedKeyUsagePurpose,
+    issuer: &rcgen::Issuer<'_, KeyPair>,
+    dir: &Path,
+) -> (PathBuf, PathBuf) {
     let mut params = CertificateParams::new(sans).expect("leaf params");
     params.distinguished_name.push(DnType::CommonName, name);
     params.extended_key_usages = vec![usage];
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
     let key = KeyPair::generate().expect("leaf key");
     let cert = params.signed_by(&key, issuer).expect("sign leaf");
     let cert_path = dir.join(format!("{name}.pem"));
@@ -33,12 +45,37 @@ fn leaf(name: &str, sans: Vec<String>, usage: ExtendedKeyUsagePurpose, issuer: &
 pub fn generate(dir: &Path) -> TestPki {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, "tripline test CA");
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("ca key")).expect("self-sign CA");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "tripline test CA");
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("ca key"))
+        .expect("self-sign CA");
     let ca_path = dir.join("ca.pem");
     std::fs::write(&ca_path, ca.pem()).expect("write CA");
-    let (server_cert, server_key) = leaf("server", vec!["localhost".into(), "127.0.0.1".into()], ExtendedKeyUsagePurpose::ServerAuth, &ca, dir);
-    let (client_cert, client_key) = leaf("client", vec!["tripline-client".into()], ExtendedKeyUsagePurpose::ClientAuth, &ca, dir);
-    TestPki { ca: ca_path, server_cert, server_key, client_cert, client_key }
+    let (server_cert, server_key) = leaf(
+        "server",
+        vec!["localhost".into(), "127.0.0.1".into()],
+        ExtendedKeyUsagePurpose::ServerAuth,
+        &ca,
+        dir,
+    );
+    let (client_cert, client_key) = leaf(
+        "client",
+        vec!["tripline-client".into()],
+        ExtendedKeyUsagePurpose::ClientAuth,
+        &ca,
+        dir,
+    );
+    TestPki {
+        ca: ca_path,
+        server_cert,
+        server_key,
+        client_cert,
+        client_key,
+    }
 }

@@ -28,7 +28,10 @@ pub struct Request {
 impl Request {
     /// The first header of this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn path(&self) -> &str {
@@ -51,7 +54,11 @@ pub enum Reply {
 
 impl Reply {
     pub fn status(status: u16, body: &str) -> Reply {
-        Reply::Answer(status, vec![("Content-Type".into(), "application/json".into())], body.as_bytes().to_vec())
+        Reply::Answer(
+            status,
+            vec![("Content-Type".into(), "application/json".into())],
+            body.as_bytes().to_vec(),
+        )
     }
 
     pub fn ok() -> Reply {
@@ -60,11 +67,19 @@ impl Reply {
 
     /// `status` with a `Retry-After: secs` header.
     pub fn retry_after(status: u16, secs: u64) -> Reply {
-        Reply::Answer(status, vec![("Retry-After".into(), secs.to_string())], b"try later".to_vec())
+        Reply::Answer(
+            status,
+            vec![("Retry-After".into(), secs.to_string())],
+            b"try later".to_vec(),
+        )
     }
 
     pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
-        Reply::Answer(status, vec![("Content-Type".into(), content_type.into())], body)
+        Reply::Answer(
+            status,
+            vec![("Content-Type".into(), content_type.into())],
+            body,
+        )
     }
 }
 
@@ -162,7 +177,9 @@ fn serve_connection(conn: TcpStream, state: &Mutex<State>) {
     };
     let mut reader = BufReader::new(conn);
     loop {
-        let Some(req) = read_request(&mut reader) else { return };
+        let Some(req) = read_request(&mut reader) else {
+            return;
+        };
         let reply = {
             let mut s = state.lock().unwrap();
             let reply = match (s.outage.clone(), s.queued.pop_front()) {
@@ -190,7 +207,11 @@ fn serve_connection(conn: TcpStream, state: &Mutex<State>) {
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
                 head.push_str("\r\n");
-                if writer.write_all(head.as_bytes()).and_then(|_| writer.write_all(&body)).is_err() {
+                if writer
+                    .write_all(head.as_bytes())
+                    .and_then(|_| writer.write_all(&body))
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -224,10 +245,18 @@ fn read_request(r: &mut impl BufRead) -> Option<Request> {
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
     assert!(
-        !headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")),
+        !headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")),
         "the sinks send a Content-Length body"
     );
     let mut body = vec![0; len];
     r.read_exact(&mut body).ok()?;
-    Some(Request { method, target, headers, body, answer: None })
+    Some(Request {
+        method,
+        target,
+        headers,
+        body,
+        answer: None,
+    })
 }

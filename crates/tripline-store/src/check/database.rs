@@ -62,7 +62,11 @@ impl DatabaseCheck {
             ));
         }
         if let Some(scan) = self.wal.as_ref().filter(|s| s.torn_tail()) {
-            out.push(format!("{}: {}", self.wal_path.display(), describe_tail(scan)));
+            out.push(format!(
+                "{}: {}",
+                self.wal_path.display(),
+                describe_tail(scan)
+            ));
         }
         out
     }
@@ -78,7 +82,10 @@ fn describe_tail(s: &WalScan) -> String {
     }
     let mut parts = Vec::new();
     if s.uncommitted_frames > 0 {
-        parts.push(format!("{} frames of a transaction that never committed", s.uncommitted_frames));
+        parts.push(format!(
+            "{} frames of a transaction that never committed",
+            s.uncommitted_frames
+        ));
     }
     if s.torn_frames > 0 {
         parts.push(format!(
@@ -121,10 +128,17 @@ pub(super) fn check(
         Err(e) => return Err(StoreError::io(&wal_path, e)),
     };
     let open_by = lock::holder(path)?;
-    let check = if opts.quick { "quick_check" } else { "integrity_check" };
+    let check = if opts.quick {
+        "quick_check"
+    } else {
+        "integrity_check"
+    };
     let (integrity, schema_version) = match integrity(path, check) {
         Ok(found) => found,
-        Err(e) => (Integrity::Errors(vec![format!("cannot read the database: {e}")]), None),
+        Err(e) => (
+            Integrity::Errors(vec![format!("cannot read the database: {e}")]),
+            None,
+        ),
     };
     Ok(DatabaseCheck {
         name,
@@ -140,12 +154,21 @@ pub(super) fn check(
 }
 
 fn integrity(path: &Path, check: &str) -> Result<(Integrity, Option<i64>), rusqlite::Error> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "query_only", "ON")?;
     let mut stmt = conn.prepare(&format!("PRAGMA {check}({MAX_INTEGRITY_ERRORS})"))?;
-    let messages: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    let integrity = if messages.len() == 1 && messages[0] == "ok" { Integrity::Ok } else { Integrity::Errors(messages) };
+    let messages: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let integrity = if messages.len() == 1 && messages[0] == "ok" {
+        Integrity::Ok
+    } else {
+        Integrity::Errors(messages)
+    };
     let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     Ok((integrity, Some(version)))
 }
@@ -161,7 +184,10 @@ pub(super) struct Outcome {
 /// checkpoint reports how many frames recovery kept (compared with the scan), and a
 /// TRUNCATE checkpoint copies them into the database and empties the file.
 pub(super) fn repair(db: &DatabaseCheck) -> Result<Outcome, StoreError> {
-    let mut out = Outcome { actions: Vec::new(), possible_loss: false };
+    let mut out = Outcome {
+        actions: Vec::new(),
+        possible_loss: false,
+    };
     if let Integrity::Errors(_) = db.integrity {
         out.actions.push(format!(
             "{}: left alone: integrity errors cannot be repaired in place; restore a backup or \
@@ -176,15 +202,25 @@ pub(super) fn repair(db: &DatabaseCheck) -> Result<Outcome, StoreError> {
     };
     // Keep every other connection out first, then take the database file exclusively.
     let _claim = lock::claim(&db.path)?;
-    let conn = Connection::open_with_flags(&db.path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let conn = Connection::open_with_flags(
+        &db.path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
     conn.busy_timeout(Duration::from_millis(200))?;
     let mode: String = conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("exclusive") {
-        return Err(StoreError::Setup { path: db.path.clone(), reason: format!("cannot take the database exclusively (locking mode {mode})") });
+        return Err(StoreError::Setup {
+            path: db.path.clone(),
+            reason: format!("cannot take the database exclusively (locking mode {mode})"),
+        });
     }
     let checkpoint = |mode: &str| {
         conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })
     };
     let (_, kept, _) = checkpoint("PASSIVE").map_err(|e| in_use(db, e))?;
@@ -192,7 +228,10 @@ pub(super) fn repair(db: &DatabaseCheck) -> Result<Outcome, StoreError> {
     let (busy, _, _) = checkpoint("TRUNCATE").map_err(|e| in_use(db, e))?;
     drop(conn);
     if busy != 0 {
-        return Err(StoreError::Busy(format!("{}: the WAL checkpoint could not finish", db.path.display())));
+        return Err(StoreError::Busy(format!(
+            "{}: the WAL checkpoint could not finish",
+            db.path.display()
+        )));
     }
     let mut action = format!(
         "{}: SQLite's recovery kept {kept} committed frames; checkpointed them into {} and truncated the WAL",
@@ -200,7 +239,10 @@ pub(super) fn repair(db: &DatabaseCheck) -> Result<Outcome, StoreError> {
         db.path.display()
     );
     if scan.torn_tail() {
-        action.push_str(&format!(", dropping the torn tail ({} bytes)", scan.torn_bytes()));
+        action.push_str(&format!(
+            ", dropping the torn tail ({} bytes)",
+            scan.torn_bytes()
+        ));
     }
     out.actions.push(action);
     if scan.header_valid && kept != scan.committed_frames {

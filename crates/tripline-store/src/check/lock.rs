@@ -56,7 +56,11 @@ pub(super) struct Claim {
 /// [`StoreError::Busy`] naming the process that has it open.
 pub(super) fn claim(db: &Path) -> Result<Claim, StoreError> {
     let shm = shm_path(db);
-    let file = match std::fs::OpenOptions::new().read(true).write(true).open(&shm) {
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&shm)
+    {
         Ok(f) => f,
         // No -shm: no connection in shared mode has the database open; SQLite's own
         // exclusive lock on the database file covers the rest.

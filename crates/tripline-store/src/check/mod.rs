@@ -47,7 +47,11 @@ impl CheckReport {
     /// One line per problem, each naming its file.
     pub fn problems(&self) -> Vec<String> {
         let mut out: Vec<String> = self.databases.iter().flat_map(|d| d.problems()).collect();
-        out.extend(self.orphans.iter().map(|o| format!("{}: {}", o.path.display(), o.reason)));
+        out.extend(
+            self.orphans
+                .iter()
+                .map(|o| format!("{}: {}", o.path.display(), o.reason)),
+        );
         out
     }
 
@@ -70,7 +74,11 @@ pub fn check(dir: &Path, opts: &CheckOptions) -> Result<CheckReport, StoreError>
         databases.push(database::check(&raw, "raw", Schema::Raw, opts)?);
     }
     let orphans = orphans::find(dir)?;
-    Ok(CheckReport { data_dir: dir.to_owned(), databases, orphans })
+    Ok(CheckReport {
+        data_dir: dir.to_owned(),
+        databases,
+        orphans,
+    })
 }
 
 /// What [`repair`] did, between a check before and a check after.
@@ -115,5 +123,10 @@ pub fn repair(dir: &Path, opts: &CheckOptions) -> Result<RepairReport, StoreErro
     }
     actions.extend(orphans::repair(&before.orphans)?);
     let after = check(dir, opts)?;
-    Ok(RepairReport { before, actions, possible_loss, after })
+    Ok(RepairReport {
+        before,
+        actions,
+        possible_loss,
+        after,
+    })
 }

@@ -42,7 +42,10 @@ fn in_dir(dir: &Path) -> Result<Vec<Orphan>, StoreError> {
         };
         let path = entry.path();
         if !dir.join(&db_name).is_file() {
-            out.push(Orphan { path, reason: format!("orphaned {suffix} file: its database {db_name} does not exist") });
+            out.push(Orphan {
+                path,
+                reason: format!("orphaned {suffix} file: its database {db_name} does not exist"),
+            });
         } else if suffix == "-journal" {
             out.push(Orphan {
                 path,
@@ -65,7 +68,10 @@ pub(super) fn repair(orphans: &[Orphan]) -> Result<Vec<String>, StoreError> {
         let is_shm = o.path.to_string_lossy().ends_with("-shm");
         if is_shm && o.reason.starts_with("orphaned") {
             std::fs::remove_file(&o.path).map_err(|e| StoreError::io(&o.path, e))?;
-            actions.push(format!("{}: deleted (an index SQLite rebuilds; its database is gone)", o.path.display()));
+            actions.push(format!(
+                "{}: deleted (an index SQLite rebuilds; its database is gone)",
+                o.path.display()
+            ));
         } else {
             actions.push(format!(
                 "{}: left in place: it may hold data; move it out of the data directory once checked",

@@ -101,7 +101,8 @@ impl WalScan {
     /// unreadable header on a file long enough to hold a frame.
     pub fn may_hide_commits(&self) -> bool {
         let smallest_wal_with_a_frame = WAL_HEADER_BYTES + FRAME_HEADER_BYTES + 512;
-        self.torn_commit_frames > 0 || (!self.header_valid && self.file_bytes >= smallest_wal_with_a_frame)
+        self.torn_commit_frames > 0
+            || (!self.header_valid && self.file_bytes >= smallest_wal_with_a_frame)
     }
 
     /// Bytes after the committed log that recovery drops (torn, uncommitted, partial).
@@ -190,7 +191,11 @@ pub fn scan(bytes: &[u8]) -> WalScan {
             out.stop = StopReason::BadPageNumber;
             break;
         }
-        let next = checksum(big_endian, &f[FRAME_HEADER_BYTES as usize..], checksum(big_endian, &f[..8], sum));
+        let next = checksum(
+            big_endian,
+            &f[FRAME_HEADER_BYTES as usize..],
+            checksum(big_endian, &f[..8], sum),
+        );
         if next != (be32(f, 16), be32(f, 20)) {
             out.stop = StopReason::Checksum;
             break;
@@ -221,14 +226,18 @@ pub fn scan(bytes: &[u8]) -> WalScan {
         }
     } else {
         out.torn_frames = whole as u64;
-        out.torn_commit_frames = rest.chunks_exact(frame).filter(|f| be32(f, 4) != 0).count() as u64;
+        out.torn_commit_frames =
+            rest.chunks_exact(frame).filter(|f| be32(f, 4) != 0).count() as u64;
     }
     out
 }
 
 fn read_header(bytes: &[u8], out: &mut WalScan) -> Result<(), String> {
     if bytes.len() < WAL_HEADER_BYTES as usize {
-        return Err(format!("{} bytes, shorter than the 32-byte header", bytes.len()));
+        return Err(format!(
+            "{} bytes, shorter than the 32-byte header",
+            bytes.len()
+        ));
     }
     let magic = be32(bytes, 0);
     if magic != MAGIC_LE && magic != MAGIC_BE {
@@ -236,11 +245,15 @@ fn read_header(bytes: &[u8], out: &mut WalScan) -> Result<(), String> {
     }
     let version = be32(bytes, 4);
     if version != FORMAT_VERSION {
-        return Err(format!("format version {version}, expected {FORMAT_VERSION}"));
+        return Err(format!(
+            "format version {version}, expected {FORMAT_VERSION}"
+        ));
     }
     let page_size = be32(bytes, 8);
     if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
-        return Err(format!("page size {page_size} is not a power of two in 512..=65536"));
+        return Err(format!(
+            "page size {page_size} is not a power of two in 512..=65536"
+        ));
     }
     let sum = checksum(magic == MAGIC_BE, &bytes[..24], (0, 0));
     if sum != (be32(bytes, 24), be32(bytes, 28)) {
@@ -262,7 +275,14 @@ mod tests {
     /// SQLite writes them.
     fn build(big_endian: bool, salts: (u32, u32), frames: &[(u32, u32)]) -> Vec<u8> {
         let mut b = Vec::new();
-        for w in [if big_endian { MAGIC_BE } else { MAGIC_LE }, FORMAT_VERSION, PAGE, 7, salts.0, salts.1] {
+        for w in [
+            if big_endian { MAGIC_BE } else { MAGIC_LE },
+            FORMAT_VERSION,
+            PAGE,
+            7,
+            salts.0,
+            salts.1,
+        ] {
             b.extend_from_slice(&w.to_be_bytes());
         }
         let mut sum = checksum(big_endian, &b, (0, 0));
@@ -290,7 +310,10 @@ mod tests {
         for be in [false, true] {
             let s = scan(&build(be, (1, 2), &[(1, 0), (2, 3), (3, 0), (1, 3)]));
             assert!(s.header_valid && !s.torn_tail(), "{s:?}");
-            assert_eq!((s.valid_frames, s.committed_frames, s.transactions), (4, 4, 2));
+            assert_eq!(
+                (s.valid_frames, s.committed_frames, s.transactions),
+                (4, 4, 2)
+            );
             assert_eq!(s.committed_end, s.file_bytes);
             assert_eq!(s.stop, StopReason::EndOfFile);
         }
@@ -315,7 +338,10 @@ mod tests {
         let full = build(false, (1, 2), &[(1, 2), (2, 2)]);
         let cut = &full[..full.len() - FRAME / 2];
         let s = scan(cut);
-        assert_eq!((s.committed_frames, s.partial_bytes), (1, (FRAME - FRAME / 2) as u64));
+        assert_eq!(
+            (s.committed_frames, s.partial_bytes),
+            (1, (FRAME - FRAME / 2) as u64)
+        );
         assert!(s.torn_tail());
 
         let mut garbage = full.clone();
@@ -331,7 +357,10 @@ mod tests {
         let second_page = 32 + FRAME + 24 + 100;
         b[second_page] ^= 0x40;
         let s = scan(&b);
-        assert_eq!((s.committed_frames, s.torn_frames, s.stop), (1, 2, StopReason::Checksum));
+        assert_eq!(
+            (s.committed_frames, s.torn_frames, s.stop),
+            (1, 2, StopReason::Checksum)
+        );
         assert_eq!(s.torn_commit_frames, 2);
         assert!(s.may_hide_commits());
         assert!(s.torn_tail());
@@ -343,7 +372,10 @@ mod tests {
         let mut b = build(false, (6, 1234), &[(1, 4)]);
         b.extend_from_slice(&old[b.len()..]);
         let s = scan(&b);
-        assert_eq!((s.committed_frames, s.stale_frames, s.stop), (1, 3, StopReason::SaltMismatch));
+        assert_eq!(
+            (s.committed_frames, s.stale_frames, s.stop),
+            (1, 3, StopReason::SaltMismatch)
+        );
         assert!(!s.torn_tail(), "{s:?}");
     }
 

@@ -49,21 +49,44 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let overrides = Overrides { data: args.data.clone(), ..Overrides::default() };
-    let cfg = Config::load(args.config.as_deref(), &|k| std::env::var(k).ok(), &overrides)?;
-    let extra = Extra { rules: args.rules.clone(), ..Extra::default() };
-    let mut detector = Detector::load(&setup::rule_set(&cfg, &extra), setup::engine_options(&cfg, &extra))?;
+    let overrides = Overrides {
+        data: args.data.clone(),
+        ..Overrides::default()
+    };
+    let cfg = Config::load(
+        args.config.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &overrides,
+    )?;
+    let extra = Extra {
+        rules: args.rules.clone(),
+        ..Extra::default()
+    };
+    let mut detector = Detector::load(
+        &setup::rule_set(&cfg, &extra),
+        setup::engine_options(&cfg, &extra),
+    )?;
     let dir = &cfg.server.data_dir;
-    let store = Store::open_read_only(dir).with_context(|| format!("opening the store in {}", dir.display()))?;
+    let store = Store::open_read_only(dir)
+        .with_context(|| format!("opening the store in {}", dir.display()))?;
     if store.count_state_entries()? > 0 || store.load_state(LEGACY_KEY)?.is_some() {
         let (_, sealer) = setup::keyed(&cfg)?;
         StateSync::default().load(&store, &mut detector, &sealer)?;
     }
-    let names: BTreeMap<String, String> =
-        detector.engine().rules().into_iter().map(|r| (r.meta.id, r.meta.name)).collect();
+    let names: BTreeMap<String, String> = detector
+        .engine()
+        .rules()
+        .into_iter()
+        .map(|r| (r.meta.id, r.meta.name))
+        .collect();
     let mut entries = detector.engine().baselines();
     entries.sort_by(|a, b| (&a.rule_id, &a.scope, &a.value).cmp(&(&b.rule_id, &b.scope, &b.value)));
-    let name_of = |e: &BaselineEntry| names.get(&e.rule_id).cloned().unwrap_or_else(|| e.rule_id.clone());
+    let name_of = |e: &BaselineEntry| {
+        names
+            .get(&e.rule_id)
+            .cloned()
+            .unwrap_or_else(|| e.rule_id.clone())
+    };
 
     let mut out = io::stdout().lock();
     if args.json {
@@ -77,19 +100,41 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else if entries.is_empty() {
         writeln!(out, "no first-seen values learned yet in {}", dir.display())?;
     } else {
-        writeln!(out, "{:<32} {:<28} {:<40} {:<24} state", "rule", "scope", "value", "first seen")?;
+        writeln!(
+            out,
+            "{:<32} {:<28} {:<40} {:<24} state",
+            "rule", "scope", "value", "first seen"
+        )?;
         for e in &entries {
             let state = if e.learning { "learning" } else { "alerting" };
-            let scope = if e.scope.is_empty() { "(global)" } else { e.scope.as_str() };
-            writeln!(out, "{:<32} {:<28} {:<40} {:<24} {state}", name_of(e), scope, e.value, e.first_seen)?;
+            let scope = if e.scope.is_empty() {
+                "(global)"
+            } else {
+                e.scope.as_str()
+            };
+            writeln!(
+                out,
+                "{:<32} {:<28} {:<40} {:<24} {state}",
+                name_of(e),
+                scope,
+                e.value,
+                e.first_seen
+            )?;
         }
     }
 
     if let Some(path) = &args.export {
         let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for e in &entries {
-            let value = if e.scope.is_empty() { e.value.clone() } else { format!("{}|{}", e.scope, e.value) };
-            lists.entry(format!("{}__baseline", name_of(e))).or_default().push(value);
+            let value = if e.scope.is_empty() {
+                e.value.clone()
+            } else {
+                format!("{}|{}", e.scope, e.value)
+            };
+            lists
+                .entry(format!("{}__baseline", name_of(e)))
+                .or_default()
+                .push(value);
         }
         let mut text = format!(
             "# First-seen baselines exported by `tripline baseline` from {}.\n# Review before committing. Values are scope|value where a rule has group-by fields.\n",
@@ -97,7 +142,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         text.push_str(&serde_norway::to_string(&lists).context("serializing the baseline list")?);
         fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-        eprintln!("wrote {} value(s) in {} list(s) to {}", entries.len(), lists.len(), path.display());
+        eprintln!(
+            "wrote {} value(s) in {} list(s) to {}",
+            entries.len(),
+            lists.len(),
+            path.display()
+        );
     }
     Ok(crate::exit::ok())
 }

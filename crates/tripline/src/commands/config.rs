@@ -31,8 +31,11 @@ fn check_sink_options(config: &Config) -> anyhow::Result<()> {
     if specs.is_empty() {
         return Ok(());
     }
-    let scratch = std::env::temp_dir().join(format!("tripline-config-check-{}", std::process::id()));
-    let result = specs.iter().try_for_each(|spec| tripline_sinks::delivery::build_sink(spec, &scratch).map(drop));
+    let scratch =
+        std::env::temp_dir().join(format!("tripline-config-check-{}", std::process::id()));
+    let result = specs
+        .iter()
+        .try_for_each(|spec| tripline_sinks::delivery::build_sink(spec, &scratch).map(drop));
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(result?)
 }

@@ -451,7 +451,11 @@ fn check_registry(
             Ok(h) => format!("{} network(s)", h.len()),
             Err(e) => {
                 let msg = e.to_string();
-                let key = msg.strip_prefix("hosts.").and_then(|r| r.split(':').next()).unwrap_or("hosts").to_owned();
+                let key = msg
+                    .strip_prefix("hosts.")
+                    .and_then(|r| r.split(':').next())
+                    .unwrap_or("hosts")
+                    .to_owned();
                 c.fail(&key, "host_ips", msg);
                 String::new()
             }

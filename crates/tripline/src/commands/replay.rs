@@ -102,7 +102,8 @@ const BATCH: usize = 1024;
 
 /// Parse `--line-format`.
 pub fn parse_format(s: &str) -> Result<tripline_otlp::files::LineFormat, String> {
-    tripline_otlp::files::LineFormat::parse(s).ok_or_else(|| format!("unknown line format {s:?} (use generic, zeek, osquery or auditd)"))
+    tripline_otlp::files::LineFormat::parse(s)
+        .ok_or_else(|| format!("unknown line format {s:?} (use generic, zeek, osquery or auditd)"))
 }
 
 /// Parse `--signal` (`logs`, `metrics`, `traces`).
@@ -112,12 +113,20 @@ pub fn parse_signal(s: &str) -> Result<OtlpSignal, String> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let cfg = Config::load(args.config.as_deref(), &|k| std::env::var(k).ok(), &Overrides::default())?;
+    let cfg = Config::load(
+        args.config.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &Overrides::default(),
+    )?;
     let mut cfg = cfg;
     if !args.rules.is_empty() {
         cfg.rules.builtin = args.builtin;
     }
-    let extra = Extra { rules: args.rules.clone(), lists: args.lists.clone(), time_field: args.time_field.clone() };
+    let extra = Extra {
+        rules: args.rules.clone(),
+        lists: args.lists.clone(),
+        time_field: args.time_field.clone(),
+    };
     let pipeline = setup::pipeline(&cfg, &extra, args.data.clone())?;
     let opts = input::Options {
         signal: args.signal,
@@ -127,30 +136,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut batch = Vec::with_capacity(BATCH);
-    let flush = |batch: &mut Vec<Event>, out: &mut BufWriter<io::StdoutLock<'_>>| -> anyhow::Result<()> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let outcome = pipeline.process_events(std::mem::take(batch), chrono::Utc::now().timestamp_millis())?;
-        match args.emit {
-            Emit::Events => {
-                for ev in &outcome.events {
-                    serde_json::to_writer(&mut *out, ev)?;
-                    out.write_all(b"\n")?;
-                }
+    let flush =
+        |batch: &mut Vec<Event>, out: &mut BufWriter<io::StdoutLock<'_>>| -> anyhow::Result<()> {
+            if batch.is_empty() {
+                return Ok(());
             }
-            Emit::Alerts => {
-                for alert in &outcome.alerts {
-                    match args.format {
-                        AlertFormat::Native => serde_json::to_writer(&mut *out, alert)?,
-                        AlertFormat::Ocsf => serde_json::to_writer(&mut *out, &tripline_sinks::ocsf::detection_finding(alert))?,
+            let outcome = pipeline
+                .process_events(std::mem::take(batch), chrono::Utc::now().timestamp_millis())?;
+            match args.emit {
+                Emit::Events => {
+                    for ev in &outcome.events {
+                        serde_json::to_writer(&mut *out, ev)?;
+                        out.write_all(b"\n")?;
                     }
-                    out.write_all(b"\n")?;
+                }
+                Emit::Alerts => {
+                    for alert in &outcome.alerts {
+                        match args.format {
+                            AlertFormat::Native => serde_json::to_writer(&mut *out, alert)?,
+                            AlertFormat::Ocsf => serde_json::to_writer(
+                                &mut *out,
+                                &tripline_sinks::ocsf::detection_finding(alert),
+                            )?,
+                        }
+                        out.write_all(b"\n")?;
+                    }
                 }
             }
-        }
-        Ok(())
-    };
+            Ok(())
+        };
     let mut failed: Option<anyhow::Error> = None;
     let result = input::for_each_event(&args.paths, &opts, &mut |event| {
         batch.push(event);
@@ -165,7 +179,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     });
     let result = match failed {
         Some(e) => Err(e),
-        None => result.and_then(|_| flush(&mut batch, &mut out)).and_then(|_| out.flush().map_err(anyhow::Error::from)),
+        None => result
+            .and_then(|_| flush(&mut batch, &mut out))
+            .and_then(|_| out.flush().map_err(anyhow::Error::from)),
     };
     match result {
         Ok(()) => Ok(exit::ok()),

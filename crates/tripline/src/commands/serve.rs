@@ -69,8 +69,16 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     crate::logging::init();
-    let overrides = Overrides { http: args.http, grpc: args.grpc, data: args.data.clone() };
-    let cfg = Config::load(args.config.as_deref(), &|k| std::env::var(k).ok(), &overrides)?;
+    let overrides = Overrides {
+        http: args.http,
+        grpc: args.grpc,
+        data: args.data.clone(),
+    };
+    let cfg = Config::load(
+        args.config.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &overrides,
+    )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -82,7 +90,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     // Refuse an unprotected exposure before touching the data dir.
     let (http_cfg, grpc_cfg) = cfg.listeners(args.insecure)?;
-    let extra = Extra { rules: args.rules.clone(), lists: args.lists.clone(), time_field: None };
+    let extra = Extra {
+        rules: args.rules.clone(),
+        lists: args.lists.clone(),
+        time_field: None,
+    };
     let data_dir = cfg.server.data_dir.clone();
     let pipeline = {
         let (cfg, extra, dir) = (cfg.clone(), extra.clone(), data_dir.clone());
@@ -99,14 +111,23 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     let raw = if cfg.raw.enabled {
         let w = tripline_store::RawStore::open_writer(&data_dir, &setup::store_options(&cfg))
             .with_context(|| format!("opening the raw tier in {}", data_dir.display()))?;
-        tracing::info!("raw tier enabled: request bodies kept for {} (admin-only)", cfg.retention.raw_ttl);
+        tracing::info!(
+            "raw tier enabled: request bodies kept for {} (admin-only)",
+            cfg.retention.raw_ttl
+        );
         Some(Arc::new(std::sync::Mutex::new(w)))
     } else {
         None
     };
     let routing = {
-        let (cfg, dir, pipeline, metrics) = (cfg.clone(), data_dir.clone(), Arc::clone(&pipeline), Arc::clone(&metrics));
-        tokio::task::spawn_blocking(move || crate::routing::start(&cfg, &dir, &pipeline, &metrics)).await??
+        let (cfg, dir, pipeline, metrics) = (
+            cfg.clone(),
+            data_dir.clone(),
+            Arc::clone(&pipeline),
+            Arc::clone(&metrics),
+        );
+        tokio::task::spawn_blocking(move || crate::routing::start(&cfg, &dir, &pipeline, &metrics))
+            .await??
     };
     let ingest = PipelineIngest::new(
         Arc::clone(&pipeline),
@@ -118,11 +139,11 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     );
     let ingest: Arc<dyn Ingest> = Arc::new(ingest);
     let http = bind_http_with_metrics(&http_cfg, Arc::clone(&ingest), Some(metrics))
-    .await
-    .with_context(|| format!("binding OTLP/HTTP on {}", cfg.server.http_addr))?;
+        .await
+        .with_context(|| format!("binding OTLP/HTTP on {}", cfg.server.http_addr))?;
     let grpc = bind_grpc(&grpc_cfg, Arc::clone(&ingest))
-    .await
-    .with_context(|| format!("binding OTLP/gRPC on {}", cfg.server.grpc_addr))?;
+        .await
+        .with_context(|| format!("binding OTLP/gRPC on {}", cfg.server.grpc_addr))?;
     let (http_addr, grpc_addr) = (http.local_addr(), grpc.local_addr());
     http.readiness().set_ready(true);
     tracing::info!(%http_addr, %grpc_addr, data_dir = %data_dir.display(), "tripline listening: OTLP/HTTP on {http_addr}, OTLP/gRPC on {grpc_addr}");
@@ -157,13 +178,21 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
     let _ = stop_tx.send(true);
-    http_task.await.context("HTTP server task")?.context("OTLP/HTTP server")?;
-    grpc_task.await.context("gRPC server task")?.context("OTLP/gRPC server")?;
+    http_task
+        .await
+        .context("HTTP server task")?
+        .context("OTLP/HTTP server")?;
+    grpc_task
+        .await
+        .context("gRPC server task")?
+        .context("OTLP/gRPC server")?;
     let _ = retention.await;
     let _ = lists.await;
     let _ = intake.await;
     tracing::info!("flushing sinks");
-    tokio::task::spawn_blocking(move || routing.stop()).await.context("stopping the sinks")?;
+    tokio::task::spawn_blocking(move || routing.stop())
+        .await
+        .context("stopping the sinks")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -68,15 +68,24 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn load(common: &Common) -> anyhow::Result<Config> {
-    let overrides = Overrides { data: common.data.clone(), ..Overrides::default() };
-    Config::load(common.config.as_deref(), &|k| std::env::var(k).ok(), &overrides)
+    let overrides = Overrides {
+        data: common.data.clone(),
+        ..Overrides::default()
+    };
+    Config::load(
+        common.config.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &overrides,
+    )
 }
 
 /// A detector sample the built-in scanner finds, and the secret part of it.
 fn planted_secret() -> anyhow::Result<(String, String)> {
     let scanner = SecretScanner::shared_builtin();
     for spec in scanner.specs() {
-        let Some(sample) = spec.true_positives.first() else { continue };
+        let Some(sample) = spec.true_positives.first() else {
+            continue;
+        };
         let text = expand_sample(sample);
         if let Some(f) = scanner.scan(&text).first() {
             return Ok((text.clone(), f.secret(&text).to_owned()));
@@ -127,7 +136,15 @@ fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     let specs = cfg.sink_specs()?;
     let Some(spec) = specs.into_iter().find(|s| s.name == args.name) else {
         let names: Vec<String> = cfg.sink_specs()?.into_iter().map(|s| s.name).collect();
-        bail!("no sink named {:?} in the config (configured: {})", args.name, if names.is_empty() { "none".into() } else { names.join(", ") });
+        bail!(
+            "no sink named {:?} in the config (configured: {})",
+            args.name,
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
+        );
     };
     let data_dir = cfg.server.data_dir.clone();
     let mut sink = delivery::build_sink(&spec, &data_dir)?;
@@ -136,14 +153,26 @@ fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     let mut alert = synthetic_alert(&planted_text);
     redactor.redact_alert(&mut alert);
     let prep = Preparer::new(spec.clone(), setup::sink_redactor(&cfg, &spec)?);
-    let record = prep.alert(alert, false).context("internal: the synthetic alert was filtered out")?;
+    let record = prep
+        .alert(alert, false)
+        .context("internal: the synthetic alert was filtered out")?;
     let body = serde_json::to_string(&record.body)?;
     if body.contains(&secret) {
-        eprintln!("sink {:?} (type {}): NOT SENT: the planted secret survived redaction", spec.name, spec.kind);
+        eprintln!(
+            "sink {:?} (type {}): NOT SENT: the planted secret survived redaction",
+            spec.name, spec.kind
+        );
         return Ok(crate::exit::findings());
     }
-    let label = format!("sink {:?} (type {}, format {})", spec.name, spec.kind, spec.format.as_str());
-    let result = sink.send(std::slice::from_ref(&record)).and_then(|outcome| sink.flush().map(|()| outcome));
+    let label = format!(
+        "sink {:?} (type {}, format {})",
+        spec.name,
+        spec.kind,
+        spec.format.as_str()
+    );
+    let result = sink
+        .send(std::slice::from_ref(&record))
+        .and_then(|outcome| sink.flush().map(|()| outcome));
     drop(sink);
     match result {
         Ok(outcome) if outcome.failed.is_empty() => {
@@ -157,7 +186,11 @@ fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
             Ok(crate::exit::findings())
         }
         Err(err) => {
-            let what = if err.is_retryable() { "not delivered (a retryable error; serve would retry)" } else { "not delivered (a permanent error)" };
+            let what = if err.is_retryable() {
+                "not delivered (a retryable error; serve would retry)"
+            } else {
+                "not delivered (a permanent error)"
+            };
             eprintln!("{label}: {what}: {err}");
             Ok(crate::exit::findings())
         }
@@ -172,14 +205,33 @@ fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
         return Ok(crate::exit::ok());
     }
     let outbox = Outbox::open_read_only(&cfg.server.data_dir).ok();
-    println!("{:<20} {:<14} {:<22} {:<7} {:>10} {:>10}", "NAME", "TYPE", "RECEIVE", "FORMAT", "CURSOR", "QUEUED");
+    println!(
+        "{:<20} {:<14} {:<22} {:<7} {:>10} {:>10}",
+        "NAME", "TYPE", "RECEIVE", "FORMAT", "CURSOR", "QUEUED"
+    );
     for spec in specs {
         let receive: Vec<&str> = spec.receive.iter().map(|k| k.as_str()).collect();
-        let (cursor, queued) = match outbox.as_ref().and_then(|o| o.cursor(&spec.name).ok().flatten().map(|c| (o, c))) {
-            Some((o, (seq, _))) => (seq.to_string(), o.stats(seq).map(|s| s.pending.to_string()).unwrap_or_else(|_| "?".into())),
+        let (cursor, queued) = match outbox
+            .as_ref()
+            .and_then(|o| o.cursor(&spec.name).ok().flatten().map(|c| (o, c)))
+        {
+            Some((o, (seq, _))) => (
+                seq.to_string(),
+                o.stats(seq)
+                    .map(|s| s.pending.to_string())
+                    .unwrap_or_else(|_| "?".into()),
+            ),
             None => ("-".into(), "-".into()),
         };
-        println!("{:<20} {:<14} {:<22} {:<7} {:>10} {:>10}", spec.name, spec.kind, receive.join(","), spec.format.as_str(), cursor, queued);
+        println!(
+            "{:<20} {:<14} {:<22} {:<7} {:>10} {:>10}",
+            spec.name,
+            spec.kind,
+            receive.join(","),
+            spec.format.as_str(),
+            cursor,
+            queued
+        );
     }
     Ok(crate::exit::ok())
 }

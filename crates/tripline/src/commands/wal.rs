@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::json;
-use tripline_store::check::{self, CheckOptions, CheckReport, DatabaseCheck, Integrity, RepairReport};
+use tripline_store::check::{
+    self, CheckOptions, CheckReport, DatabaseCheck, Integrity, RepairReport,
+};
 
 use crate::config::{Config, Overrides};
 use crate::exit;
@@ -70,27 +72,44 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let overrides = Overrides { data: args.data.clone(), ..Overrides::default() };
-    let cfg = Config::load(args.config.as_deref(), &|k| std::env::var(k).ok(), &overrides)?;
+    let overrides = Overrides {
+        data: args.data.clone(),
+        ..Overrides::default()
+    };
+    let cfg = Config::load(
+        args.config.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &overrides,
+    )?;
     let dir = cfg.server.data_dir;
     let opts = CheckOptions { quick: args.quick };
     if args.repair {
-        let report = check::repair(&dir, &opts).with_context(|| format!("repairing the store in {}", dir.display()))?;
+        let report = check::repair(&dir, &opts)
+            .with_context(|| format!("repairing the store in {}", dir.display()))?;
         if args.json {
             println!("{}", repair_json(&report)?);
         } else {
             print_repair(&report);
         }
-        return Ok(if report.is_ok() { exit::ok() } else { exit::findings() });
+        return Ok(if report.is_ok() {
+            exit::ok()
+        } else {
+            exit::findings()
+        });
     }
-    let report = check::check(&dir, &opts).with_context(|| format!("checking the store in {}", dir.display()))?;
+    let report = check::check(&dir, &opts)
+        .with_context(|| format!("checking the store in {}", dir.display()))?;
     if args.json {
         println!("{}", check_json(&report)?);
     } else {
         print_report(&report);
         print_verdict(&report);
     }
-    Ok(if report.is_ok() { exit::ok() } else { exit::findings() })
+    Ok(if report.is_ok() {
+        exit::ok()
+    } else {
+        exit::findings()
+    })
 }
 
 fn check_json(report: &CheckReport) -> anyhow::Result<serde_json::Value> {
@@ -127,7 +146,9 @@ fn print_database(db: &DatabaseCheck) {
         Integrity::Ok => "ok".to_string(),
         Integrity::Errors(e) => format!("{} error(s)", e.len()),
     };
-    let schema = db.schema_version.map_or("unreadable".to_string(), |v| format!("v{v}"));
+    let schema = db
+        .schema_version
+        .map_or("unreadable".to_string(), |v| format!("v{v}"));
     println!(
         "{}: {} {integrity}, schema {schema} (this build: v{})",
         db.path.display(),
@@ -142,7 +163,9 @@ fn print_database(db: &DatabaseCheck) {
     }
     match &db.wal {
         None => println!("{}: absent (fully checkpointed)", db.wal_path.display()),
-        Some(s) if s.file_bytes == 0 => println!("{}: empty (fully checkpointed)", db.wal_path.display()),
+        Some(s) if s.file_bytes == 0 => {
+            println!("{}: empty (fully checkpointed)", db.wal_path.display())
+        }
         Some(s) => println!(
             "{}: {} bytes; committed log: {} frames in {} transactions, ends at byte {}; \
              after it: {} uncommitted, {} torn, {} stale frames, {} partial bytes",

@@ -353,7 +353,11 @@ fn tls_from_env_reaches_both_listeners() {
     );
     assert!(!tls.require_client_cert);
     assert_eq!(grpc.tls, Some(tls), "one TLS setup for both listeners");
-    assert_eq!(Config::default().listeners(false).unwrap().0.tls, None, "off by default");
+    assert_eq!(
+        Config::default().listeners(false).unwrap().0.tls,
+        None,
+        "off by default"
+    );
 }
 
 #[test]
@@ -361,7 +365,10 @@ fn half_configured_tls_is_refused() {
     for (text, expect) in [
         ("[tls]\ncert = \"c.pem\"\n", "tls.key is empty"),
         ("[tls]\nkey = \"k.pem\"\n", "tls.cert is empty"),
-        ("[tls]\nclient_ca = \"ca.pem\"\n", "tls.client_ca needs tls.cert"),
+        (
+            "[tls]\nclient_ca = \"ca.pem\"\n",
+            "tls.client_ca needs tls.cert",
+        ),
     ] {
         let file = write_file(text);
         let err = format!(
@@ -379,7 +386,10 @@ fn required_client_certificates_count_as_authentication() {
     c.tls.cert = "c.pem".into();
     c.tls.key = "k.pem".into();
     let err = c.listeners(false).unwrap_err().to_string();
-    assert!(err.contains("0.0.0.0:4317") && err.contains("mTLS"), "TLS alone: {err}");
+    assert!(
+        err.contains("0.0.0.0:4317") && err.contains("mTLS"),
+        "TLS alone: {err}"
+    );
     c.tls.client_ca = "ca.pem".into();
     c.tls.require_client_cert = false;
     assert!(c.listeners(false).is_err(), "optional client certificates");
@@ -396,8 +406,13 @@ fn store_synchronous_from_file_and_env() {
     let env = |k: &str| (k == "TRIPLINE_STORE_SYNCHRONOUS").then(|| "off".to_string());
     let c = Config::load(None, &env, &Overrides::default()).unwrap();
     assert_eq!(c.store.synchronous, Synchronous::Off);
-    let err = Config::parse("[store]\nsynchronous = \"fast\"\n", "t.toml").unwrap_err().to_string();
-    assert!(err.contains("t.toml") && err.contains("line 2") && err.contains("full"), "{err}");
+    let err = Config::parse("[store]\nsynchronous = \"fast\"\n", "t.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("t.toml") && err.contains("line 2") && err.contains("full"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -408,14 +423,24 @@ fn inputs_come_from_the_file_or_the_environment() {
     assert_eq!(c.inputs[0].format, tripline_otlp::files::LineFormat::Zeek);
     assert_eq!(c.inputs[0].poll_interval.get(), Duration::from_secs(1));
 
-    let env = |k: &str| (k == "TRIPLINE_INPUTS").then(|| r#"[{path = "/x.jsonl", format = "osquery", poll_interval = "250ms"}]"#.to_string());
+    let env = |k: &str| {
+        (k == "TRIPLINE_INPUTS").then(|| {
+            r#"[{path = "/x.jsonl", format = "osquery", poll_interval = "250ms"}]"#.to_string()
+        })
+    };
     let c = Config::load(None, &env, &Overrides::default()).unwrap();
     assert_eq!(c.inputs[0].path, "/x.jsonl");
     assert_eq!(c.inputs[0].poll_interval.get(), Duration::from_millis(250));
 
     let bad = write_file("[[inputs]]\npath = \"\"\nformat = \"generic\"\n");
-    let err = format!("{:#}", Config::load(Some(bad.path()), &no_env, &Overrides::default()).unwrap_err());
-    assert!(err.contains("inputs[0]") && err.contains("path is empty"), "{err}");
+    let err = format!(
+        "{:#}",
+        Config::load(Some(bad.path()), &no_env, &Overrides::default()).unwrap_err()
+    );
+    assert!(
+        err.contains("inputs[0]") && err.contains("path is empty"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -424,22 +449,49 @@ fn sinks_parse_from_file_and_env_and_errors_name_sink_and_field() {
     let c = Config::load(Some(f.path()), &no_env, &Overrides::default()).unwrap();
     let specs = c.sink_specs().unwrap();
     assert_eq!(specs.len(), 1);
-    assert_eq!(specs[0].options.get("compression").and_then(|v| v.as_str()), Some("zstd"));
-    assert_eq!(Config::parse(&c.to_toml().unwrap(), "rt").unwrap(), c, "round trip");
+    assert_eq!(
+        specs[0].options.get("compression").and_then(|v| v.as_str()),
+        Some("zstd")
+    );
+    assert_eq!(
+        Config::parse(&c.to_toml().unwrap(), "rt").unwrap(),
+        c,
+        "round trip"
+    );
 
-    let env = |k: &str| (k == "TRIPLINE_SINKS").then(|| "[{name = \"console\", type = \"stdout\"}]".to_string());
+    let env = |k: &str| {
+        (k == "TRIPLINE_SINKS").then(|| "[{name = \"console\", type = \"stdout\"}]".to_string())
+    };
     let c = Config::load(Some(f.path()), &env, &Overrides::default()).unwrap();
-    assert_eq!(c.sink_specs().unwrap()[0].name, "console", "the environment replaces the list");
+    assert_eq!(
+        c.sink_specs().unwrap()[0].name,
+        "console",
+        "the environment replaces the list"
+    );
 
     let bad = write_file("[[sinks]]\nname = \"siem\"\ntype = \"file\"\nmin_level = \"severe\"\n");
-    let err = format!("{:#}", Config::load(Some(bad.path()), &no_env, &Overrides::default()).unwrap_err());
-    assert!(err.contains("\"siem\"") && err.contains("min_level"), "{err}");
+    let err = format!(
+        "{:#}",
+        Config::load(Some(bad.path()), &no_env, &Overrides::default()).unwrap_err()
+    );
+    assert!(
+        err.contains("\"siem\"") && err.contains("min_level"),
+        "{err}"
+    );
 
-    let raw = write_file("[[sinks]]\nname = \"a\"\ntype = \"archive\"\nreceive = [\"raw\"]\nadmin = true\n");
-    let err = format!("{:#}", Config::load(Some(raw.path()), &no_env, &Overrides::default()).unwrap_err());
+    let raw = write_file(
+        "[[sinks]]\nname = \"a\"\ntype = \"archive\"\nreceive = [\"raw\"]\nadmin = true\n",
+    );
+    let err = format!(
+        "{:#}",
+        Config::load(Some(raw.path()), &no_env, &Overrides::default()).unwrap_err()
+    );
     assert!(err.contains("[raw] enabled"), "{err}");
 
     let weaker = write_file("[redaction]\nprompt = \"drop\"\n[[sinks]]\nname = \"w\"\ntype = \"stdout\"\n[sinks.redaction]\nprompt = \"hash\"\n");
-    let err = format!("{:#}", Config::load(Some(weaker.path()), &no_env, &Overrides::default()).unwrap_err());
+    let err = format!(
+        "{:#}",
+        Config::load(Some(weaker.path()), &no_env, &Overrides::default()).unwrap_err()
+    );
     assert!(err.contains("\"w\"") && err.contains("redaction"), "{err}");
 }

@@ -43,9 +43,15 @@ impl Offsets {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Offsets::default()),
             Err(e) => return Err(e).with_context(|| format!("{}: cannot read", path.display())),
         };
-        let o: Offsets = serde_json::from_slice(&text).with_context(|| format!("{}: not an offsets file", path.display()))?;
+        let o: Offsets = serde_json::from_slice(&text)
+            .with_context(|| format!("{}: not an offsets file", path.display()))?;
         if o.version != Self::VERSION {
-            anyhow::bail!("{}: offsets version {} is not supported (expected {})", path.display(), o.version, Self::VERSION);
+            anyhow::bail!(
+                "{}: offsets version {} is not supported (expected {})",
+                path.display(),
+                o.version,
+                Self::VERSION
+            );
         }
         Ok(o)
     }
@@ -58,13 +64,16 @@ impl Offsets {
             self.files.retain(|_, p| Path::new(&p.path).exists());
         }
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create", dir.display()))?;
         }
         let tmp = path.with_extension("json.tmp");
-        let mut f = std::fs::File::create(&tmp).with_context(|| format!("{}: cannot write", tmp.display()))?;
+        let mut f = std::fs::File::create(&tmp)
+            .with_context(|| format!("{}: cannot write", tmp.display()))?;
         f.write_all(&serde_json::to_vec_pretty(self)?)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot replace", path.display()))?;
+        std::fs::rename(&tmp, path)
+            .with_context(|| format!("{}: cannot replace", path.display()))?;
         Ok(())
     }
 

@@ -38,7 +38,9 @@ pub struct TailFile {
 impl TailFile {
     pub fn open(path: &Path) -> anyhow::Result<TailFile> {
         let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-        let meta = file.metadata().with_context(|| format!("{}: cannot stat", path.display()))?;
+        let meta = file
+            .metadata()
+            .with_context(|| format!("{}: cannot stat", path.display()))?;
         Ok(TailFile {
             path: path.to_path_buf(),
             key: format!("{}:{}", meta.dev(), meta.ino()),
@@ -58,7 +60,9 @@ impl TailFile {
             return Ok(None);
         }
         if self.len < pos.offset {
-            return Ok(Some("the file is shorter than the saved position (truncated)"));
+            return Ok(Some(
+                "the file is shorter than the saved position (truncated)",
+            ));
         }
         if self.head_fingerprint(pos.offset)? != pos.head {
             return Ok(Some("the file's first bytes changed (a new file)"));
@@ -71,21 +75,36 @@ impl TailFile {
         let n = upto.min(HEAD_BYTES);
         let mut buf = Vec::with_capacity(n as usize);
         self.file.seek(SeekFrom::Start(0))?;
-        (&mut self.file).take(n).read_to_end(&mut buf).with_context(|| format!("{}: cannot read", self.path.display()))?;
+        (&mut self.file)
+            .take(n)
+            .read_to_end(&mut buf)
+            .with_context(|| format!("{}: cannot read", self.path.display()))?;
         Ok(hex::encode(Sha256::digest(&buf)))
     }
 
     /// Up to `max_lines` complete lines after `pos`. A line without its newline yet is left
     /// for a later read; a line longer than `max_line` is returned without bytes.
-    pub fn read_lines(&mut self, pos: &Position, max_lines: usize, max_line: u64) -> anyhow::Result<Chunk> {
+    pub fn read_lines(
+        &mut self,
+        pos: &Position,
+        max_lines: usize,
+        max_line: u64,
+    ) -> anyhow::Result<Chunk> {
         self.file.seek(SeekFrom::Start(pos.offset))?;
         let mut reader = BufReader::new(&mut self.file);
-        let mut chunk = Chunk { lines: Vec::new(), line_count: 0, end: pos.offset };
+        let mut chunk = Chunk {
+            lines: Vec::new(),
+            line_count: 0,
+            end: pos.offset,
+        };
         let mut buf = Vec::new();
         while chunk.lines.len() < max_lines {
             buf.clear();
-            let n = (&mut reader).take(max_line + 1).read_until(b'\n', &mut buf)
-                .with_context(|| format!("{}: cannot read", self.path.display()))? as u64;
+            let n = (&mut reader)
+                .take(max_line + 1)
+                .read_until(b'\n', &mut buf)
+                .with_context(|| format!("{}: cannot read", self.path.display()))?
+                as u64;
             if n == 0 {
                 break;
             }
@@ -97,7 +116,10 @@ impl TailFile {
                 }
                 chunk.end += n;
                 chunk.line_count += 1;
-                chunk.lines.push(Line { number, bytes: Some(std::mem::take(&mut buf)) });
+                chunk.lines.push(Line {
+                    number,
+                    bytes: Some(std::mem::take(&mut buf)),
+                });
             } else if n > max_line {
                 // Too long: skip to the end of the line, if it has one yet.
                 let mut skipped = n;
@@ -121,7 +143,10 @@ impl TailFile {
                 }
                 chunk.end += skipped;
                 chunk.line_count += 1;
-                chunk.lines.push(Line { number, bytes: None });
+                chunk.lines.push(Line {
+                    number,
+                    bytes: None,
+                });
             } else {
                 break; // an unfinished last line
             }

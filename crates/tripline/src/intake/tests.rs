@@ -6,7 +6,11 @@ use super::offsets::{Offsets, Position};
 use super::tail::TailFile;
 
 fn append(path: &std::path::Path, text: &str) {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
     f.write_all(text.as_bytes()).unwrap();
 }
 
@@ -79,10 +83,21 @@ fn offsets_survive_a_save_and_load() {
     let file = super::offsets_path(dir.path());
     assert_eq!(Offsets::load(&file).unwrap(), Offsets::default());
     let mut o = Offsets::default();
-    o.set("1:2".into(), Position { path: "x".into(), offset: 10, line: 2, head: "ab".into() });
+    o.set(
+        "1:2".into(),
+        Position {
+            path: "x".into(),
+            offset: 10,
+            line: 2,
+            head: "ab".into(),
+        },
+    );
     o.save(&file).unwrap();
     let back = Offsets::load(&file).unwrap();
     assert_eq!(back.get(&"1:2".to_owned()).unwrap().offset, 10);
     std::fs::write(&file, b"{not json").unwrap();
-    assert!(Offsets::load(&file).unwrap_err().to_string().contains("offsets.json"));
+    assert!(Offsets::load(&file)
+        .unwrap_err()
+        .to_string()
+        .contains("offsets.json"));
 }

@@ -23,7 +23,10 @@ pub struct Histogram {
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { counts: std::array::from_fn(|_| AtomicU64::new(0)), sum_micros: AtomicU64::new(0) }
+        Histogram {
+            counts: std::array::from_fn(|_| AtomicU64::new(0)),
+            sum_micros: AtomicU64::new(0),
+        }
     }
 }
 
@@ -31,9 +34,14 @@ impl Histogram {
     /// Record one duration.
     pub fn observe(&self, d: Duration) {
         let secs = d.as_secs_f64();
-        let k = (0..BUCKETS).find(|&k| secs <= bound_seconds(k)).unwrap_or(BUCKETS);
+        let k = (0..BUCKETS)
+            .find(|&k| secs <= bound_seconds(k))
+            .unwrap_or(BUCKETS);
         self.counts[k].fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add(d.as_micros().min(u128::from(u64::MAX)) as u64, Ordering::Relaxed);
+        self.sum_micros.fetch_add(
+            d.as_micros().min(u128::from(u64::MAX)) as u64,
+            Ordering::Relaxed,
+        );
     }
 
     /// The family in the text exposition format.
@@ -44,7 +52,11 @@ impl Histogram {
         for (k, count) in self.counts.iter().enumerate() {
             cumulative += count.load(Ordering::Relaxed);
             if k < BUCKETS {
-                let _ = writeln!(out, "{name}_bucket{{le=\"{:.6}\"}} {cumulative}", bound_seconds(k));
+                let _ = writeln!(
+                    out,
+                    "{name}_bucket{{le=\"{:.6}\"}} {cumulative}",
+                    bound_seconds(k)
+                );
             } else {
                 let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
             }
@@ -68,7 +80,10 @@ mod tests {
         let mut out = String::new();
         h.render(&mut out, "x_seconds", "help");
         let bucket = |le: &str| -> u64 {
-            let line = out.lines().find(|l| l.starts_with(&format!("x_seconds_bucket{{le=\"{le}\"}}"))).unwrap();
+            let line = out
+                .lines()
+                .find(|l| l.starts_with(&format!("x_seconds_bucket{{le=\"{le}\"}}")))
+                .unwrap();
             line.rsplit(' ').next().unwrap().parse().unwrap()
         };
         assert_eq!(bucket("0.000500"), 0);
@@ -77,7 +92,10 @@ mod tests {
         assert_eq!(bucket("1.722156"), 3);
         assert_eq!(bucket("2.048000"), 4);
         assert_eq!(bucket("+Inf"), 5);
-        assert!(out.contains("x_seconds_count 5\n") && out.contains("x_seconds_sum 102.042000\n"), "{out}");
+        assert!(
+            out.contains("x_seconds_count 5\n") && out.contains("x_seconds_sum 102.042000\n"),
+            "{out}"
+        );
         assert!(out.contains("# TYPE x_seconds histogram"));
     }
 }

@@ -40,7 +40,10 @@ impl Detector {
                 if rulefiles::is_test_file(Path::new(path)) {
                     continue;
                 }
-                sources.push(RuleSource { path: format!("<builtin>/rules/{path}"), text: (*text).to_owned() });
+                sources.push(RuleSource {
+                    path: format!("<builtin>/rules/{path}"),
+                    text: (*text).to_owned(),
+                });
             }
         }
         let (files, _tests) = rulefiles::find(&set.dirs)?;
@@ -48,7 +51,13 @@ impl Detector {
         let lists = load_lists(set)?;
         let engine = compile(&sources, &lists, &opts)?;
         let enricher = Enricher::new(Registries::load(&set.lists, &lists)?);
-        Ok(Detector { engine, sources, lists, opts, enricher })
+        Ok(Detector {
+            engine,
+            sources,
+            lists,
+            opts,
+            enricher,
+        })
     }
 
     /// Recompile with new lists, keeping the streaming state.
@@ -104,7 +113,9 @@ impl Detector {
         let v: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| anyhow::anyhow!("invalid detector snapshot: {e}"))?;
         match v {
-            serde_json::Value::Object(mut m) if m.contains_key("enrich") && m.contains_key("engine") => {
+            serde_json::Value::Object(mut m)
+                if m.contains_key("enrich") && m.contains_key("engine") =>
+            {
                 let engine = serde_json::to_vec(&m.remove("engine").unwrap_or_default())?;
                 self.engine.restore(&engine).map_err(anyhow::Error::msg)?;
                 match m.remove("enrich") {

@@ -290,7 +290,10 @@ fn set_list(ev: &mut Event, field: &str, items: Vec<String>) {
     if items.is_empty() {
         ev.remove(field);
     } else {
-        ev.insert(field, Value::Array(items.into_iter().map(Value::Str).collect()));
+        ev.insert(
+            field,
+            Value::Array(items.into_iter().map(Value::Str).collect()),
+        );
     }
 }
 

@@ -74,7 +74,9 @@ impl Ingest for PipelineIngest {
             });
             let result = match work.await {
                 Ok(result) => result,
-                Err(join) => Err(IngestError::Internal(format!("pipeline task failed: {join}"))),
+                Err(join) => Err(IngestError::Internal(format!(
+                    "pipeline task failed: {join}"
+                ))),
             };
             metrics.inflight.fetch_sub(1, Ordering::Relaxed);
             if result.is_ok() {
@@ -106,8 +108,12 @@ fn process(
     if let Some(raw) = raw {
         keep_raw(raw, &req)?;
     }
-    metrics.events_received.fetch_add(decoded.events.len() as u64, Ordering::Relaxed);
-    metrics.records_rejected.fetch_add(decoded.rejected, Ordering::Relaxed);
+    metrics
+        .events_received
+        .fetch_add(decoded.events.len() as u64, Ordering::Relaxed);
+    metrics
+        .records_rejected
+        .fetch_add(decoded.rejected, Ordering::Relaxed);
     let ingest_ms = req.received_at.timestamp_millis();
     // The normalizer writes every `time` as UTC RFC 3339 with nanoseconds, so the
     // greatest string is the newest time: one parse per batch, not per event.
@@ -131,10 +137,17 @@ fn process(
                 retry_after: Duration::from_secs(30),
                 reason: format!("disk full: {msg}"),
             },
-            other => IngestError::Unavailable { retry_after: Duration::from_secs(5), reason: other.to_string() },
+            other => IngestError::Unavailable {
+                retry_after: Duration::from_secs(5),
+                reason: other.to_string(),
+            },
         })?;
-    metrics.events_stored.fetch_add(outcome.stored.map_or(0, |s| s.inserted), Ordering::Relaxed);
-    metrics.events_duplicate.fetch_add(outcome.duplicates, Ordering::Relaxed);
+    metrics
+        .events_stored
+        .fetch_add(outcome.stored.map_or(0, |s| s.inserted), Ordering::Relaxed);
+    metrics
+        .events_duplicate
+        .fetch_add(outcome.duplicates, Ordering::Relaxed);
     for alert in &outcome.alerts {
         metrics.alert(&alert.rule.name);
     }
@@ -142,11 +155,17 @@ fn process(
     for (rule, n) in &outcome.state_evictions {
         metrics.evicted(rule, *n);
     }
-    metrics.state_bytes_written.fetch_add(outcome.stored.map_or(0, |s| s.state_bytes), Ordering::Relaxed);
+    metrics.state_bytes_written.fetch_add(
+        outcome.stored.map_or(0, |s| s.state_bytes),
+        Ordering::Relaxed,
+    );
     if let Some(newest) = newest_ms {
         metrics.lag_ms.store(ingest_ms - newest, Ordering::Relaxed);
     }
-    Ok(Ack { rejected: decoded.rejected, message: decoded.reject_message })
+    Ok(Ack {
+        rejected: decoded.rejected,
+        message: decoded.reject_message,
+    })
 }
 
 /// Append the decoded-OK request body to the raw tier before it is processed, so a stored
@@ -165,5 +184,8 @@ fn keep_raw(raw: &RawTier, req: &Request) -> Result<(), IngestError> {
     writer
         .append(&[payload], req.received_at.timestamp_millis())
         .map(|_| ())
-        .map_err(|e| IngestError::Unavailable { retry_after: Duration::from_secs(5), reason: format!("raw tier: {e}") })
+        .map_err(|e| IngestError::Unavailable {
+            retry_after: Duration::from_secs(5),
+            reason: format!("raw tier: {e}"),
+        })
 }

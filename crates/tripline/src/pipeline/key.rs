@@ -26,11 +26,18 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<Vec<u8>> {
     if path.exists() {
         let meta = fs::metadata(path)?;
         if meta.permissions().mode() & 0o077 != 0 {
-            bail!("{}: key file must not be readable by group or others (chmod 600)", path.display());
+            bail!(
+                "{}: key file must not be readable by group or others (chmod 600)",
+                path.display()
+            );
         }
         let key = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         if key.len() < 16 {
-            bail!("{}: key is too short ({} bytes, need at least 16)", path.display(), key.len());
+            bail!(
+                "{}: key is too short ({} bytes, need at least 16)",
+                path.display(),
+                key.len()
+            );
         }
         return Ok(key);
     }

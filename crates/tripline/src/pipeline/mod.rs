@@ -71,7 +71,13 @@ pub struct PipelineOptions {
 impl Pipeline {
     /// Open the store (if any) and restore the detector's state from it.
     pub fn open(opts: PipelineOptions) -> anyhow::Result<Pipeline> {
-        let PipelineOptions { mut detector, data_dir, store, redactor, sealer } = opts;
+        let PipelineOptions {
+            mut detector,
+            data_dir,
+            store,
+            redactor,
+            sealer,
+        } = opts;
         let mut sync = StateSync::default();
         let store = match data_dir {
             Some(dir) => {
@@ -87,7 +93,15 @@ impl Pipeline {
             }
             None => None,
         };
-        Ok(Pipeline { stages: Mutex::new(Stages { detector, store, sync }), redactor, sealer })
+        Ok(Pipeline {
+            stages: Mutex::new(Stages {
+                detector,
+                store,
+                sync,
+            }),
+            redactor,
+            sealer,
+        })
     }
 
     /// Run one batch through detect → redact → store. Blocking; call from a blocking
@@ -102,7 +116,11 @@ impl Pipeline {
             ev.insert_if_absent(names::RECEIVED_TIME, Value::Str(received.clone()));
         }
         let mut stages = self.stages.lock().unwrap_or_else(|p| p.into_inner());
-        let Stages { detector, store, sync } = &mut *stages;
+        let Stages {
+            detector,
+            store,
+            sync,
+        } = &mut *stages;
 
         // Exporters retry: events already stored were already detected on.
         let mut duplicates = 0;
@@ -138,7 +156,10 @@ impl Pipeline {
                     Ok(d) => d,
                     Err(e) => {
                         sync.roll_back(store, detector, &self.sealer);
-                        return Err(StoreError::Io { path: store.db_path(), source: std::io::Error::other(e.to_string()) });
+                        return Err(StoreError::Io {
+                            path: store.db_path(),
+                            source: std::io::Error::other(e.to_string()),
+                        });
                     }
                 };
                 let batch = WriteBatch {
@@ -167,10 +188,16 @@ impl Pipeline {
                 None
             }
         };
-        Ok(BatchOutcome { events, alerts, stored, duplicates, redactions, state_evictions })
+        Ok(BatchOutcome {
+            events,
+            alerts,
+            stored,
+            duplicates,
+            redactions,
+            state_evictions,
+        })
     }
 }
-
 
 impl Pipeline {
     /// From now on, append every stored event and alert revision to the store's sink
@@ -200,7 +227,10 @@ fn evictions_by_name(detector: &mut Detector) -> Vec<(String, u64)> {
     taken
         .into_iter()
         .map(|(id, n)| {
-            let name = rules.iter().find(|r| r.meta.id == id).map_or(id, |r| r.meta.name.clone());
+            let name = rules
+                .iter()
+                .find(|r| r.meta.id == id)
+                .map_or(id, |r| r.meta.name.clone());
             (name, n)
         })
         .collect()

@@ -44,7 +44,8 @@ impl Sealer {
     /// The stored name of a state entry: a keyed hash (128 bits, hex) of its logical name,
     /// which holds raw group and learned values and so is never stored itself.
     pub fn entry_id(&self, name: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.names).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.names).expect("HMAC takes any key length");
         mac.update(name.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
@@ -54,11 +55,13 @@ impl Sealer {
         let file = match self.urandom.get() {
             Some(f) => f,
             None => {
-                let f = std::fs::File::open("/dev/urandom").map_err(|e| anyhow::anyhow!("opening /dev/urandom: {e}"))?;
+                let f = std::fs::File::open("/dev/urandom")
+                    .map_err(|e| anyhow::anyhow!("opening /dev/urandom: {e}"))?;
                 self.urandom.get_or_init(|| f)
             }
         };
-        std::io::Read::read_exact(&mut &*file, &mut nonce).map_err(|e| anyhow::anyhow!("reading /dev/urandom: {e}"))?;
+        std::io::Read::read_exact(&mut &*file, &mut nonce)
+            .map_err(|e| anyhow::anyhow!("reading /dev/urandom: {e}"))?;
         Ok(nonce)
     }
 
@@ -78,16 +81,20 @@ impl Sealer {
 
     /// The plaintext of a blob made by [`Sealer::seal`] with the same key.
     pub fn open(&self, blob: &[u8]) -> anyhow::Result<Vec<u8>> {
-        let rest = blob
-            .strip_prefix(MAGIC.as_slice())
-            .ok_or_else(|| anyhow::anyhow!("the stored engine state is not sealed (unknown format)"))?;
+        let rest = blob.strip_prefix(MAGIC.as_slice()).ok_or_else(|| {
+            anyhow::anyhow!("the stored engine state is not sealed (unknown format)")
+        })?;
         if rest.len() < NONCE_LEN {
             anyhow::bail!("the stored engine state is truncated");
         }
         let (nonce, sealed) = rest.split_at(NONCE_LEN);
-        self.cipher.decrypt(Nonce::from_slice(nonce), sealed).map_err(|_| {
-            anyhow::anyhow!("the stored engine state cannot be decrypted: was the key file replaced?")
-        })
+        self.cipher
+            .decrypt(Nonce::from_slice(nonce), sealed)
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "the stored engine state cannot be decrypted: was the key file replaced?"
+                )
+            })
     }
 }
 
@@ -104,7 +111,11 @@ mod tests {
         let b = Sealer::new(b"another key entirely, 32 bytes!!");
         assert!(b.open(&blob).is_err());
         assert!(a.open(b"plain json").is_err());
-        assert_ne!(a.seal(b"x").unwrap(), a.seal(b"x").unwrap(), "a fresh nonce per blob");
+        assert_ne!(
+            a.seal(b"x").unwrap(),
+            a.seal(b"x").unwrap(),
+            "a fresh nonce per blob"
+        );
     }
 
     #[test]

@@ -12,7 +12,6 @@ use super::seal::Sealer;
 use super::{key, Pipeline, PipelineOptions};
 use crate::config::{Config, KEY_FILE_FIELD};
 
-
 /// What a command adds on top of the config.
 #[derive(Clone, Debug, Default)]
 pub struct Extra {
@@ -28,15 +27,25 @@ pub struct Extra {
 pub fn rule_set(cfg: &Config, extra: &Extra) -> RuleSet {
     let mut dirs = cfg.rules.dirs.clone();
     dirs.extend(extra.rules.iter().cloned());
-    let mut lists: Vec<PathBuf> = cfg.rules.lists_dir().map(|p| p.to_path_buf()).into_iter().collect();
+    let mut lists: Vec<PathBuf> = cfg
+        .rules
+        .lists_dir()
+        .map(|p| p.to_path_buf())
+        .into_iter()
+        .collect();
     lists.extend(extra.lists.iter().cloned());
-    RuleSet { builtin: cfg.rules.builtin, dirs, lists }
+    RuleSet {
+        builtin: cfg.rules.builtin,
+        dirs,
+        lists,
+    }
 }
 
 /// Engine options for the config and flags.
 pub fn engine_options(cfg: &Config, extra: &Extra) -> EngineOptions {
     let mut opts = EngineOptions::default();
-    opts.allowed_lateness_ns = i64::try_from(cfg.rules.allowed_lateness.get().as_nanos()).unwrap_or(i64::MAX);
+    opts.allowed_lateness_ns =
+        i64::try_from(cfg.rules.allowed_lateness.get().as_nanos()).unwrap_or(i64::MAX);
     opts.max_groups_per_rule = cfg.rules.max_groups_per_rule;
     opts.max_values_per_scope = cfg.rules.max_values_per_scope;
     if let Some(f) = &extra.time_field {
@@ -64,36 +73,64 @@ pub fn secret_check() -> tripline_sigma::SecretCheck {
 pub fn keyed(cfg: &Config) -> anyhow::Result<(Redactor, Sealer)> {
     let key = redaction_key(cfg)?;
     let policy = cfg.redaction_policy()?;
-    Ok((Redactor::new(policy, SecretScanner::shared_builtin(), &key), Sealer::new(&key)))
+    Ok((
+        Redactor::new(policy, SecretScanner::shared_builtin(), &key),
+        Sealer::new(&key),
+    ))
 }
 
 /// The keyed-hash key (`[redaction] key_file`, created when missing).
 pub fn redaction_key(cfg: &Config) -> anyhow::Result<Vec<u8>> {
     let key_path = match cfg.redaction.get(KEY_FILE_FIELD) {
         Some(toml::Value::String(p)) => Some(PathBuf::from(p)),
-        Some(other) => anyhow::bail!("[redaction] {KEY_FILE_FIELD} must be a path string, not {other}"),
+        Some(other) => {
+            anyhow::bail!("[redaction] {KEY_FILE_FIELD} must be a path string, not {other}")
+        }
         None => key::default_key_path(),
     };
-    let key_path = key_path.context("no HOME or XDG_CONFIG_HOME to keep the key file in: set [redaction] key_file")?;
+    let key_path = key_path
+        .context("no HOME or XDG_CONFIG_HOME to keep the key file in: set [redaction] key_file")?;
     key::load_or_create(&key_path)
 }
 
 /// The redactor a sink re-applies on top of the global redaction (its stricter policy), or
 /// `None` when the sink's policy adds nothing.
-pub fn sink_redactor(cfg: &Config, spec: &tripline_sinks::SinkSpec) -> anyhow::Result<Option<Redactor>> {
-    let Some(policy) = spec.extra_policy(&cfg.redaction_policy()?) else { return Ok(None) };
+pub fn sink_redactor(
+    cfg: &Config,
+    spec: &tripline_sinks::SinkSpec,
+) -> anyhow::Result<Option<Redactor>> {
+    let Some(policy) = spec.extra_policy(&cfg.redaction_policy()?) else {
+        return Ok(None);
+    };
     let key = redaction_key(cfg)?;
-    Ok(Some(Redactor::new(policy, SecretScanner::shared_builtin(), &key)))
+    Ok(Some(Redactor::new(
+        policy,
+        SecretScanner::shared_builtin(),
+        &key,
+    )))
 }
 
 /// How the store is opened: `[store]` settings on top of the store's defaults.
 pub fn store_options(cfg: &Config) -> StoreOptions {
-    StoreOptions { synchronous: cfg.store.synchronous, ..StoreOptions::default() }
+    StoreOptions {
+        synchronous: cfg.store.synchronous,
+        ..StoreOptions::default()
+    }
 }
 
 /// A full pipeline: detector, redactor and (when `data_dir` is given) the store.
-pub fn pipeline(cfg: &Config, extra: &Extra, data_dir: Option<PathBuf>) -> anyhow::Result<Pipeline> {
+pub fn pipeline(
+    cfg: &Config,
+    extra: &Extra,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<Pipeline> {
     let detector = Detector::load(&rule_set(cfg, extra), engine_options(cfg, extra))?;
     let (redactor, sealer) = keyed(cfg)?;
-    Pipeline::open(PipelineOptions { detector, data_dir, store: store_options(cfg), redactor, sealer })
+    Pipeline::open(PipelineOptions {
+        detector,
+        data_dir,
+        store: store_options(cfg),
+        redactor,
+        sealer,
+    })
 }

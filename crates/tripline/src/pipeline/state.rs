@@ -34,7 +34,10 @@ pub struct SealedDelta {
 impl SealedDelta {
     /// The store's view of it.
     pub fn changes(&self) -> StateChanges<'_> {
-        StateChanges { upserts: &self.upserts, removals: &self.removals }
+        StateChanges {
+            upserts: &self.upserts,
+            removals: &self.removals,
+        }
     }
 }
 
@@ -73,7 +76,12 @@ fn tagged(tag: u8, bytes: &[u8]) -> Vec<u8> {
 impl StateSync {
     /// Restore `detector` from the store: the entries if there are any, else the legacy
     /// snapshot.
-    pub fn load(&mut self, store: &Store, detector: &mut Detector, sealer: &Sealer) -> anyhow::Result<Loaded> {
+    pub fn load(
+        &mut self,
+        store: &Store,
+        detector: &mut Detector,
+        sealer: &Sealer,
+    ) -> anyhow::Result<Loaded> {
         let entries = store.load_state_entries()?;
         if !entries.is_empty() {
             let n = entries.len();
@@ -92,7 +100,12 @@ impl StateSync {
         }
     }
 
-    fn restore(&mut self, detector: &mut Detector, sealer: &Sealer, blobs: Vec<Vec<u8>>) -> anyhow::Result<()> {
+    fn restore(
+        &mut self,
+        detector: &mut Detector,
+        sealer: &Sealer,
+        blobs: Vec<Vec<u8>>,
+    ) -> anyhow::Result<()> {
         let mut engine = Vec::with_capacity(blobs.len());
         let mut enrich = None;
         for blob in blobs {
@@ -110,7 +123,8 @@ impl StateSync {
             .context("restoring the detection engine's saved state")?;
         self.enrich = None;
         if let Some(bytes) = enrich {
-            let v: serde_json::Value = serde_json::from_slice(&bytes).context("invalid stored enrichment state")?;
+            let v: serde_json::Value =
+                serde_json::from_slice(&bytes).context("invalid stored enrichment state")?;
             detector.restore_enrich_state(v)?;
             self.enrich = Some(Sha256::digest(tagged(TAG_ENRICH, &bytes)).into());
         }
@@ -119,10 +133,19 @@ impl StateSync {
 
     /// Write the whole state as entries, replacing whatever entries and legacy snapshot
     /// the store holds, in one transaction.
-    pub fn migrate(&mut self, store: &mut Store, detector: &mut Detector, sealer: &Sealer, now_ms: i64) -> anyhow::Result<()> {
+    pub fn migrate(
+        &mut self,
+        store: &mut Store,
+        detector: &mut Detector,
+        sealer: &Sealer,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
         let mut all = Vec::new();
         for (name, bytes) in detector.engine().state_entries() {
-            all.push((sealer.entry_id(&name), sealer.seal(&tagged(TAG_ENGINE, &bytes))?));
+            all.push((
+                sealer.entry_id(&name),
+                sealer.seal(&tagged(TAG_ENGINE, &bytes))?,
+            ));
         }
         let enrich = enrich_bytes(detector);
         all.push((sealer.entry_id(ENRICH_NAME), sealer.seal(&enrich)?));
@@ -137,13 +160,21 @@ impl StateSync {
         let d = detector.engine().state_delta();
         let mut out = SealedDelta::default();
         for (name, bytes) in &d.upserts {
-            out.upserts.push((sealer.entry_id(name), sealer.seal(&tagged(TAG_ENGINE, bytes))?));
+            out.upserts.push((
+                sealer.entry_id(name),
+                sealer.seal(&tagged(TAG_ENGINE, bytes))?,
+            ));
         }
-        out.removals = d.removals.iter().map(|name| sealer.entry_id(name)).collect();
+        out.removals = d
+            .removals
+            .iter()
+            .map(|name| sealer.entry_id(name))
+            .collect();
         let enrich = enrich_bytes(detector);
         let digest: [u8; 32] = Sha256::digest(&enrich).into();
         if self.enrich != Some(digest) {
-            out.upserts.push((sealer.entry_id(ENRICH_NAME), sealer.seal(&enrich)?));
+            out.upserts
+                .push((sealer.entry_id(ENRICH_NAME), sealer.seal(&enrich)?));
             out.enrich = Some(digest);
         }
         Ok(out)

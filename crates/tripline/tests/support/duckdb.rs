@@ -22,10 +22,16 @@ for row in cur.fetchall():
 
 /// The rows of `sql`, one JSON object each; panics with DuckDB's message on failure.
 pub fn query(python: &Path, sql: &str) -> Vec<Value> {
-    let done = process::run("duckdb query", Command::new(python).arg("-c").arg(SCRIPT).arg(sql), Duration::from_secs(120));
+    let done = process::run(
+        "duckdb query",
+        Command::new(python).arg("-c").arg(SCRIPT).arg(sql),
+        Duration::from_secs(120),
+    );
     done.assert_success(&format!("duckdb query {sql:?}"));
     done.stdout
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("duckdb row is not JSON ({e}): {l}")))
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("duckdb row is not JSON ({e}): {l}"))
+        })
         .collect()
 }

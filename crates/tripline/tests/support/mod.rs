@@ -21,12 +21,12 @@
 #[path = "../../../tripline-sinks/tests/support/certs.rs"]
 pub mod certs;
 pub mod codex;
+pub mod docs;
 pub mod duckdb;
 pub mod http;
 pub mod mock_model;
-pub mod planted;
-pub mod docs;
 pub mod otel_sdk;
+pub mod planted;
 pub mod process;
 pub mod query;
 pub mod rsyslog;

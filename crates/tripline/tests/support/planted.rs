@@ -26,18 +26,33 @@ pub fn planted() -> Vec<(String, String, String)> {
     let scanner = SecretScanner::builtin();
     let mut out = Vec::new();
     for spec in scanner.specs() {
-        let Some(sample) = spec.true_positives.first() else { continue };
+        let Some(sample) = spec.true_positives.first() else {
+            continue;
+        };
         let text = expand_sample(sample);
         let findings = scanner.scan(&text);
-        let secret = findings.first().map(|f| f.secret(&text).to_owned()).expect("a sample the scanner finds");
+        let secret = findings
+            .first()
+            .map(|f| f.secret(&text).to_owned())
+            .expect("a sample the scanner finds");
         out.push((spec.id.clone(), text, secret));
     }
-    assert!(out.len() >= 40, "at least 40 detector types are planted, got {}", out.len());
+    assert!(
+        out.len() >= 40,
+        "at least 40 detector types are planted, got {}",
+        out.len()
+    );
     out
 }
 
 fn s(key: &str, v: &str) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(any_value::Value::StringValue(v.into())) }), ..Default::default() }
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue {
+            value: Some(any_value::Value::StringValue(v.into())),
+        }),
+        ..Default::default()
+    }
 }
 
 fn event(name: &str, ts: &str, extra: Vec<KeyValue>) -> LogRecord {
@@ -49,15 +64,33 @@ fn event(name: &str, ts: &str, extra: Vec<KeyValue>) -> LogRecord {
         s("originator", "codex_exec"),
     ];
     attributes.extend(extra);
-    LogRecord { observed_time_unix_nano: 1_795_000_000_000_000_000, attributes, ..Default::default() }
+    LogRecord {
+        observed_time_unix_nano: 1_795_000_000_000_000_000,
+        attributes,
+        ..Default::default()
+    }
 }
 
 /// A Codex-shaped logs export (protobuf): a session start, a prompt carrying the AWS key,
 /// and one tool result per planted secret.
 pub fn capture(secrets: &[(String, String, String)]) -> Vec<u8> {
     let mut records = vec![
-        event("codex.conversation_starts", "2026-11-20T10:00:00.000Z", vec![s("approval_policy", "never"), s("sandbox_policy", "read-only")]),
-        event("codex.user_prompt", "2026-11-20T10:00:01.000Z", vec![s("prompt", &format!("deploy with {AWS_KEY} please")), s("prompt_length", "30")]),
+        event(
+            "codex.conversation_starts",
+            "2026-11-20T10:00:00.000Z",
+            vec![
+                s("approval_policy", "never"),
+                s("sandbox_policy", "read-only"),
+            ],
+        ),
+        event(
+            "codex.user_prompt",
+            "2026-11-20T10:00:01.000Z",
+            vec![
+                s("prompt", &format!("deploy with {AWS_KEY} please")),
+                s("prompt_length", "30"),
+            ],
+        ),
     ];
     for (i, (id, text, _)) in secrets.iter().enumerate() {
         records.push(event(
@@ -66,7 +99,10 @@ pub fn capture(secrets: &[(String, String, String)]) -> Vec<u8> {
             vec![
                 s("tool_name", "exec_command"),
                 s("call_id", &format!("call_{id}")),
-                s("arguments", &format!("{{\"cmd\":\"cat secrets/{id}.txt\"}}")),
+                s(
+                    "arguments",
+                    &format!("{{\"cmd\":\"cat secrets/{id}.txt\"}}"),
+                ),
                 s("output", &format!("contents of {id}:\n{text}\nend")),
                 s("success", "true"),
                 s("duration_ms", "12"),
@@ -76,10 +112,17 @@ pub fn capture(secrets: &[(String, String, String)]) -> Vec<u8> {
     ExportLogsServiceRequest {
         resource_logs: vec![ResourceLogs {
             resource: Some(Resource {
-                attributes: vec![s("service.name", "codex_exec"), s("service.version", "0.169.0"), s("host.name", "dev-laptop-7")],
+                attributes: vec![
+                    s("service.name", "codex_exec"),
+                    s("service.version", "0.169.0"),
+                    s("host.name", "dev-laptop-7"),
+                ],
                 ..Default::default()
             }),
-            scope_logs: vec![ScopeLogs { log_records: records, ..Default::default() }],
+            scope_logs: vec![ScopeLogs {
+                log_records: records,
+                ..Default::default()
+            }],
             ..Default::default()
         }],
     }
@@ -89,11 +132,17 @@ pub fn capture(secrets: &[(String, String, String)]) -> Vec<u8> {
 /// The byte strings that must not appear anywhere: each secret as written, JSON-escaped,
 /// and each of its longer lines (a PEM body is stored line by line in escaped JSON).
 pub fn needles(secrets: &[(String, String, String)]) -> Vec<(String, Vec<u8>)> {
-    let mut out = vec![("aws_key".to_owned(), AWS_KEY.as_bytes().to_vec()), ("email".to_owned(), EMAIL.as_bytes().to_vec())];
+    let mut out = vec![
+        ("aws_key".to_owned(), AWS_KEY.as_bytes().to_vec()),
+        ("email".to_owned(), EMAIL.as_bytes().to_vec()),
+    ];
     for (id, _, secret) in secrets {
         out.push((id.clone(), secret.as_bytes().to_vec()));
         let escaped = serde_json::to_string(secret).unwrap();
-        out.push((format!("{id} (json)"), escaped.trim_matches('"').as_bytes().to_vec()));
+        out.push((
+            format!("{id} (json)"),
+            escaped.trim_matches('"').as_bytes().to_vec(),
+        ));
         for line in secret.lines().filter(|l| l.trim().len() >= 16) {
             out.push((format!("{id} (line)"), line.trim().as_bytes().to_vec()));
         }

@@ -39,18 +39,27 @@ pub struct Rsyslog {
 }
 
 fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free TCP port").port()
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free TCP port")
+        .port()
 }
 
 fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).expect("free UDP port").port()
+    UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("free UDP port")
+        .port()
 }
 
 impl Rsyslog {
     /// Starts `rsyslogd` (path from `tools::require`); with `pki`, also two TLS inputs
     /// (GnuTLS driver), one of them requiring a client certificate.
     pub fn start(rsyslogd: &Path, pki: Option<&TestPki>) -> Rsyslog {
-        let dir = tempfile::Builder::new().prefix("tripline-rsyslog-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("tripline-rsyslog-")
+            .tempdir()
+            .expect("temp dir");
         let out = dir.path().join("out.jsonl");
         let ports = Ports {
             udp: free_udp_port(),
@@ -72,7 +81,12 @@ impl Rsyslog {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", rsyslogd.display()));
-        let mut rsyslog = Rsyslog { child, dir, out, ports };
+        let mut rsyslog = Rsyslog {
+            child,
+            dir,
+            out,
+            ports,
+        };
         rsyslog.wait_ready();
         rsyslog
     }
@@ -84,16 +98,25 @@ impl Rsyslog {
         stream_ports.extend(self.ports.tls);
         stream_ports.extend(self.ports.tls_client_auth);
         for port in stream_ports {
-            wait::poll(&format!("rsyslogd to listen on TCP port {port}"), TIMEOUT, || {
-                if let Ok(Some(status)) = self.child.try_wait() {
-                    panic!("rsyslogd exited with {status}\n{}", self.log_text());
-                }
-                TcpStream::connect(("127.0.0.1", port)).map(drop).map_err(|e| e.to_string())
-            });
+            wait::poll(
+                &format!("rsyslogd to listen on TCP port {port}"),
+                TIMEOUT,
+                || {
+                    if let Ok(Some(status)) = self.child.try_wait() {
+                        panic!("rsyslogd exited with {status}\n{}", self.log_text());
+                    }
+                    TcpStream::connect(("127.0.0.1", port))
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                },
+            );
         }
         let probe = UdpSocket::bind("127.0.0.1:0").expect("probe socket");
         wait::poll("a UDP probe to reach rsyslogd's output", TIMEOUT, || {
-            let _ = probe.send_to(b"<14>1 - - probe - probe - ready", ("127.0.0.1", self.ports.udp));
+            let _ = probe.send_to(
+                b"<14>1 - - probe - probe - ready",
+                ("127.0.0.1", self.ports.udp),
+            );
             std::thread::sleep(Duration::from_millis(100));
             let found = self.lines().iter().any(|l| l["msgid"] == "probe");
             if found {
@@ -111,25 +134,35 @@ impl Rsyslog {
         let complete = text.rfind('\n').map_or("", |end| &text[..end]);
         complete
             .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("rsyslog output line is not JSON ({e}): {l}")))
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("rsyslog output line is not JSON ({e}): {l}"))
+            })
             .collect()
     }
 
     /// The parsed messages that arrived on `input` (`udp`, `tcp`, `tls`, `tls_client_auth`).
     pub fn messages(&self, input: &str) -> Vec<Value> {
-        self.lines().into_iter().filter(|l| l["input"] == input && l["msgid"] != "probe").collect()
+        self.lines()
+            .into_iter()
+            .filter(|l| l["input"] == input && l["msgid"] != "probe")
+            .collect()
     }
 
     /// Polls until at least `n` messages arrived on `input`.
     pub fn wait_messages(&self, input: &str, n: usize) -> Vec<Value> {
-        wait::poll(&format!("{n} messages on rsyslog input {input}"), TIMEOUT, || {
-            let got = self.messages(input);
-            if got.len() >= n {
-                Ok(got)
-            } else {
-                Err(format!("{} so far\n{}", got.len(), self.log_text()))
-            }
-        })
+        wait::poll(
+            &format!("{n} messages on rsyslog input {input}"),
+            TIMEOUT,
+            || {
+                let got = self.messages(input);
+                if got.len() >= n {
+                    Ok(got)
+                } else {
+                    Err(format!("{} so far\n{}", got.len(), self.log_text()))
+                }
+            },
+        )
     }
 
     /// The raw output file's bytes (for the planted-secret search).
@@ -151,7 +184,11 @@ impl Drop for Rsyslog {
 
 fn config(dir: &Path, out: &Path, ports: &Ports, pki: Option<&TestPki>) -> String {
     let mut conf = String::new();
-    let _ = write!(conf, "global(workDirectory=\"{}\" maxMessageSize=\"64k\"", dir.display());
+    let _ = write!(
+        conf,
+        "global(workDirectory=\"{}\" maxMessageSize=\"64k\"",
+        dir.display()
+    );
     if let Some(pki) = pki {
         let _ = write!(
             conf,
@@ -187,8 +224,16 @@ template(name="fields" type="list" option.jsonf="on") {
         "ruleset(name=\"out\") {{\n  action(type=\"mmpstrucdata\")\n  action(type=\"omfile\" file=\"{}\" template=\"fields\")\n}}",
         out.display()
     );
-    let _ = writeln!(conf, "input(type=\"imudp\" address=\"127.0.0.1\" port=\"{}\" ruleset=\"out\" name=\"udp\")", ports.udp);
-    let _ = writeln!(conf, "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"{}\" ruleset=\"out\" name=\"tcp\")", ports.tcp);
+    let _ = writeln!(
+        conf,
+        "input(type=\"imudp\" address=\"127.0.0.1\" port=\"{}\" ruleset=\"out\" name=\"udp\")",
+        ports.udp
+    );
+    let _ = writeln!(
+        conf,
+        "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"{}\" ruleset=\"out\" name=\"tcp\")",
+        ports.tcp
+    );
     if let Some(port) = ports.tls {
         let _ = writeln!(
             conf,

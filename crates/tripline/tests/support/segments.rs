@@ -14,7 +14,10 @@ pub fn finished(dir: &Path) -> Vec<PathBuf> {
     if dir.exists() {
         files_under(dir, &mut all);
     }
-    let mut out: Vec<PathBuf> = all.into_iter().filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.')).collect();
+    let mut out: Vec<PathBuf> = all
+        .into_iter()
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
     out.sort();
     out
 }
@@ -25,7 +28,9 @@ pub fn unfinished(dir: &Path) -> Vec<PathBuf> {
     if dir.exists() {
         files_under(dir, &mut all);
     }
-    all.into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.')).collect()
+    all.into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect()
 }
 
 /// The decompressed bytes of one segment.
@@ -34,9 +39,14 @@ pub fn bytes(path: &Path) -> Vec<u8> {
     let name = path.to_string_lossy();
     let mut out = Vec::new();
     if name.ends_with(".zst") {
-        zstd::stream::Decoder::new(raw.as_slice()).unwrap().read_to_end(&mut out).unwrap_or_else(|e| panic!("{name}: not zstd: {e}"));
+        zstd::stream::Decoder::new(raw.as_slice())
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap_or_else(|e| panic!("{name}: not zstd: {e}"));
     } else if name.ends_with(".gz") {
-        flate2::read::GzDecoder::new(raw.as_slice()).read_to_end(&mut out).unwrap_or_else(|e| panic!("{name}: not gzip: {e}"));
+        flate2::read::GzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .unwrap_or_else(|e| panic!("{name}: not gzip: {e}"));
     } else {
         out = raw;
     }
@@ -49,7 +59,13 @@ pub fn records(dir: &Path) -> Vec<Value> {
     for f in finished(dir) {
         let data = bytes(&f);
         for line in data.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-            out.push(serde_json::from_slice(line).unwrap_or_else(|e| panic!("{}: a line is not JSON ({e}): {}", f.display(), String::from_utf8_lossy(line))));
+            out.push(serde_json::from_slice(line).unwrap_or_else(|e| {
+                panic!(
+                    "{}: a line is not JSON ({e}): {}",
+                    f.display(),
+                    String::from_utf8_lossy(line)
+                )
+            }));
         }
     }
     out

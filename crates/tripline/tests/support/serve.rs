@@ -54,7 +54,9 @@ impl Serve {
             .prefix("tripline-serve-")
             .tempdir()
             .expect("temp dir");
-        let data = data.map(Path::to_path_buf).unwrap_or_else(|| dir.path().join("data"));
+        let data = data
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| dir.path().join("data"));
         let ready = dir.path().join("ready.json");
         let log = dir.path().join("serve.log");
         let log_file = File::create(&log).expect("create serve log");

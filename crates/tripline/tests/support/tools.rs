@@ -59,7 +59,10 @@ impl Tool {
             Tool::Git => "git on PATH".into(),
             Tool::Rsyslogd => "rsyslogd (Debian package rsyslog)".into(),
             Tool::RsyslogGnutls => "rsyslog's lmnsd_gtls.so (Debian package rsyslog-gnutls)".into(),
-            Tool::Duckdb => format!("the duckdb module in the venv ({})", venv_python_path(&tools).display()),
+            Tool::Duckdb => format!(
+                "the duckdb module in the venv ({})",
+                venv_python_path(&tools).display()
+            ),
             Tool::SigmaCli => format!(
                 "sigma-cli with pySigma-backend-splunk and -elasticsearch ({})",
                 sigma_cli_path(&tools).display()
@@ -87,7 +90,8 @@ impl Tool {
             Tool::VenvPython => Some(venv_python_path(&tools)).filter(|p| p.is_file()),
             Tool::Python3 => on_path("python3"),
             Tool::Git => on_path("git"),
-            Tool::Rsyslogd => on_path("rsyslogd").or_else(|| Some(PathBuf::from("/usr/sbin/rsyslogd")).filter(|p| p.is_file())),
+            Tool::Rsyslogd => on_path("rsyslogd")
+                .or_else(|| Some(PathBuf::from("/usr/sbin/rsyslogd")).filter(|p| p.is_file())),
             Tool::RsyslogGnutls => rsyslog_module("lmnsd_gtls.so"),
             Tool::Duckdb => {
                 let python = venv_python_path(&tools);
@@ -102,7 +106,9 @@ impl Tool {
             Tool::SigmaCli => {
                 let backends = ["splunk", "elasticsearch"];
                 let site = venv_site_packages(&tools)?;
-                let ok = backends.iter().all(|b| site.join("sigma/backends").join(b).is_dir());
+                let ok = backends
+                    .iter()
+                    .all(|b| site.join("sigma/backends").join(b).is_dir());
                 Some(sigma_cli_path(&tools)).filter(|p| ok && p.is_file())
             }
         }
@@ -202,11 +208,20 @@ fn venv_python_path(tools: &Path) -> PathBuf {
 
 /// An rsyslog loadable module in one of the library directories Debian and others use.
 fn rsyslog_module(name: &str) -> Option<PathBuf> {
-    let mut dirs = vec![PathBuf::from("/usr/lib/rsyslog"), PathBuf::from("/usr/lib64/rsyslog")];
-    for entry in std::fs::read_dir("/usr/lib").into_iter().flatten().flatten() {
+    let mut dirs = vec![
+        PathBuf::from("/usr/lib/rsyslog"),
+        PathBuf::from("/usr/lib64/rsyslog"),
+    ];
+    for entry in std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         dirs.push(entry.path().join("rsyslog"));
     }
-    dirs.into_iter().map(|dir| dir.join(name)).find(|p| p.is_file())
+    dirs.into_iter()
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 fn sigma_cli_path(tools: &Path) -> PathBuf {

@@ -22,8 +22,12 @@ pub struct ImportMcpArgs {
 /// Print the `mcp:` entries for every tool of the server, for review and merging into
 /// `lists/tools.yml`.
 pub fn run(args: ImportMcpArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    print!("{}", entries(&args.server, &text).with_context(|| format!("{}", args.file.display()))?);
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    print!(
+        "{}",
+        entries(&args.server, &text).with_context(|| format!("{}", args.file.display()))?
+    );
     Ok(crate::exit::ok())
 }
 
@@ -41,11 +45,20 @@ fn entries(server: &str, text: &str) -> anyhow::Result<String> {
         };
         let annotations = tool.get("annotations");
         let flag = |k: &str| annotations.and_then(|a| a.get(k)).and_then(Yaml::as_bool);
-        let hints: Vec<String> = ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"]
-            .iter()
-            .filter_map(|k| flag(k).map(|v| format!("{k}: {v}")))
-            .collect();
-        out.push_str(&format!("  - server: {}\n    tool: {}\n", quote(server), quote(name)));
+        let hints: Vec<String> = [
+            "readOnlyHint",
+            "destructiveHint",
+            "idempotentHint",
+            "openWorldHint",
+        ]
+        .iter()
+        .filter_map(|k| flag(k).map(|v| format!("{k}: {v}")))
+        .collect();
+        out.push_str(&format!(
+            "  - server: {}\n    tool: {}\n",
+            quote(server),
+            quote(name)
+        ));
         if !hints.is_empty() {
             out.push_str(&format!("    annotations: {{{}}}\n", hints.join(", ")));
         }

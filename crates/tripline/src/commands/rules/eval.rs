@@ -78,9 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let input: Box<dyn Read + Send> = if name == "-" {
         Box::new(std::io::stdin())
     } else {
-        Box::new(
-            std::fs::File::open(&args.events).with_context(|| format!("{name}: cannot open"))?,
-        )
+        Box::new(std::fs::File::open(&args.events).with_context(|| format!("{name}: cannot open"))?)
     };
     let mut run_opts = RunOptions {
         projected: !args.whole_lines,

