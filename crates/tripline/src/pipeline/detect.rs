@@ -151,14 +151,15 @@ impl Detector {
         &mut self.engine
     }
 
-    /// The enrichment context (per-conversation state), as persisted.
-    pub fn enrich_state(&self) -> serde_json::Value {
-        self.enricher.snapshot()
+    /// The enrichment stage (its per-conversation state is persisted by
+    /// `pipeline::state`).
+    pub fn enricher(&self) -> &Enricher {
+        &self.enricher
     }
 
-    /// Restore the enrichment context from [`Detector::enrich_state`].
-    pub fn restore_enrich_state(&mut self, v: serde_json::Value) -> anyhow::Result<()> {
-        self.enricher.restore(v)
+    /// The enrichment stage, for restoring and committing its state.
+    pub fn enricher_mut(&mut self) -> &mut Enricher {
+        &mut self.enricher
     }
 }
 

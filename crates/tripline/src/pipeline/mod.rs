@@ -171,7 +171,7 @@ impl Pipeline {
                 };
                 match store.write_batch(&batch) {
                     Ok(stats) => {
-                        sync.committed(detector, &delta);
+                        sync.committed(detector);
                         Some(stats)
                     }
                     Err(err) => {
@@ -185,6 +185,7 @@ impl Pipeline {
             None => {
                 // Nothing to persist: keep the change tracking from growing.
                 detector.engine_mut().mark_committed();
+                detector.enricher_mut().mark_committed();
                 None
             }
         };

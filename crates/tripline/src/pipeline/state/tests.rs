@@ -8,7 +8,7 @@ use tripline_loadgen::GenSpec;
 use tripline_redact::{RedactionPolicy, Redactor, SecretScanner};
 use tripline_store::{Store, StoreError, StoreOptions, WriteBatch};
 
-use super::LEGACY_KEY;
+use super::{tagged, LEGACY_ENRICH_NAME, LEGACY_KEY, TAG_ENRICH, TAG_ENRICH_WHOLE};
 use crate::pipeline::detect::{Detector, RuleSet};
 use crate::pipeline::seal::Sealer;
 use crate::pipeline::{Pipeline, PipelineOptions};
@@ -204,4 +204,77 @@ fn a_failed_commit_rolls_the_detector_back_to_the_committed_entries() {
         snapshot(&reopened) == committed,
         "the store holds exactly that state"
     );
+}
+
+#[test]
+fn a_data_dir_with_the_whole_enrichment_entry_continues_exactly_and_is_rewritten() {
+    let all = batches(8);
+    let split = 4;
+    let reference = pipeline(None, StoreOptions::default());
+    let mut expected = Vec::new();
+    for (i, b) in all.iter().enumerate() {
+        let out = reference.process_events(b.clone(), NOW_MS).unwrap();
+        if i >= split {
+            expected.extend(out.alerts);
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let sealer = Sealer::new(KEY);
+    {
+        let p = pipeline(Some(&dir), StoreOptions::default());
+        for b in &all[..split] {
+            p.process_events(b.clone(), NOW_MS).unwrap();
+        }
+        // Rewrite the enrichment entries as the earlier format's one whole entry.
+        let stages = p.stages.lock().unwrap();
+        let whole = serde_json::to_vec(&stages.detector.enricher().snapshot()).unwrap();
+        let conn = stages.store.as_ref().unwrap().connection();
+        let rows: Vec<(String, Vec<u8>)> = conn
+            .prepare("SELECT key, value FROM engine_state")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut removed = 0;
+        for (key, value) in rows {
+            if sealer.open(&value).unwrap().first() == Some(&TAG_ENRICH) {
+                conn.execute("DELETE FROM engine_state WHERE key = ?1", [key])
+                    .unwrap();
+                removed += 1;
+            }
+        }
+        assert!(removed > 2, "the enrichment state was stored as entries");
+        conn.execute(
+            "INSERT INTO engine_state (key, value, updated_ms) VALUES (?1, ?2, 0)",
+            (
+                sealer.entry_id(LEGACY_ENRICH_NAME),
+                sealer.seal(&tagged(TAG_ENRICH_WHOLE, &whole)).unwrap(),
+            ),
+        )
+        .unwrap();
+    }
+    let reopened = pipeline(Some(&dir), StoreOptions::default());
+    let mut got = Vec::new();
+    for b in &all[split..] {
+        got.extend(reopened.process_events(b.clone(), NOW_MS).unwrap().alerts);
+    }
+    assert_eq!(ids(&got), ids(&expected));
+    assert_eq!(snapshot(&reopened), snapshot(&reference));
+    {
+        let stages = reopened.stages.lock().unwrap();
+        let conn = stages.store.as_ref().unwrap().connection();
+        let whole_left: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM engine_state WHERE key = ?1",
+                [sealer.entry_id(LEGACY_ENRICH_NAME)],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(whole_left, 0, "the whole entry is replaced by entries");
+    }
+    drop(reopened);
+    let again = pipeline(Some(&dir), StoreOptions::default());
+    assert_eq!(snapshot(&again), snapshot(&reference));
 }
