@@ -70,18 +70,21 @@ impl Detector {
         Ok(())
     }
 
-    /// Run events through the engine, in order; returns the alerts they produced. Then
-    /// the watermark moves to the newest event time, so windows of quiet groups expire.
+    /// Run events through the engine, in order; returns the alerts they produced.
     pub fn run(&mut self, events: &[Event]) -> Vec<Alert> {
-        let alerts = events
+        events
             .iter()
             .flat_map(|ev| self.engine.process(ev))
             .map(|out| out.alert)
-            .collect();
+            .collect()
+    }
+
+    /// Move the watermark to the newest event time seen, so windows of quiet groups
+    /// expire (this changes no output; it bounds memory).
+    pub fn advance_watermark(&mut self) {
         if let Some(wm) = self.engine.watermark() {
             self.engine.advance_watermark(wm);
         }
-        alerts
     }
 
     /// Run the enrichment stage over a batch, in order (before [`Detector::run`]).

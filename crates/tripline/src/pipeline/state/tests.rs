@@ -77,7 +77,7 @@ fn ids(alerts: &[Alert]) -> Vec<(String, u32, u64)> {
 }
 
 fn snapshot(p: &Pipeline) -> Vec<u8> {
-    p.stages.lock().unwrap().detector.snapshot()
+    p.shared.stages.lock().unwrap().detector.snapshot()
 }
 
 #[test]
@@ -116,6 +116,7 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
             }
             old.enrich(&mut events);
             old.run(&events);
+            old.advance_watermark();
             let sealed = sealer.seal(&old.snapshot()).unwrap();
             store
                 .write_batch(&WriteBatch {
@@ -134,8 +135,7 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
 
     let migrated = pipeline(Some(&dir), StoreOptions::default());
     {
-        let stages = migrated.stages.lock().unwrap();
-        let store = stages.store.as_ref().unwrap();
+        let store = migrated.writer.as_ref().unwrap().store();
         assert_eq!(
             store.load_state(LEGACY_KEY).unwrap(),
             None,
@@ -227,9 +227,10 @@ fn a_data_dir_with_the_whole_enrichment_entry_continues_exactly_and_is_rewritten
             p.process_events(b.clone(), NOW_MS).unwrap();
         }
         // Rewrite the enrichment entries as the earlier format's one whole entry.
-        let stages = p.stages.lock().unwrap();
+        let stages = p.shared.stages.lock().unwrap();
         let whole = serde_json::to_vec(&stages.detector.enricher().snapshot()).unwrap();
-        let conn = stages.store.as_ref().unwrap().connection();
+        let store = p.writer.as_ref().unwrap().store();
+        let conn = store.connection();
         let rows: Vec<(String, Vec<u8>)> = conn
             .prepare("SELECT key, value FROM engine_state")
             .unwrap()
@@ -263,8 +264,8 @@ fn a_data_dir_with_the_whole_enrichment_entry_continues_exactly_and_is_rewritten
     assert_eq!(ids(&got), ids(&expected));
     assert_eq!(snapshot(&reopened), snapshot(&reference));
     {
-        let stages = reopened.stages.lock().unwrap();
-        let conn = stages.store.as_ref().unwrap().connection();
+        let store = reopened.writer.as_ref().unwrap().store();
+        let conn = store.connection();
         let whole_left: i64 = conn
             .query_row(
                 "SELECT count(*) FROM engine_state WHERE key = ?1",
