@@ -7,7 +7,7 @@
 #   EVENTS=200000 RUNS=1 scripts/bench-engine.sh
 #
 # Needs: a Rust toolchain; rsigma 0.23 (cargo install rsigma --version 0.23.0 --locked
-# --root "$RSIGMA_ROOT"); Python with duckdb ($PYTHON, default the test venv);
+# --root "$RSIGMA_ROOT", or on PATH, or $RSIGMA); Python with duckdb ($PYTHON, default the test venv);
 # GNU time (/usr/bin/time, Debian package `time`) for wall time and peak RSS.
 set -euo pipefail
 
@@ -17,7 +17,8 @@ SEED=${SEED:-1}
 RUNS=${RUNS:-3}
 CHECK_EVENTS=${CHECK_EVENTS:-20000}
 OUT=${OUT:-$ROOT/target/bench-engine}
-RSIGMA=${RSIGMA:-${RSIGMA_ROOT:-/work/rsigma-0.23}/bin/rsigma}
+RSIGMA=${RSIGMA:-${RSIGMA_ROOT:+$RSIGMA_ROOT/bin/rsigma}}
+RSIGMA=${RSIGMA:-$(command -v rsigma || echo rsigma)}
 PYTHON=${PYTHON:-${TRIPLINE_TOOLS:-$ROOT/.tools}/venv/bin/python}
 THREADS=${THREADS:-$(nproc)}
 PACK=$ROOT/benches/engine/pack

@@ -1,98 +1,79 @@
-//! Corpus check against real agent OTLP captures, when they are available on this
-//! machine (`TRIPLINE_CORPUS`, default `/work/shared/corpus`); skipped otherwise.
+//! Real agent telemetry through the redactor: every OTLP request body of the repo's copy of
+//! the reference corpus (`tests/corpus/`: Codex CLI 0.169.0, Claude Code 2.1.328, Gemini CLI
+//! 0.61.0) is decoded into events, and every event is redacted. The secrets planted in the
+//! Codex scenario `e-log-user-prompt-secret` must not survive.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use tripline_redact::{RedactionPolicy, Redactor, SecretScanner};
+use tripline_otlp::files::{self, InputKind, ReadOptions};
+use tripline_redact::{RedactionPolicy, RedactionReport, Redactor, SecretScanner};
 
 const NEEDLES: [&str; 2] = ["AKIAIOSFODNN7EXAMPLE", "BEGIN OPENSSH PRIVATE KEY"];
 
 fn corpus_root() -> PathBuf {
-    std::env::var_os("TRIPLINE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/corpus"))
-}
-
-fn decoded_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            decoded_files(&path, out);
-        } else if path.to_string_lossy().ends_with(".decoded.json") {
-            out.push(path);
-        }
-    }
-}
-
-fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
-    match v {
-        serde_json::Value::String(s) => out.push(s),
-        serde_json::Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
-        serde_json::Value::Object(map) => map.values().for_each(|i| strings(i, out)),
-        _ => {}
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus")
 }
 
 #[test]
 fn corpus_secrets_never_survive_redaction() {
     let root = corpus_root();
-    if !root.is_dir() {
-        println!("skipped: no corpus at {}", root.display());
-        return;
-    }
-    let mut files = Vec::new();
-    decoded_files(&root, &mut files);
+    let opts = ReadOptions::default();
+    let plan = files::plan(std::slice::from_ref(&root), &opts).expect("plan tests/corpus");
     let redactor = Redactor::new(
         RedactionPolicy::default(),
         Arc::new(SecretScanner::builtin()),
         b"corpus test key",
     );
-    let mut checked = 0;
-    let mut fired = tripline_redact::RedactionReport::default();
-    for file in &files {
-        let Ok(text) = std::fs::read_to_string(file) else {
-            continue;
-        };
-        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
-            continue;
-        };
-        let mut all = Vec::new();
-        strings(&json, &mut all);
-        for s in &all {
-            // Every corpus string goes through the scanner: no panic, and the report
-            // below shows what fires on ordinary telemetry.
-            redactor.redact_str_counted(s, &mut fired);
-        }
-        for s in all
-            .into_iter()
-            .filter(|s| NEEDLES.iter().any(|n| s.contains(n)))
-        {
-            let out = redactor.redact_str(s);
+    let mut events = 0u64;
+    let mut planted = 0u64;
+    let mut fired = RedactionReport::default();
+    for f in plan
+        .iter()
+        .filter(|f| !matches!(f.kind, InputKind::Skip(_)))
+    {
+        files::read_file(f, &opts, &mut |mut ev| {
+            events += 1;
+            let raw = ev.to_json_string();
+            let carries_needle = NEEDLES.iter().any(|n| raw.contains(n));
+            // The scanner alone, on every string value: wherever a planted secret sits,
+            // it is masked (and the report shows what fires on ordinary telemetry).
+            for (field, value) in ev.iter() {
+                let Some(text) = value.as_str() else { continue };
+                let out = redactor.redact_str_counted(text, &mut fired);
+                for needle in NEEDLES {
+                    assert!(
+                        !out.contains(needle),
+                        "{} {field}: the scanner left {needle} in {out:?}",
+                        f.path.display()
+                    );
+                }
+            }
+            // The whole event as it is stored.
+            redactor.redact_event(&mut ev);
+            let out = ev.to_json_string();
             for needle in NEEDLES {
                 assert!(
                     !out.contains(needle),
-                    "{}: {needle} survived in {out:?}",
-                    file.display()
+                    "{}: {needle} survived redaction in {out}",
+                    f.path.display()
                 );
             }
-            checked += 1;
-        }
+            planted += u64::from(carries_needle);
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
     }
-    println!("checked {checked} corpus strings in {} files", files.len());
-    println!(
-        "detectors firing over all corpus strings: {:?}",
-        fired.secrets
-    );
+    println!("redacted {events} corpus events, {planted} with a planted secret");
+    println!("detectors firing over the corpus: {:?}", fired.secrets);
     assert!(
-        !files.is_empty(),
-        "corpus present but no .decoded.json files"
+        events > 5_000,
+        "only {events} events decoded from {}",
+        root.display()
     );
+    assert!(planted > 0, "no corpus event carries a planted secret");
     assert!(
-        checked > 0,
-        "corpus present but no string carries a planted secret"
+        fired.total_secrets() > 0,
+        "no detector fired on the planted secrets"
     );
 }

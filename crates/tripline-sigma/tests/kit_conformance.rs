@@ -164,29 +164,3 @@ fn correlation_cases_match_expected() {
         failures.join("\n")
     );
 }
-
-/// When the shared kit is present (a developer machine), the copy here must be current.
-#[test]
-fn copied_kit_matches_shared_kit_when_present() {
-    let shared = Path::new("/work/shared/sigma-kit/public");
-    if !shared.exists() {
-        println!("skipped: {} not present", shared.display());
-        return;
-    }
-    for f in [
-        "expected.json",
-        "expected_corr.json",
-        "events.jsonl",
-        "events_corr.jsonl",
-    ] {
-        assert_eq!(
-            read(&kit().join(f)),
-            read(&shared.join(f)),
-            "tests/kit/{f} differs from the shared kit"
-        );
-    }
-    assert_eq!(
-        yml_files(&kit().join("cases")).len(),
-        yml_files(&shared.join("cases")).len()
-    );
-}

@@ -3,13 +3,8 @@
 //! scenario's OTLP request bodies must raise exactly the rules of the scenario table in
 //! `docs/detections.md` ("Scenario table") and none of the pack's other rules.
 //!
-//! Inputs:
-//! * `tests/fixtures/corpus/<scenario>/`: copies of the scenario's logs bodies (plus the
-//!   metrics body of `a-baseline`) with their `.headers.json` sidecars, byte for byte from
-//!   `/work/shared/corpus/codex-0.169.0/captures/<scenario>/otlp/`. Traces are left out:
-//!   no rule of the pack reads spans or span events.
-//! * the full captures (traces included) when `/work/shared/corpus/codex-0.169.0/captures`
-//!   (or `$TRIPLINE_CODEX_CORPUS`) exists; skipped with a message otherwise.
+//! Input: `tests/corpus/codex-0.169.0/<scenario>/` at the repository root, the repo's copy
+//! of every OTLP request body (logs, metrics and traces) the CLI exported in that scenario.
 //!
 //! Alerts are JSON Lines; the rule name is `rule.name`. First-seen rules stay quiet: every
 //! scenario is one short run, inside the learning period.
@@ -81,14 +76,8 @@ const TABLE: &[(&str, &[&str])] = &[
     ("m-exec-json-output", &["codex_sandbox_policy_weakened"]),
 ];
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus")
-}
-
-fn shared_corpus() -> PathBuf {
-    std::env::var_os("TRIPLINE_CODEX_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/corpus/codex-0.169.0/captures"))
+fn corpus() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/codex-0.169.0")
 }
 
 /// Run `tripline replay --emit alerts DIR` (built-in pack and lists; no `--data`, so no
@@ -160,12 +149,7 @@ fn run_table(root: &Path) -> Vec<String> {
         .filter_map(|(scenario, must_fire)| {
             let dir = root.join(scenario);
             assert!(dir.is_dir(), "{} is missing", dir.display());
-            let otlp = dir.join("otlp");
-            check(
-                scenario,
-                if otlp.is_dir() { &otlp } else { &dir },
-                must_fire,
-            )
+            check(scenario, &dir, must_fire)
         })
         .collect()
 }
@@ -181,12 +165,12 @@ fn table_covers_the_pack_and_names_are_real_rules() {
             );
         }
     }
-    let dirs: BTreeSet<String> = std::fs::read_dir(fixtures())
-        .expect("fixtures/corpus")
+    let dirs: BTreeSet<String> = std::fs::read_dir(corpus())
+        .expect("tests/corpus/codex-0.169.0")
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     let table: BTreeSet<String> = TABLE.iter().map(|(s, _)| s.to_string()).collect();
-    assert_eq!(dirs, table, "fixture directories and scenario table differ");
+    assert_eq!(dirs, table, "corpus scenarios and scenario table differ");
     // every pack rule name exists in rules/codex/
     let rules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../rules/codex");
     let mut text = String::new();
@@ -206,30 +190,11 @@ fn table_covers_the_pack_and_names_are_real_rules() {
 }
 
 #[test]
-fn fixture_scenarios_raise_exactly_the_table() {
-    let problems = run_table(&fixtures());
+fn corpus_scenarios_raise_exactly_the_table() {
+    let problems = run_table(&corpus());
     assert!(
         problems.is_empty(),
         "scenario table violated:\n{}",
-        problems.join("\n")
-    );
-}
-
-#[test]
-fn shared_corpus_raises_exactly_the_table() {
-    let root = shared_corpus();
-    if !root.is_dir() {
-        eprintln!(
-            "skipping: {} not found (set TRIPLINE_CODEX_CORPUS)",
-            root.display()
-        );
-        return;
-    }
-    let problems = run_table(&root);
-    assert!(
-        problems.is_empty(),
-        "scenario table violated on {}:\n{}",
-        root.display(),
         problems.join("\n")
     );
 }
