@@ -102,7 +102,9 @@ pub(crate) fn hex_id(id: &[u8]) -> Option<String> {
     if id.iter().all(|b| *b == 0) {
         None
     } else {
-        Some(hex::encode(id))
+        let mut out = vec![0u8; id.len() * 2];
+        hex::encode_to_slice(id, &mut out).expect("two digits per byte");
+        String::from_utf8(out).ok()
     }
 }
 
