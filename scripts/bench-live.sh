@@ -3,7 +3,8 @@
 # ids by tripline-loadgen --corpus) sent over OTLP/HTTP protobuf to a fresh `tripline serve`
 # (built-in pack, synchronous=FULL) per run, for each binary given and each client count,
 # runs interleaved so every binary sees the same machine. Prints one row per run and the
-# medians: acknowledged events/s, client ack p50/p99, server CPU seconds per 1,000 events.
+# medians: acknowledged events/s, client ack p50/p99, server CPU seconds per 1,000 events,
+# and a plain SQLite insert of the same rows measured in the same go.
 #
 #   bash scripts/bench-live.sh [--events N] [--runs R] [--clients "1 8 32"] BIN [BIN ...]
 #   bash scripts/bench-live.sh target/release/tripline /tmp/tripline-main
@@ -46,6 +47,14 @@ one_run() { # bin clients run
     --concurrency "$clients" | tail -1)
   cpu1=$(awk '{print $14+$15}' "/proc/$pid/stat")
   kill "$pid"; wait "$pid" || true
+  # The stored rows, once: the plain-SQLite baseline inserts the same rows.
+  [[ -s "$WORK/rows.jsonl" ]] || python3 - "$data/tripline.db" "$WORK/rows.jsonl" <<'EOF'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+with open(sys.argv[2], "w") as out:
+    for id_, event in db.execute("SELECT id, event FROM events"):
+        out.write(json.dumps([id_, event]) + "\n")
+EOF
   python3 - "$bin" "$clients" "$run" "$cpu0" "$cpu1" "$out" >>"$RESULTS" <<'EOF'
 import json, os, sys
 bin, clients, run, cpu0, cpu1, out = sys.argv[1:]
@@ -61,19 +70,45 @@ print(json.dumps(row), file=sys.stderr)
 EOF
 }
 
+# A plain SQLite insert of the same rows: WAL, synchronous=FULL, 5,000-row transactions.
+plain_insert() {
+  python3 - "$WORK/rows.jsonl" "$WORK/plain.db" <<'EOF'
+import json, os, sqlite3, sys, time
+rows = [json.loads(l) for l in open(sys.argv[1])]
+for suffix in ("", "-wal", "-shm"):
+    try:
+        os.remove(sys.argv[2] + suffix)
+    except FileNotFoundError:
+        pass
+db = sqlite3.connect(sys.argv[2], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=FULL")
+db.execute("CREATE TABLE events (id TEXT PRIMARY KEY, event TEXT NOT NULL)")
+t = time.perf_counter()
+for i in range(0, len(rows), 5000):
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO events VALUES (?, ?)", rows[i:i + 5000])
+    db.execute("COMMIT")
+print(json.dumps({"rows": len(rows), "rows_per_s": len(rows) / (time.perf_counter() - t)}))
+EOF
+}
+
 for run in $(seq "$RUNS"); do
   for clients in $CLIENTS; do
     for bin in "$@"; do one_run "$bin" "$clients" "$run"; done
   done
+  plain_insert | tee -a "$WORK/plain.jsonl" >&2
 done
 
-python3 - "$RESULTS" "$@" <<'EOF'
+python3 - "$RESULTS" "$WORK/plain.jsonl" "$@" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-bins = sys.argv[2:]
+plain = statistics.median(json.loads(l)["rows_per_s"] for l in open(sys.argv[2]))
+bins = sys.argv[3:]
 med = lambda xs: statistics.median(xs)
-print("\n| binary | clients | events/s (median) | ack p50 ms | ack p99 ms | server CPU s per 1k events | events/s vs first binary |")
-print("|---|---|---|---|---|---|---|")
+print(f"\nplain SQLite insert of the same rows (WAL, synchronous=FULL, 5,000-row transactions): {plain:,.0f} rows/s (median)")
+print("\n| binary | clients | events/s (median) | ack p50 ms | ack p99 ms | server CPU s per 1k events | events/s vs first binary | vs plain insert |")
+print("|---|---|---|---|---|---|---|---|")
 for clients in sorted({r["clients"] for r in rows}):
     base = None
     for b in bins:
@@ -81,5 +116,5 @@ for clients in sorted({r["clients"] for r in rows}):
         eps = med([r["events_per_s"] for r in rs])
         base = base or eps
         print(f"| {b} | {clients} | {eps:,.0f} | {med([r['ack_p50_ms'] for r in rs]):.0f} | "
-              f"{med([r['ack_p99_ms'] for r in rs]):.0f} | {med([r['cpu_s_per_1k'] for r in rs]):.3f} | {eps / base:.2f} |")
+              f"{med([r['ack_p99_ms'] for r in rs]):.0f} | {med([r['cpu_s_per_1k'] for r in rs]):.3f} | {eps / base:.2f} | {eps / plain:.2f} |")
 EOF

@@ -41,6 +41,11 @@ pub fn for_each_event(
         .map(|f| f.size)
         .sum();
     let bar = progress::bar(total);
+    let mut rate = progress::Rate::new(&bar);
+    let on_event = &mut |e: Event| {
+        rate.tick();
+        on_event(e)
+    };
     let mut events = 0u64;
     for file in &plan {
         if let InputKind::Skip(reason) = file.kind {
