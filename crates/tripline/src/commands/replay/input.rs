@@ -19,6 +19,8 @@ pub struct Options {
     pub verbose: bool,
     /// `--line-format`: what flattened JSON Lines hold.
     pub format: tripline_otlp::files::LineFormat,
+    /// Per-record limits (`[limits]` of the config, as `serve` applies them).
+    pub limits: tripline_otlp::Limits,
 }
 
 /// Read every input in deterministic order and hand each canonical event to `on_event`.
@@ -32,6 +34,7 @@ pub fn for_each_event(
     let read_opts = ReadOptions {
         signal: opts.signal,
         format: opts.format,
+        limits: opts.limits.clone(),
         ..ReadOptions::default()
     };
     let plan = files::plan(paths, &read_opts)?;
