@@ -446,12 +446,7 @@ mod tests {
                             answered += 1;
                             // equal as numbers (a walk may sum to -0.0, which every
                             // condition operator treats as 0.0)
-                            assert_eq!(
-                                n,
-                                naive,
-                                "seed {seed} step {step}: {:?}",
-                                spec.ctype
-                            );
+                            assert_eq!(n, naive, "seed {seed} step {step}: {:?}", spec.ctype);
                         }
                     }
                     assert_eq!(w.holds_at(&spec, at), walked, "seed {seed} step {step}");
@@ -468,7 +463,10 @@ mod tests {
             answered[(seed % TYPES.len() as u64) as usize] += play(seed);
         }
         for (ctype, n) in TYPES.iter().zip(answered) {
-            assert!(n > 1000, "{ctype:?}: the aggregates answered only {n} checks");
+            assert!(
+                n > 1000,
+                "{ctype:?}: the aggregates answered only {n} checks"
+            );
         }
     }
 
@@ -486,9 +484,10 @@ mod tests {
                 value: Some(Value::Int(t % 100)),
                 evidence: None,
             });
-            assert_eq!(w.running.measure(&s, &w.entries), Measured::Value(Some(
-                (t + 1).min(100) as f64
-            )));
+            assert_eq!(
+                w.running.measure(&s, &w.entries),
+                Measured::Value(Some((t + 1).min(100) as f64))
+            );
             assert_eq!(at, t as usize);
         }
     }
