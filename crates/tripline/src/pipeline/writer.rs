@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use anyhow::Context;
-use tripline_store::{Store, StoreError, WriteBatch};
+use tripline_store::{Checkpointer, Store, StoreError, WriteBatch};
 
 use super::group::Job;
 use super::state::SealedDelta;
@@ -72,6 +72,8 @@ impl InFlight {
 /// The writer thread and its queue.
 pub(super) struct Writer {
     tx: Option<Sender<Msg>>,
+    /// checkpoints the log off this thread's commits (dropped after the thread stops)
+    _checkpointer: Checkpointer,
     store: Arc<Mutex<Store>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -80,6 +82,7 @@ impl Writer {
     /// Start the thread; it owns the store's write connection.
     pub fn start(shared: Arc<Shared>, store: Store) -> anyhow::Result<Writer> {
         let (tx, rx) = channel();
+        let checkpointer = Checkpointer::start(&store).context("starting the WAL checkpointer")?;
         let store = Arc::new(Mutex::new(store));
         let thread_store = Arc::clone(&store);
         let thread = std::thread::Builder::new()
@@ -88,6 +91,7 @@ impl Writer {
             .context("starting the store writer thread")?;
         Ok(Writer {
             tx: Some(tx),
+            _checkpointer: checkpointer,
             store,
             thread: Some(thread),
         })
