@@ -340,7 +340,8 @@ fn outcome(ev: &mut Event, agent: Agent, kind: Option<&str>) {
 fn content_fields(agent: Agent, name: &str) -> &'static [&'static str] {
     match agent {
         Agent::Codex => &["prompt"],
-        Agent::ClaudeCode => &["prompt", "prompt_text", "body"],
+        Agent::ClaudeCode if name.ends_with("_body") => &["body"],
+        Agent::ClaudeCode => &["prompt", "prompt_text", "response"],
         Agent::GeminiCli if name == "gen_ai.client.inference.operation.details" => {
             &["gen_ai_input_messages", "gen_ai_output_messages"]
         }
