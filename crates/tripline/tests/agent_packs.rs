@@ -189,3 +189,72 @@ fn every_builtin_rule_has_exactly_one_pattern_tag() {
     assert!(seen >= 20, "only {seen} alerting rules found");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The planted fake AWS key (prompt logging in Claude Code, the argv leak in Gemini CLI)
+/// and the prompt text in argv reach no file of the data dir in plain text.
+#[test]
+fn planted_keys_and_argv_prompts_never_reach_the_data_dir() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/agents");
+    let scratch = tempfile::tempdir().unwrap();
+    let config = scratch.path().join("tripline.toml");
+    let key = scratch.path().join("hmac.key");
+    std::fs::write(
+        &config,
+        format!("[redaction]\nkey_file = \"{}\"\n", key.display()),
+    )
+    .unwrap();
+    let data = scratch.path().join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripline"))
+        .args(["replay", "--config", config.to_str().unwrap(), "--data"])
+        .arg(&data)
+        .arg(fixtures.join("claude_prompt_logged_secret"))
+        .arg(fixtures.join("gemini_argv_leak"))
+        .arg(fixtures.join("gemini_yolo_cat_env"))
+        .env_remove("TRIPLINE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("agent_secret_in_telemetry"), "{stdout}");
+    let planted = [
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "to list the bucket",
+        "Clean up the build directory",
+    ];
+    let mut files = Vec::new();
+    files_under(&data, &mut files);
+    assert!(
+        files.iter().any(|f| f.ends_with("tripline.db")),
+        "{files:?}"
+    );
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let found: Vec<&str> = planted
+            .iter()
+            .copied()
+            .filter(|p| text.contains(p))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{} holds plaintext: {found:?}",
+            f.display()
+        );
+    }
+}
