@@ -1,5 +1,6 @@
 //! Pins the normalized output of every fixture body: a SHA-256 over each event's JSON (in
-//! order), the rejected count and the reject message. The digests were computed with the
+//! order), the rejected count and the reject message (re-pinned when the common agent layer
+//! added its fields). The digests were first computed with the
 //! normalizer as it was before the decode-speed work, so any change to a field, a value, an
 //! id or the order of events shows up here. Each body is decoded with the default limits,
 //! with tight limits (the rejection paths) and, for protobuf, repeated three times (repeated
@@ -22,7 +23,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "claude/a_plain/0001_v1_logs.body",
         "default",
-        "8:7d3c0b442a5827aca50a0f39f78735d1db7ca4675e99b18869e2bfc9af2cfd34",
+        "8:20e057597bd5eed866a9b54ec31d02d7c7e30fc3d1043e54afe0a191c403814f",
     ),
     (
         "claude/a_plain/0001_v1_logs.body",
@@ -32,177 +33,177 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "claude/a_plain/0001_v1_logs.body",
         "repeated3",
-        "24:c15311a06eb390185dbcd55b362274e47e5a4e87d646783101c2a09a015ac0a7",
+        "24:398f7def0ca2ec7df1f9eaa178259d8165c911f6c56e85beea50534a59497267",
     ),
     (
         "claude/a_plain/0002_v1_metrics.body",
         "default",
-        "7:4dab8d11d70ef85d5d8bbd8a8aeb0f498eeb7032839d523f8a07da0bf1ac7ea0",
+        "7:31e0f65057bb08ab0a47c243e0389aa1f66a8d1f9f2f271c7201d94ba0aa0fd5",
     ),
     (
         "claude/a_plain/0002_v1_metrics.body",
         "tight",
-        "7:4dab8d11d70ef85d5d8bbd8a8aeb0f498eeb7032839d523f8a07da0bf1ac7ea0",
+        "7:31e0f65057bb08ab0a47c243e0389aa1f66a8d1f9f2f271c7201d94ba0aa0fd5",
     ),
     (
         "claude/a_plain/0002_v1_metrics.body",
         "repeated3",
-        "21:a65ab28f033a6718973b0aa9772d0806335179eab559f23e5d3e19ea1a2f6cc7",
+        "21:1965a715c508869a921d83c8f376057212ccc61a3290a04b9fe723c9ebb468f5",
     ),
     (
         "codex/a-baseline/0001-traces.pb",
         "default",
-        "406:47fbfcd17b645fb0961c60ee86b709fe3b93e4fe2ff1663be2daabe07e6ba619",
+        "406:0d52f0d781c8865b770674ef8726fa8902650df91842e8392af252b27c464977",
     ),
     (
         "codex/a-baseline/0001-traces.pb",
         "tight",
-        "387:73bd2af44dd6c673b6b8075f90b96739042f7913be4820810fc0dc3efc2dc1a9",
+        "387:c917849cbfc9515c1e0195144766c55b4ff1608c5fe397ac342b420504acde46",
     ),
     (
         "codex/a-baseline/0001-traces.pb",
         "repeated3",
-        "1218:d237fe7f81c904e6d02cbe54d53de5247f4e04ea8ce6cd1a3f32e348459b2af6",
+        "1218:b3fa6e6ac37301d7afe7edfe1233b04ff77398577d93625f1e7dbdd1b3d8a708",
     ),
     (
         "codex/a-baseline/0002-metrics.pb",
         "default",
-        "187:b045ff7595d209d3d81ea8797ebd0e46951138180c248bd1440c6b891015d694",
+        "187:c4577b665018063cab8d2bdc0969ddd8f66fe3be00b2599d074574afddd92a0b",
     ),
     (
         "codex/a-baseline/0002-metrics.pb",
         "tight",
-        "60:baede9d1ef68894d656399921af4a676d36dd551a99891b66c4c32d97043d256",
+        "60:f12734a1aa65ddceb2a9df09cf0b0acd150e169708daeaa9d52f5599a69aa2df",
     ),
     (
         "codex/a-baseline/0002-metrics.pb",
         "repeated3",
-        "561:ac0b58d43362b4a4b260212a2ef12f8ce123bd67edcdc865b7cb76587a8a5433",
+        "561:5e1e07995af59d061aa74351a698d0a16b9fbebd310a820b64b9d27ebe40b11c",
     ),
     (
         "codex/a-baseline/0003-logs.pb",
         "default",
-        "16:b8609d061e933f51bbe6770398e29e7cddd53f27158b406df3d387398ea66e10",
+        "16:c837e1a9fd9af0ed8104a5ebe5564f73aee75f759a6fe0e219cda214b4a8f86e",
     ),
     (
         "codex/a-baseline/0003-logs.pb",
         "tight",
-        "13:9298cda976f6ab5c0eabb06dabd11c7ffe3bc8dc44755410a44c8712ce29bc88",
+        "13:03e3fb2e206524f65d7f2ff160198db4c6593f54829669ed3b250666e85f5b82",
     ),
     (
         "codex/a-baseline/0003-logs.pb",
         "repeated3",
-        "48:e186635af9190ec0f07633da66e882ae5dcdf49841205d8829b243f997b15a98",
+        "48:ca3cc4c8e44c624a6ad425f5814a2ab9dcd7c849d059090bf5460df343ed1ceb",
     ),
     (
         "codex/e-log-user-prompt-secret/0003-logs.pb",
         "default",
-        "17:1b257d14b39b48258b223648609d9a99ea4ed3f183165eb5148ee37d87c7f15d",
+        "17:b73e0faad2ef308c9522bfa286153bea76ea1838a165b03e2911010996637995",
     ),
     (
         "codex/e-log-user-prompt-secret/0003-logs.pb",
         "tight",
-        "14:7f735dce7b92d4e209f52f6f6cc65009e9bc2e3c7f41334a20157d999f316e02",
+        "14:8245f3552878e93be86b00ed3e09b9ca7592732d69696c1bbcf801c1c57604b8",
     ),
     (
         "codex/e-log-user-prompt-secret/0003-logs.pb",
         "repeated3",
-        "51:c539a592bd2d4b5755ee1d42868e1bb7ced03840694d5bfc2f43e8626b78ef2c",
+        "51:a9269ab4eb72a0be2ac0b2f25924cfca27d778b86736def4fa1341a5db6d559f",
     ),
     (
         "codex/f4-tool-write-files-never/0001-logs.pb",
         "default",
-        "18:114933e1c0c94dfdc58fbfb2c667c51f61344c55d2b811d586def4d63d41545f",
+        "18:a0baccf9a2c284b67b2b8c4b3cf203de18fa4111b853e95bc5350b45b986f98d",
     ),
     (
         "codex/f4-tool-write-files-never/0001-logs.pb",
         "tight",
-        "12:91327455ad903366fee5f186310a89876dafadbc26709d561f38325fc1f28dff",
+        "12:f5846cb540a9f218356143ac67a2c2936d6f02b71c0d7741862d3afce9be732a",
     ),
     (
         "codex/f4-tool-write-files-never/0001-logs.pb",
         "repeated3",
-        "54:61a70bc547f6ebd395fd35c0ab8c2563abe3e8b6707e38b66967c5ae58e23379",
+        "54:dcdbbdf96c49055993c4939dcc071b7866048321906c84f55c09c23f32ad388b",
     ),
     (
         "codex/f4-tool-write-files-never/0005-logs.pb",
         "default",
-        "9:2afb305a2e40ee64f94af55a796553f38953ab32d50eed82b1bbffcc80c019bb",
+        "9:606d7a5eb38d48c63ae05a34416e38d60f3dc49fc2356065cde4b07fc5fee4d1",
     ),
     (
         "codex/f4-tool-write-files-never/0005-logs.pb",
         "tight",
-        "8:f4a7941bce636dff8bab9074dd765fc91bf3f7a0beda232012b7ba8a38bbe573",
+        "8:4016e5f52a0b9e8e7865fbf46ff213cd87a3db40fe97d94a34a892820d8e0865",
     ),
     (
         "codex/f4-tool-write-files-never/0005-logs.pb",
         "repeated3",
-        "27:804dfcb44eb8faa9ae1e3337c39b065206af2b51fb1a46b10e923ebc993376f2",
+        "27:da10f068a71b88058bfbeb53c161ab28ad3c0b22c5230ecc3790934f11e0ce04",
     ),
     (
         "codex/i-json-protocol/0001-traces.json.gz",
         "default",
-        "418:d137d7bd0e839f42292ea48766c1640b30dd3e858dcb14dcda10a19276d83d6b",
+        "418:3298f9da7394f6bb2aefdb1c9f14804fafb55b45a5a4f0090229e809548453e9",
     ),
     (
         "codex/i-json-protocol/0001-traces.json.gz",
         "tight",
-        "399:5492199ad9841cf6534c806dc80f7f79aa74f43364e06c2bd1708bb23b754e77",
+        "399:11aaf247603606787ce8e418c50f2aaf08a828bedcad20f61e8e9185102bfae5",
     ),
     (
         "codex/i-json-protocol/0002-metrics.json.gz",
         "default",
-        "187:21e59ca74659045fdfe82a6c4a87e7e0f4b46428ca2fc24149cb4ab67eaf1d36",
+        "187:2afaac0618dfaea3d3d09d6e31ccf930f0026d5dd4af73a6e230dd614445a9b4",
     ),
     (
         "codex/i-json-protocol/0002-metrics.json.gz",
         "tight",
-        "60:a836911890d0da0e7b72d29441ba7eb876ea2743c9650276d5dbf8ce6b179cae",
+        "60:f3a1e1d74613fcb698c78683fb865534393e12f473dd18dbffc97fc01b503e0d",
     ),
     (
         "codex/i-json-protocol/0003-logs.json",
         "default",
-        "16:db6504edd2f7e25c79d9df53af1a510e4a220b8be7a97af0d235c1d80c1ffb2a",
+        "16:eb9bbd4ab68a386f8bc34a0b6ca27e955fb256bd2ed48026cf4af140ce119525",
     ),
     (
         "codex/i-json-protocol/0003-logs.json",
         "tight",
-        "13:dea6fd2767d95860b886fc062fa455218811e20dae8e0dfb59673d7ba86614e3",
+        "13:27da06c2f5d0075ec07d4f74c16043b6169b20b82e1c4e5f1d44af3f034a8aa7",
     ),
     (
         "codex/i2-grpc/0003-grpc-logs.pb",
         "default",
-        "16:d91bbd9d3bc2eb1a1ae696f98bd05c0aa5561d486d39a8ce2c8ddca6c630bbd8",
+        "16:320e17b07f4c073592b74bd09f2d6a4f297ac79802b413de2c78bfd5551f31ad",
     ),
     (
         "codex/i2-grpc/0003-grpc-logs.pb",
         "tight",
-        "13:4103cf60e50a39c96e5a36de7c3982e995c3c76d9097d9229d4f667bcbf72d94",
+        "13:7b31d7798739763b90dc0c8d5f0f56b05e4fdd67af5f4d64f9f9377a14e7ab18",
     ),
     (
         "codex/i2-grpc/0003-grpc-logs.pb",
         "repeated3",
-        "48:ada08cc72ba2fb20a0a0b92eadd6f91f18f5a2c9eac1de632255b68a19814d59",
+        "48:51dbbececa7c966769b2a0925ce336bf7758f54cdfb6ef645824cb35f4c6486d",
     ),
     (
         "codex/k-apply-patch/0002-logs.pb",
         "default",
-        "24:af2979800c7b2e39b83712c8800ac072f83b2b810ed2a5ee92a44c0af7a2437a",
+        "24:1efd15bfaf6580dde80caec5062de2c36ef91646a93a0a9ffdce7169178e176c",
     ),
     (
         "codex/k-apply-patch/0002-logs.pb",
         "tight",
-        "17:c119d784923262c856a967467a2c10c63c465c796439e2212b335438e570e8f5",
+        "17:25da1c99540581c5cad717621f2c2581c12b6c7e3e576e5ab88eba09bfe94032",
     ),
     (
         "codex/k-apply-patch/0002-logs.pb",
         "repeated3",
-        "72:dab70a4847935ec3e412e0bb07f2aea2988448b7406a618f5e5df7c61c3286e2",
+        "72:8e85d82c746627a0fe7f7f9f0c9d05e63fbf400cff473ff1e7d33f222ff39d92",
     ),
     (
         "gemini/a_plain/0001_v1_traces.body",
         "default",
-        "2:7aaa4ee05f57aad519374367385c0cc5beb073b8c6bcfc03619b4541d426ea84",
+        "2:6eaffd1cb0888d5dc29499ae614059aca79ee68f753a747eb181714f6183ae99",
     ),
     (
         "gemini/a_plain/0001_v1_traces.body",
@@ -212,7 +213,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "gemini/a_plain/0002_v1_logs.body",
         "default",
-        "14:f0f19e149e674c90d1e41ede482a440725ef9097ba96338689570d8e04f9f6a7",
+        "14:58aebec9a64e965fe70b91e8f2923f4db718ce7ae27a82549713114f21c06293",
     ),
     (
         "gemini/a_plain/0002_v1_logs.body",
@@ -222,7 +223,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "gemini/a_plain/0003_v1_metrics.body",
         "default",
-        "31:d03a2459ee4556ac2b9556f3c38d9c2c2f6a521b38aa64795dd86b409d95ab1c",
+        "31:1fb49a824b8572f649c165ef7559f4c8278db387020186d6131a60cd488d8959",
     ),
     (
         "gemini/a_plain/0003_v1_metrics.body",

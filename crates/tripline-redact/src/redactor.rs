@@ -277,6 +277,7 @@ impl Redactor {
                         for item in items.iter_mut().filter(|i| !matches!(i, Value::Str(_))) {
                             self.mask_all(item, report);
                         }
+                        self.argv_prompts(items);
                     }
                     other => self.mask_all(other, report),
                 },
@@ -297,6 +298,35 @@ impl Redactor {
     fn drop(&self, class: &str, report: &mut RedactionReport) -> Fate {
         report.action(class, "drop");
         Fate::Drop
+    }
+
+    /// A prompt given on the command line (`-p TEXT`, `--prompt TEXT`, `-i TEXT`,
+    /// `--prompt=TEXT`; Gemini CLI exports its argv as `process.command_args`) is prompt
+    /// content: it gets the prompt policy (hash by default; `mask` keeps the masked text).
+    fn argv_prompts(&self, items: &mut [Value]) {
+        const FLAGS: [&str; 4] = ["-p", "--prompt", "-i", "--prompt-interactive"];
+        let mut next_is_prompt = false;
+        for item in items.iter_mut() {
+            let Value::Str(s) = item else {
+                next_is_prompt = false;
+                continue;
+            };
+            let (prefix, text) = match s.strip_prefix("--prompt=") {
+                Some(t) => ("--prompt=", t.to_owned()),
+                None if next_is_prompt => ("", s.clone()),
+                None => ("", String::new()),
+            };
+            next_is_prompt = FLAGS.contains(&s.as_str());
+            if text.is_empty() {
+                continue;
+            }
+            let redacted = match self.policy.prompt {
+                PromptAction::Mask => continue,
+                PromptAction::Hash => self.hash_text(&text),
+                PromptAction::Drop => "[REDACTED]".to_owned(),
+            };
+            *s = format!("{prefix}{redacted}");
+        }
     }
 
     fn hash_value(&self, v: &mut Value) {
