@@ -1,5 +1,6 @@
 //! [`Redactor`]: applies a [`RedactionPolicy`] to events, alerts and strings.
 
+use crate::clean::CleanStrings;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub struct Redactor {
     scanner: Arc<SecretScanner>,
     keyed: Keyed,
     classes: HashMap<String, FieldClass>,
+    /// strings already scanned and found clean (shared by clones: same settings)
+    clean: Arc<CleanStrings>,
 }
 
 impl Redactor {
@@ -49,6 +52,7 @@ impl Redactor {
             scanner,
             keyed: Keyed::new(key),
             classes,
+            clean: Arc::default(),
         }
     }
 
@@ -74,6 +78,7 @@ impl Redactor {
     fn masker(&self) -> Masker<'_> {
         Masker {
             scanner: &self.scanner,
+            clean: &self.clean,
             keyed: &self.keyed,
             min_confidence: self.policy.min_confidence,
             fingerprint_chars: self.policy.fingerprint_chars,
@@ -138,7 +143,7 @@ impl Redactor {
         report: &mut RedactionReport,
     ) -> Vec<(String, String)> {
         let masker = self.masker();
-        keys.filter_map(|k| match masker.mask_raw(k, report) {
+        keys.filter_map(|k| match masker.mask_key(k, report) {
             Cow::Owned(new) => Some((k.clone(), new)),
             Cow::Borrowed(_) => None,
         })
@@ -272,6 +277,7 @@ impl Redactor {
                         for item in items.iter_mut().filter(|i| !matches!(i, Value::Str(_))) {
                             self.mask_all(item, report);
                         }
+                        self.argv_prompts(items);
                     }
                     other => self.mask_all(other, report),
                 },
@@ -292,6 +298,35 @@ impl Redactor {
     fn drop(&self, class: &str, report: &mut RedactionReport) -> Fate {
         report.action(class, "drop");
         Fate::Drop
+    }
+
+    /// A prompt given on the command line (`-p TEXT`, `--prompt TEXT`, `-i TEXT`,
+    /// `--prompt=TEXT`; Gemini CLI exports its argv as `process.command_args`) is prompt
+    /// content: it gets the prompt policy (hash by default; `mask` keeps the masked text).
+    fn argv_prompts(&self, items: &mut [Value]) {
+        const FLAGS: [&str; 4] = ["-p", "--prompt", "-i", "--prompt-interactive"];
+        let mut next_is_prompt = false;
+        for item in items.iter_mut() {
+            let Value::Str(s) = item else {
+                next_is_prompt = false;
+                continue;
+            };
+            let (prefix, text) = match s.strip_prefix("--prompt=") {
+                Some(t) => ("--prompt=", t.to_owned()),
+                None if next_is_prompt => ("", s.clone()),
+                None => ("", String::new()),
+            };
+            next_is_prompt = FLAGS.contains(&s.as_str());
+            if text.is_empty() {
+                continue;
+            }
+            let redacted = match self.policy.prompt {
+                PromptAction::Mask => continue,
+                PromptAction::Hash => self.hash_text(&text),
+                PromptAction::Drop => "[REDACTED]".to_owned(),
+            };
+            *s = format!("{prefix}{redacted}");
+        }
     }
 
     fn hash_value(&self, v: &mut Value) {

@@ -1,4 +1,4 @@
-//! The tests stored beside each rule of the built-in pack (`rules/codex/*.tests.yml`) pass
+//! The tests stored beside each rule of the built-in pack (`rules/*/*.tests.yml`) pass
 //! under `tripline rules test rules/`, every alerting rule has at least two positive and
 //! two negative cases, and `tripline lists check lists/` accepts the shipped lists and
 //! registries.
@@ -38,8 +38,10 @@ fn the_pack_passes_its_own_tests() {
             e.1 += 1;
         }
     }
-    let files = std::fs::read_dir(root.join("rules/codex"))
+    // Every pack directory (codex, claude_code, gemini_cli, agents).
+    let files = std::fs::read_dir(root.join("rules"))
         .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
         .filter(|e| {
             e.as_ref()
                 .unwrap()

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use anyhow::Context;
-use tripline_store::{Store, StoreError, WriteBatch};
+use tripline_store::{Checkpointer, Store, StoreError, WriteBatch};
 
 use super::group::Job;
 use super::state::SealedDelta;
@@ -23,6 +23,8 @@ pub(super) struct Sealed {
     pub jobs: Vec<Job>,
     /// each job's outcome, redacted
     pub outcomes: Vec<BatchOutcome>,
+    /// each job's events as JSON (made by the leader, so the writer only writes)
+    pub json: Vec<Vec<String>>,
     /// the engine and enrichment state entries the group changed
     pub delta: SealedDelta,
     /// the ids of the events the group stores (in flight until committed)
@@ -72,6 +74,8 @@ impl InFlight {
 /// The writer thread and its queue.
 pub(super) struct Writer {
     tx: Option<Sender<Msg>>,
+    /// checkpoints the log off this thread's commits (dropped after the thread stops)
+    _checkpointer: Checkpointer,
     store: Arc<Mutex<Store>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -80,6 +84,7 @@ impl Writer {
     /// Start the thread; it owns the store's write connection.
     pub fn start(shared: Arc<Shared>, store: Store) -> anyhow::Result<Writer> {
         let (tx, rx) = channel();
+        let checkpointer = Checkpointer::start(&store).context("starting the WAL checkpointer")?;
         let store = Arc::new(Mutex::new(store));
         let thread_store = Arc::clone(&store);
         let thread = std::thread::Builder::new()
@@ -88,6 +93,7 @@ impl Writer {
             .context("starting the store writer thread")?;
         Ok(Writer {
             tx: Some(tx),
+            _checkpointer: checkpointer,
             store,
             thread: Some(thread),
         })
@@ -160,14 +166,17 @@ fn commit(shared: &Shared, store: &mut Store, group: Sealed) -> Result<(), Store
     let Sealed {
         jobs,
         mut outcomes,
+        json,
         delta,
         ids,
     } = group;
     let mut batches: Vec<WriteBatch<'_>> = outcomes
         .iter()
         .zip(&jobs)
-        .map(|(out, job)| WriteBatch {
+        .zip(&json)
+        .map(|((out, job), json)| WriteBatch {
             events: &out.events,
+            event_json: json,
             alerts: &out.alerts,
             ingest_time_ms: job.ingest_time_ms,
             ..WriteBatch::default()
