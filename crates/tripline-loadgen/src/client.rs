@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
 use prost::Message;
 
+use crate::corpus::{CorpusRequest, Signal};
 use crate::gen::{mix, GenSpec};
 
 /// Which OTLP transport to use.
@@ -82,8 +83,10 @@ impl Default for RetryPolicy {
 /// One load run.
 #[derive(Clone, Debug)]
 pub struct RunConfig {
-    /// What to send.
+    /// What to send (unless `corpus` is set).
     pub gen: GenSpec,
+    /// Send these captured requests instead of `gen`'s batches.
+    pub corpus: Option<Arc<Vec<CorpusRequest>>>,
     /// Concurrent clients (each has its own connection).
     pub concurrency: usize,
     /// Transport.
@@ -105,6 +108,7 @@ impl RunConfig {
     pub fn new(gen: GenSpec, target: Target) -> RunConfig {
         RunConfig {
             gen,
+            corpus: None,
             concurrency: 1,
             protocol: Protocol::Http,
             target,
@@ -112,6 +116,40 @@ impl RunConfig {
             retry: RetryPolicy::default(),
             deadline: Duration::from_secs(600),
             progress: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+impl RunConfig {
+    /// Export requests in the run.
+    pub fn batches(&self) -> u64 {
+        match &self.corpus {
+            Some(c) => c.len() as u64,
+            None => self.gen.batches(),
+        }
+    }
+
+    /// Records (events) in request `b`.
+    pub fn records_in(&self, b: u64) -> u64 {
+        match &self.corpus {
+            Some(c) => c[b as usize].events,
+            None => self.gen.batch_range(b).count() as u64,
+        }
+    }
+
+    /// Records in the whole run.
+    pub fn records(&self) -> u64 {
+        match &self.corpus {
+            Some(c) => c.iter().map(|r| r.events).sum(),
+            None => self.gen.records,
+        }
+    }
+
+    /// Request `b`: its OTLP/HTTP path and body.
+    fn request(&self, b: u64) -> (&'static str, Vec<u8>) {
+        match &self.corpus {
+            Some(c) => (c[b as usize].signal.path(), c[b as usize].body.clone()),
+            None => (Signal::Logs.path(), self.gen.batch_body(b)),
         }
     }
 }
@@ -251,7 +289,7 @@ impl Shared {
 
 /// Run the load. Needs a tokio runtime (multi-threaded for real concurrency).
 pub async fn run(cfg: RunConfig) -> Report {
-    let batches = cfg.gen.batches();
+    let batches = cfg.batches();
     let next = Arc::new(AtomicU64::new(0));
     let shared = Arc::new(Shared::default());
     let started = Instant::now();
@@ -279,7 +317,7 @@ pub async fn run(cfg: RunConfig) -> Report {
     }
     let records_acked = (0..batches)
         .filter(|&b| fates[b as usize] == BatchFate::Acked)
-        .map(|b| cfg.gen.batch_range(b).count() as u64)
+        .map(|b| cfg.records_in(b))
         .sum();
     let outcomes = shared
         .outcomes
@@ -297,7 +335,7 @@ pub async fn run(cfg: RunConfig) -> Report {
         elapsed: started.elapsed(),
         ack_latencies,
         batch_latencies,
-        records: cfg.gen.records,
+        records: cfg.records(),
     }
 }
 
@@ -336,10 +374,10 @@ async fn worker(
     let mut jitter_state = mix(cfg.gen.seed ^ 0x5EED, w);
     loop {
         let b = next.fetch_add(1, Ordering::Relaxed);
-        if b >= cfg.gen.batches() || Instant::now() >= deadline {
+        if b >= cfg.batches() || Instant::now() >= deadline {
             break;
         }
-        let body = cfg.gen.batch_body(b);
+        let (path, body) = cfg.request(b);
         let first = Instant::now();
         let mut tries: u32 = 0;
         let fate = loop {
@@ -351,7 +389,7 @@ async fn worker(
                 shared.retries.fetch_add(1, Ordering::Relaxed);
             }
             let sent = Instant::now();
-            let answer = attempt(&mut conn, cfg, &body).await;
+            let answer = attempt(&mut conn, cfg, path, &body).await;
             match answer {
                 Attempt::Ok => {
                     shared.outcome("200");
@@ -401,7 +439,7 @@ pub fn backoff(p: &RetryPolicy, tries: u32, random: u64) -> Duration {
     Duration::from_secs_f64(capped * jitter)
 }
 
-async fn attempt(conn: &mut Conn, cfg: &RunConfig, body: &[u8]) -> Attempt {
+async fn attempt(conn: &mut Conn, cfg: &RunConfig, path: &str, body: &[u8]) -> Attempt {
     let Some(addr) = cfg.target.get() else {
         return Attempt::Retry {
             kind: "no-target".into(),
@@ -411,7 +449,7 @@ async fn attempt(conn: &mut Conn, cfg: &RunConfig, body: &[u8]) -> Attempt {
     match conn {
         Conn::Http(client) => {
             let res = client
-                .post(format!("http://{addr}/v1/logs"))
+                .post(format!("http://{addr}{path}"))
                 .header("content-type", "application/x-protobuf")
                 .body(body.to_vec())
                 .send()

@@ -7,6 +7,8 @@
 //!   retrying like the OpenTelemetry exporters (Retry-After / RetryInfo honoured,
 //!   exponential backoff with jitter, no retry on 400/413), recording which batches were
 //!   acknowledged and the latencies;
+//! * [`corpus`]: real traffic, the Codex CLI's captured request bodies re-sent as many
+//!   copies with fresh ids;
 //! * [`prom`]: reading a histogram from a Prometheus `/metrics` page (the benchmark's
 //!   server-side latency);
 //! * [`serve`]: start, `kill -9`, restart and query a `tripline serve` child process.
@@ -14,10 +16,12 @@
 //! The `tripline-loadgen` binary wraps these (`--bench` runs the benchmark matrix).
 
 pub mod client;
+pub mod corpus;
 pub mod gen;
 pub mod prom;
 pub mod serve;
 
 pub use client::{run, BatchFate, Protocol, Report, RetryPolicy, RunConfig, Target};
+pub use corpus::Corpus;
 pub use gen::GenSpec;
 pub use serve::{Serve, ServeSpec};

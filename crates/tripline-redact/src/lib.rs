@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod argv;
+mod clean;
 mod detector;
 mod entropy;
 mod error;

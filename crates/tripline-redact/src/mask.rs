@@ -1,6 +1,7 @@
 //! Secret masking of text: `[SECRET:<detector_id>:<fp>]` in place of each secret,
 //! including inside JSON carried in a string.
 
+use crate::clean::{CleanStrings, Scan};
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -22,6 +23,8 @@ const MASK_OPEN: &str = "[SECRET:";
 /// Everything masking needs.
 pub(crate) struct Masker<'a> {
     pub(crate) scanner: &'a SecretScanner,
+    /// strings already found clean by this masker's redactor
+    pub(crate) clean: &'a CleanStrings,
     pub(crate) keyed: &'a Keyed,
     pub(crate) min_confidence: Confidence,
     pub(crate) fingerprint_chars: usize,
@@ -30,7 +33,26 @@ pub(crate) struct Masker<'a> {
 impl Masker<'_> {
     /// Mask every secret in `text`, parsing JSON objects/arrays carried in it.
     pub(crate) fn mask<'t>(&self, text: &'t str, report: &mut RedactionReport) -> Cow<'t, str> {
-        self.mask_at(text, 0, report)
+        if self.clean.contains(Scan::Value, text) {
+            return Cow::Borrowed(text);
+        }
+        let out = self.mask_at(text, 0, report);
+        if matches!(out, Cow::Borrowed(_)) {
+            self.clean.insert(Scan::Value, text);
+        }
+        out
+    }
+
+    /// [`Masker::mask_raw`] for a field name (remembering clean names).
+    pub(crate) fn mask_key<'t>(&self, key: &'t str, report: &mut RedactionReport) -> Cow<'t, str> {
+        if self.clean.contains(Scan::Raw, key) {
+            return Cow::Borrowed(key);
+        }
+        let out = self.mask_raw(key, report);
+        if matches!(out, Cow::Borrowed(_)) {
+            self.clean.insert(Scan::Raw, key);
+        }
+        out
     }
 
     fn mask_at<'t>(&self, text: &'t str, depth: u8, report: &mut RedactionReport) -> Cow<'t, str> {

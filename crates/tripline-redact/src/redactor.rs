@@ -1,5 +1,6 @@
 //! [`Redactor`]: applies a [`RedactionPolicy`] to events, alerts and strings.
 
+use crate::clean::CleanStrings;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub struct Redactor {
     scanner: Arc<SecretScanner>,
     keyed: Keyed,
     classes: HashMap<String, FieldClass>,
+    /// strings already scanned and found clean (shared by clones: same settings)
+    clean: Arc<CleanStrings>,
 }
 
 impl Redactor {
@@ -49,6 +52,7 @@ impl Redactor {
             scanner,
             keyed: Keyed::new(key),
             classes,
+            clean: Arc::default(),
         }
     }
 
@@ -74,6 +78,7 @@ impl Redactor {
     fn masker(&self) -> Masker<'_> {
         Masker {
             scanner: &self.scanner,
+            clean: &self.clean,
             keyed: &self.keyed,
             min_confidence: self.policy.min_confidence,
             fingerprint_chars: self.policy.fingerprint_chars,
@@ -138,7 +143,7 @@ impl Redactor {
         report: &mut RedactionReport,
     ) -> Vec<(String, String)> {
         let masker = self.masker();
-        keys.filter_map(|k| match masker.mask_raw(k, report) {
+        keys.filter_map(|k| match masker.mask_key(k, report) {
             Cow::Owned(new) => Some((k.clone(), new)),
             Cow::Borrowed(_) => None,
         })

@@ -643,3 +643,30 @@ fn assignment_hidden_behind_an_earlier_match_is_masked() {
     let out = r.redact_str(text);
     assert!(!out.contains("S3cr3t-P4ss!"), "{out}");
 }
+
+// ---------------------------------------------------------------- remembered clean strings
+
+#[test]
+fn a_redactor_gives_the_same_result_and_report_for_a_value_it_has_seen() {
+    let r = redactor(RedactionPolicy::default());
+    let event = || {
+        let mut ev = Event::new();
+        ev.insert("resource.service.name", "codex_exec");
+        ev.insert("span_name", "fs.get_metadata");
+        ev.insert("note", format!("key {AWS} here"));
+        ev.insert(format!("x-{AWS}"), "a secret in a field name");
+        ev
+    };
+    let (mut first, mut second, mut fresh) = (event(), event(), event());
+    let a = r.redact_event(&mut first);
+    // The second time the clean strings come from memory; the secrets are scanned again.
+    let b = r.redact_event(&mut second);
+    let c = redactor(RedactionPolicy::default()).redact_event(&mut fresh);
+    assert_eq!(first, second);
+    assert_eq!(first, fresh);
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+    assert_eq!(a.total_secrets(), 2, "{a:?}");
+    assert!(!second.to_json_string().contains(AWS));
+    assert_eq!(second.get_str("span_name"), Some("fs.get_metadata"));
+}

@@ -8,6 +8,8 @@
 //!   append-only for the receiver and readable only with an [`AdminScope`].
 //! * Retention ([`Store::run_retention`], [`RetentionPolicy`]): per-tier TTLs counted from
 //!   ingest time, deleting in chunks and giving the space back to the filesystem.
+//! * [`Checkpointer`]: the write-ahead log checkpointed on a thread of its own, off the
+//!   writer's commits.
 //! * [`query`]: read-only SQL for `tripline query`.
 //! * [`check`]: integrity, schema and WAL checks of a data directory, and repairing a torn
 //!   WAL tail (`tripline wal check`).
@@ -18,6 +20,7 @@
 //! documents every table and column.
 
 pub mod check;
+mod checkpoint;
 mod connection;
 pub mod duration;
 mod error;
@@ -32,6 +35,7 @@ mod state;
 mod store;
 mod write;
 
+pub use checkpoint::Checkpointer;
 pub use error::StoreError;
 pub use options::{StoreOptions, Synchronous};
 pub use outbox::{Outbox, OutboxRow, QueueStats};

@@ -90,6 +90,22 @@ impl Store {
         Ok(stats)
     }
 
+    /// Commit several batches in one transaction (group commit: one fsync for all of them),
+    /// each written as by [`Store::write_batch`] in order, with its own ingest time. Returns
+    /// each batch's stats; on `Err` nothing of any of them was kept.
+    pub fn write_batches(
+        &mut self,
+        batches: &[WriteBatch<'_>],
+    ) -> Result<Vec<WriteStats>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut stats = Vec::with_capacity(batches.len());
+        for batch in batches {
+            stats.push(write::write_all(&tx, batch, self.outbox)?);
+        }
+        tx.commit()?;
+        Ok(stats)
+    }
+
     /// Append every newly stored event and new alert revision to the sink outbox (in the
     /// batch's transaction) from now on. Turn it on when sinks are configured; the
     /// delivery workers read the outbox through [`crate::Outbox`].

@@ -90,8 +90,11 @@ fn rm_rf_build(test: &str, transport: Transport, args: &[&str]) -> Option<AgentR
 #[test]
 fn bypass_permissions_rm_rf_is_destructive_auto_approved_over_http_protobuf() {
     let test = "bypass_permissions_rm_rf_is_destructive_auto_approved_over_http_protobuf";
-    let Some(run) = rm_rf_build(test, Transport::HttpBinary, &["--dangerously-skip-permissions"])
-    else {
+    let Some(run) = rm_rf_build(
+        test,
+        Transport::HttpBinary,
+        &["--dangerously-skip-permissions"],
+    ) else {
         return;
     };
     assert!(
@@ -103,10 +106,16 @@ fn bypass_permissions_rm_rf_is_destructive_auto_approved_over_http_protobuf() {
     let decision = run.event(&events, "tool_decision");
     assert_eq!(decision["tool_name"], "Bash", "{decision}");
     assert_eq!(decision["decision"], "accept", "{decision}");
-    assert_eq!(decision["permission_mode"], "bypassPermissions", "{decision}");
+    assert_eq!(
+        decision["permission_mode"], "bypassPermissions",
+        "{decision}"
+    );
     assert_eq!(decision["agent_event"], "tool_decision", "{decision}");
     let result = run.event(&events, "tool_result");
-    assert_eq!(result["success"], true, "numbers/bools-as-strings coerced: {result}");
+    assert_eq!(
+        result["success"], true,
+        "numbers/bools-as-strings coerced: {result}"
+    );
     run.assert_patterns(&["destructive_auto_approved", "posture_weakened"]);
 }
 
@@ -133,7 +142,10 @@ fn default_mode_rm_rf_is_refused_and_quiet() {
 
 fn read_file(test: &str, file: &str, content: bool) -> Option<AgentRun> {
     let extra: &[(&str, &str)] = if content {
-        &[("OTEL_LOG_TOOL_DETAILS", "1"), ("OTEL_LOG_TOOL_CONTENT", "1")]
+        &[
+            ("OTEL_LOG_TOOL_DETAILS", "1"),
+            ("OTEL_LOG_TOOL_CONTENT", "1"),
+        ]
     } else {
         &[("OTEL_LOG_TOOL_DETAILS", "1")]
     };
@@ -172,7 +184,12 @@ fn readme_read_is_quiet() {
     run.assert_quiet(&["sensitive_file_access", "secret_exported"]);
 }
 
-fn prompt_with_key(test: &str, log_prompts: bool, serve_args: &[&str], prompt: &str) -> Option<AgentRun> {
+fn prompt_with_key(
+    test: &str,
+    log_prompts: bool,
+    serve_args: &[&str],
+    prompt: &str,
+) -> Option<AgentRun> {
     let extra: &[(&str, &str)] = if log_prompts {
         &[("OTEL_LOG_USER_PROMPTS", "1")]
     } else {

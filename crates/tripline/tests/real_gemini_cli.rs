@@ -113,7 +113,11 @@ fn default_mode_cat_env_is_not_run_and_quiet() {
     let events = run.wait_events(AGENT, &["gemini_cli.config", "gemini_cli.tool_call"]);
     let call = run.event(&events, "gemini_cli.tool_call");
     assert_eq!(call["error_type"], "tool_not_registered", "{call}");
-    run.assert_quiet(&["sensitive_file_access", "posture_weakened", "secret_exported"]);
+    run.assert_quiet(&[
+        "sensitive_file_access",
+        "posture_weakened",
+        "secret_exported",
+    ]);
 }
 
 #[test]

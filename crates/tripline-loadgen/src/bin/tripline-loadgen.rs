@@ -22,7 +22,7 @@ use anyhow::Context;
 use clap::Parser;
 use tripline_loadgen::prom::{self, Histogram};
 use tripline_loadgen::serve::{process_cpu_time, self_cpu_time};
-use tripline_loadgen::{run, GenSpec, Protocol, RunConfig, Serve, ServeSpec, Target};
+use tripline_loadgen::{run, Corpus, GenSpec, Protocol, RunConfig, Serve, ServeSpec, Target};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -63,6 +63,13 @@ struct Args {
     /// With --bench: the sinks benchmark (no sinks vs file vs file + stdout + archive)
     #[arg(long)]
     sinks: bool,
+    /// Send real traffic instead of generated logs: the captured OTLP protobuf bodies
+    /// under DIR (for example tests/corpus/codex-0.169.0), copied with fresh ids
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
+    /// With --corpus: send at least this many events
+    #[arg(long, default_value_t = 200_000)]
+    events: u64,
     /// `[store] synchronous` levels to benchmark, comma-separated (for --bench); with
     /// `off` among them, the others are also reported as ratios against it
     #[arg(long, default_value = "full,off")]
@@ -87,6 +94,11 @@ fn main() -> anyhow::Result<()> {
         ..GenSpec::default()
     };
     let mut cfg = RunConfig::new(gen, Target::fixed(args.target.clone()));
+    if let Some(dir) = &args.corpus {
+        anyhow::ensure!(!args.grpc, "--corpus sends OTLP/HTTP protobuf; drop --grpc");
+        let corpus = Corpus::load(dir)?;
+        cfg.corpus = Some(std::sync::Arc::new(corpus.requests_for(args.events)));
+    }
     cfg.concurrency = args.concurrency;
     cfg.protocol = if args.grpc {
         Protocol::Grpc

@@ -132,6 +132,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         signal: args.signal,
         verbose: args.verbose,
         format: args.line_format,
+        limits: setup::record_limits(&cfg),
     };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -13,7 +13,7 @@ use tripline_receive::{bind_grpc, bind_http_with_metrics, Ingest};
 use crate::metrics::Metrics;
 
 use crate::config::{Config, Overrides};
-use crate::pipeline::ingest::PipelineIngest;
+use crate::pipeline::ingest::{Admission, PipelineIngest};
 use crate::pipeline::setup::{self, Extra};
 
 /// Receive OTLP from coding agents and run detections on it.
@@ -101,12 +101,7 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || setup::pipeline(&cfg, &extra, Some(dir))).await??
     };
     let pipeline = Arc::new(pipeline);
-    let limits = tripline_otlp::Limits {
-        max_depth: cfg.limits.max_depth as usize,
-        max_attributes: cfg.limits.max_attributes as usize,
-        max_string_len: cfg.limits.max_string_len as usize,
-        ..tripline_otlp::Limits::default()
-    };
+    let limits = setup::record_limits(&cfg);
     let metrics = Arc::new(Metrics::default());
     let raw = if cfg.raw.enabled {
         let w = tripline_store::RawStore::open_writer(&data_dir, &setup::store_options(&cfg))
@@ -133,8 +128,11 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         Arc::clone(&pipeline),
         raw,
         limits.clone(),
-        cfg.pipeline.max_inflight_batches as usize,
-        cfg.pipeline.retry_after.get(),
+        Admission {
+            max_inflight: cfg.pipeline.max_inflight_batches as usize,
+            retry_after: cfg.pipeline.retry_after.get(),
+            timeout: cfg.pipeline.ingest_timeout.get(),
+        },
         Arc::clone(&metrics),
     );
     let ingest: Arc<dyn Ingest> = Arc::new(ingest);

@@ -70,18 +70,21 @@ impl Detector {
         Ok(())
     }
 
-    /// Run events through the engine, in order; returns the alerts they produced. Then
-    /// the watermark moves to the newest event time, so windows of quiet groups expire.
+    /// Run events through the engine, in order; returns the alerts they produced.
     pub fn run(&mut self, events: &[Event]) -> Vec<Alert> {
-        let alerts = events
+        events
             .iter()
             .flat_map(|ev| self.engine.process(ev))
             .map(|out| out.alert)
-            .collect();
+            .collect()
+    }
+
+    /// Move the watermark to the newest event time seen, so windows of quiet groups
+    /// expire (this changes no output; it bounds memory).
+    pub fn advance_watermark(&mut self) {
         if let Some(wm) = self.engine.watermark() {
             self.engine.advance_watermark(wm);
         }
-        alerts
     }
 
     /// Run the enrichment stage over a batch, in order (before [`Detector::run`]).
@@ -151,14 +154,15 @@ impl Detector {
         &mut self.engine
     }
 
-    /// The enrichment context (per-conversation state), as persisted.
-    pub fn enrich_state(&self) -> serde_json::Value {
-        self.enricher.snapshot()
+    /// The enrichment stage (its per-conversation state is persisted by
+    /// `pipeline::state`).
+    pub fn enricher(&self) -> &Enricher {
+        &self.enricher
     }
 
-    /// Restore the enrichment context from [`Detector::enrich_state`].
-    pub fn restore_enrich_state(&mut self, v: serde_json::Value) -> anyhow::Result<()> {
-        self.enricher.restore(v)
+    /// The enrichment stage, for restoring and committing its state.
+    pub fn enricher_mut(&mut self) -> &mut Enricher {
+        &mut self.enricher
     }
 }
 

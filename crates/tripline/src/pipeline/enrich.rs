@@ -27,7 +27,7 @@ use crate::rulefiles;
 pub use hosts::HostIps;
 pub use posture::Posture;
 pub use session::SessionClasses;
-pub use state::EnrichState;
+pub use state::{EnrichDelta, EnrichEntry, EnrichState};
 pub use tools::Tools;
 
 use state::{Conversation, Decision};
@@ -183,9 +183,9 @@ impl Enricher {
                         decision: text(ev, "decision"),
                         source: text(ev, "source"),
                     };
-                    self.state.decisions.insert(key, d);
+                    self.state.insert_decision(key, d);
                 }
-                Some(TOOL_RESULT) => match self.state.decisions.get_mut(&key) {
+                Some(TOOL_RESULT) => match self.state.decision_mut(&key) {
                     Some(d) => {
                         d.used = tick;
                         ev.insert("tool_decision_seen", Value::Bool(true));
@@ -208,8 +208,7 @@ impl Enricher {
     fn conversation_context(&mut self, ev: &mut Event, conv: &str, is_start: bool, tick: u64) {
         let known = self
             .state
-            .conversations
-            .get(conv)
+            .conversation(conv)
             .is_some_and(|c| c.from_start || !is_start);
         if !known {
             let (class, reason) = match &self.registries.session {
@@ -232,9 +231,9 @@ impl Enricher {
                     None
                 },
             };
-            self.state.conversations.insert(conv.to_owned(), c);
+            self.state.insert_conversation(conv.to_owned(), c);
         }
-        let Some(c) = self.state.conversations.get_mut(conv) else {
+        let Some(c) = self.state.conversation_mut(conv) else {
             return;
         };
         c.used = tick;
@@ -247,7 +246,8 @@ impl Enricher {
         set_opt(ev, "session_sandbox_policy", s);
     }
 
-    /// The state, serialized (JSON).
+    /// The whole state, serialized (JSON): the form earlier versions stored as one entry.
+    #[cfg(test)]
     pub fn snapshot(&self) -> serde_json::Value {
         serde_json::to_value(&self.state).unwrap_or(serde_json::Value::Null)
     }
@@ -264,6 +264,27 @@ impl Enricher {
         }
         self.state = s;
         Ok(())
+    }
+
+    /// Restore the state from its stored entries.
+    pub fn restore_entries(&mut self, entries: Vec<EnrichEntry>) -> anyhow::Result<()> {
+        self.state = EnrichState::from_entries(entries)?;
+        Ok(())
+    }
+
+    /// The state's entries changed since the last [`Enricher::mark_committed`].
+    pub fn delta(&self) -> EnrichDelta {
+        self.state.delta()
+    }
+
+    /// Every entry of the state (a full rewrite).
+    pub fn all_entries(&self) -> Vec<(String, EnrichEntry)> {
+        self.state.all_entries()
+    }
+
+    /// The last delta is stored.
+    pub fn mark_committed(&mut self) {
+        self.state.mark_committed();
     }
 
     /// Forget all conversations.

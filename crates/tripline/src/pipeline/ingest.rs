@@ -25,27 +25,44 @@ pub struct PipelineIngest {
     limits: Limits,
     permits: Arc<Semaphore>,
     retry_after: Duration,
+    /// longest a request waits for its durable write before it is answered 503
+    timeout: Duration,
     metrics: Arc<Metrics>,
+}
+
+/// Admission and timing settings of [`PipelineIngest`] (`[pipeline]` in the config).
+#[derive(Clone, Copy, Debug)]
+pub struct Admission {
+    /// At most this many requests are decoded or processed at once.
+    pub max_inflight: usize,
+    /// The `Retry-After` of an overloaded or timed-out answer.
+    pub retry_after: Duration,
+    /// Longest a request waits for its durable write (`ingest_timeout`).
+    pub timeout: Duration,
 }
 
 impl PipelineIngest {
     /// At most `max_inflight` batches are decoded or processed at once; beyond that the
     /// receivers answer 429 / RESOURCE_EXHAUSTED with `retry_after`, which keeps memory
     /// bounded at about `max_inflight` × the body limit.
+    ///
+    /// A request not stored within `admission.timeout` is answered 503 / UNAVAILABLE with
+    /// `Retry-After`; its work goes on and, if it commits, the exporter's retry finds its
+    /// events stored and changes nothing.
     pub fn new(
         pipeline: Arc<Pipeline>,
         raw: Option<RawTier>,
         limits: Limits,
-        max_inflight: usize,
-        retry_after: Duration,
+        admission: Admission,
         metrics: Arc<Metrics>,
     ) -> Self {
         PipelineIngest {
             pipeline,
             raw,
             limits,
-            permits: Arc::new(Semaphore::new(max_inflight.max(1))),
-            retry_after,
+            permits: Arc::new(Semaphore::new(admission.max_inflight.max(1))),
+            retry_after: admission.retry_after,
+            timeout: admission.timeout,
             metrics,
         }
     }
@@ -58,6 +75,7 @@ impl Ingest for PipelineIngest {
         let limits = self.limits.clone();
         let permits = Arc::clone(&self.permits);
         let retry_after = self.retry_after;
+        let timeout = self.timeout;
         let metrics = Arc::clone(&self.metrics);
         let received = Instant::now();
         Box::pin(async move {
@@ -72,11 +90,18 @@ impl Ingest for PipelineIngest {
                 let _permit = permit;
                 process(&pipeline, raw.as_ref(), &limits, req, &m)
             });
-            let result = match work.await {
-                Ok(result) => result,
-                Err(join) => Err(IngestError::Internal(format!(
+            let result = match tokio::time::timeout(timeout, work).await {
+                Ok(Ok(result)) => result,
+                Ok(Err(join)) => Err(IngestError::Internal(format!(
                     "pipeline task failed: {join}"
                 ))),
+                Err(_) => Err(IngestError::Unavailable {
+                    retry_after,
+                    reason: format!(
+                        "not stored within the ingest timeout ({} s)",
+                        timeout.as_secs_f64()
+                    ),
+                }),
             };
             metrics.inflight.fetch_sub(1, Ordering::Relaxed);
             if result.is_ok() {

@@ -7,19 +7,21 @@
 
 pub mod detect;
 pub mod enrich;
+mod group;
 pub mod ingest;
 pub mod key;
 pub mod seal;
 pub mod setup;
 pub mod state;
+mod writer;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use tripline_event::{names, Alert, Event, Value};
 use tripline_redact::{RedactionReport, Redactor};
-use tripline_store::{Store, StoreError, StoreOptions, WriteBatch, WriteStats};
+use tripline_store::{Store, StoreError, StoreOptions, WriteStats};
 
 use detect::Detector;
 use seal::Sealer;
@@ -42,18 +44,37 @@ pub struct BatchOutcome {
     pub state_evictions: Vec<(String, u64)>,
 }
 
-/// Stateful stages, behind one lock so engine state and stored events stay consistent.
+/// The ordered stages, behind one lock: whoever holds it leads the next group.
 struct Stages {
     detector: Detector,
-    store: Option<Store>,
+    /// a read connection for the dedup lookups (the writer has its own connection)
+    reader: Option<Store>,
     sync: StateSync,
 }
 
-/// Detect, redact and store batches of normalized events.
-pub struct Pipeline {
+/// What the pipeline's callers and its writer thread share.
+struct Shared {
     stages: Mutex<Stages>,
+    /// ids of events handed to the writer and not yet committed
+    in_flight: writer::InFlight,
     redactor: Redactor,
     sealer: Sealer,
+}
+
+/// Detect, redact and store batches of normalized events.
+///
+/// Three kinds of work overlap: callers decode in parallel on their own threads; the
+/// caller holding the stage lock leads a group (dedup, enrichment, detection, redaction,
+/// sealing the state it changed), in submission order; one writer thread commits groups
+/// in the order they were sealed, one transaction each, and answers every batch of a
+/// group once it is durable. While the writer commits group N the next leader works on
+/// group N+1.
+pub struct Pipeline {
+    shared: Arc<Shared>,
+    /// batches waiting for the next group
+    queue: group::Queue,
+    /// the writer thread, when there is a store
+    writer: Option<writer::Writer>,
 }
 
 /// How to build a [`Pipeline`].
@@ -79,9 +100,9 @@ impl Pipeline {
             sealer,
         } = opts;
         let mut sync = StateSync::default();
-        let store = match data_dir {
+        let (writer_store, reader) = match &data_dir {
             Some(dir) => {
-                let mut s = Store::open(&dir, &store)
+                let mut s = Store::open(dir, &store)
                     .with_context(|| format!("opening the store in {}", dir.display()))?;
                 if sync.load(&s, &mut detector, &sealer)? == Loaded::Legacy {
                     let now = chrono::Utc::now().timestamp_millis();
@@ -89,113 +110,179 @@ impl Pipeline {
                         .context("migrating the saved engine state to entries")?;
                     tracing::info!("migrated the saved engine state to incremental entries");
                 }
-                Some(s)
+                let reader = Store::open_read_only(dir)
+                    .with_context(|| format!("opening the store in {}", dir.display()))?;
+                (Some(s), Some(reader))
             }
+            None => (None, None),
+        };
+        let shared = Arc::new(Shared {
+            stages: Mutex::new(Stages {
+                detector,
+                reader,
+                sync,
+            }),
+            in_flight: writer::InFlight::default(),
+            redactor,
+            sealer,
+        });
+        let writer = match writer_store {
+            Some(store) => Some(writer::Writer::start(Arc::clone(&shared), store)?),
             None => None,
         };
         Ok(Pipeline {
-            stages: Mutex::new(Stages {
-                detector,
-                store,
-                sync,
-            }),
-            redactor,
-            sealer,
+            shared,
+            queue: group::Queue::default(),
+            writer,
         })
     }
 
     /// Run one batch through detect → redact → store. Blocking; call from a blocking
     /// thread. Returns only after the store has committed (when there is a store).
+    ///
+    /// Group commit: batches submitted while another group is being led wait for it,
+    /// then go together as the next group, in submission order, in one transaction (one
+    /// fsync). Each caller gets its own batch's outcome.
     pub fn process_events(
         &self,
-        mut events: Vec<Event>,
+        events: Vec<Event>,
         ingest_time_ms: i64,
     ) -> Result<BatchOutcome, StoreError> {
-        let received = tripline_store::format_ms(ingest_time_ms);
-        for ev in &mut events {
-            ev.insert_if_absent(names::RECEIVED_TIME, Value::Str(received.clone()));
+        let (job, answer) = group::Job::new(events, ingest_time_ms);
+        self.queue.push(job);
+        let mut stages = self.shared.stages.lock().unwrap_or_else(|p| p.into_inner());
+        // An earlier group may already have taken (and answered) this batch.
+        if let Some(done) = answer.ready() {
+            return done;
         }
-        let mut stages = self.stages.lock().unwrap_or_else(|p| p.into_inner());
+        let jobs = self.queue.take();
+        if !jobs.is_empty() {
+            self.lead(&mut stages, jobs);
+        }
+        drop(stages);
+        answer.wait()
+    }
+
+    /// Lead one group: everything up to the durable write, in order, then hand it to the
+    /// writer (or answer it, without a store).
+    fn lead(&self, stages: &mut Stages, mut jobs: Vec<group::Job>) {
+        let shared = &*self.shared;
         let Stages {
             detector,
-            store,
+            reader,
             sync,
-        } = &mut *stages;
-
-        // Exporters retry: events already stored were already detected on.
-        let mut duplicates = 0;
-        if let Some(store) = store.as_ref() {
-            let ids: Vec<&str> = events.iter().filter_map(Event::id).collect();
-            let seen = store.existing_event_ids(&ids)?;
-            if !seen.is_empty() {
-                let before = events.len();
-                events.retain(|e| e.id().map_or(true, |id| !seen.contains(id)));
-                duplicates = (before - events.len()) as u64;
-            }
-        }
-
-        // Registries and conversation context become plain fields, then detection sees
-        // the raw values.
-        detector.enrich(&mut events);
-        let mut alerts = detector.run(&events);
-        let state_evictions = evictions_by_name(detector);
-
-        // Nothing unredacted goes further.
-        let mut redactions = RedactionReport::default();
-        for ev in &mut events {
-            redactions.merge(&self.redactor.redact_event(ev));
-        }
-        for alert in &mut alerts {
-            redactions.merge(&self.redactor.redact_alert(alert));
-        }
-
-        let stored = match store.as_mut() {
+        } = stages;
+        // Exporters retry: events already stored, or in a group not yet committed, or in
+        // an earlier batch of this group, were already detected on.
+        let mut seen = match reader.as_ref() {
             Some(store) => {
-                // Only the state entries this batch changed, sealed one by one.
-                let delta = match sync.delta(detector, &self.sealer) {
-                    Ok(d) => d,
+                let ids: Vec<&str> = jobs
+                    .iter()
+                    .flat_map(|j| j.events().iter().filter_map(Event::id))
+                    .collect();
+                match store.existing_event_ids(&ids) {
+                    Ok(mut seen) => {
+                        shared.in_flight.add_present(&ids, &mut seen);
+                        Some(seen)
+                    }
                     Err(e) => {
-                        sync.roll_back(store, detector, &self.sealer);
-                        return Err(StoreError::Io {
-                            path: store.db_path(),
-                            source: std::io::Error::other(e.to_string()),
-                        });
-                    }
-                };
-                let batch = WriteBatch {
-                    events: &events,
-                    alerts: &alerts,
-                    state_entries: delta.changes(),
-                    ingest_time_ms,
-                    ..WriteBatch::default()
-                };
-                match store.write_batch(&batch) {
-                    Ok(stats) => {
-                        sync.committed(detector, &delta);
-                        Some(stats)
-                    }
-                    Err(err) => {
-                        // The batch is not acknowledged and will be retried: roll the
-                        // engine back to the last committed state so it is not counted twice.
-                        sync.roll_back(store, detector, &self.sealer);
-                        return Err(err);
+                        let path = store.db_path();
+                        for job in jobs {
+                            job.answer(Err(same_error(&e, &path)));
+                        }
+                        return;
                     }
                 }
             }
-            None => {
-                // Nothing to persist: keep the change tracking from growing.
-                detector.engine_mut().mark_committed();
-                None
+            None => None,
+        };
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        let mut new_ids = Vec::new();
+        for job in jobs.iter_mut() {
+            let mut events = job.take_events();
+            let received = tripline_store::format_ms(job.ingest_time_ms);
+            for ev in &mut events {
+                ev.insert_if_absent(names::RECEIVED_TIME, Value::Str(received.clone()));
+            }
+            let mut duplicates = 0;
+            if let Some(seen) = seen.as_mut() {
+                let before = events.len();
+                events.retain(|e| e.id().is_none_or(|id| !seen.contains(id)));
+                duplicates = (before - events.len()) as u64;
+                for id in events.iter().filter_map(Event::id) {
+                    seen.insert(id.to_owned());
+                    new_ids.push(id.to_owned());
+                }
+            }
+            // Registries and conversation context become plain fields, then detection sees
+            // the raw values.
+            detector.enrich(&mut events);
+            let alerts = detector.run(&events);
+            outcomes.push(BatchOutcome {
+                events,
+                alerts,
+                duplicates,
+                ..BatchOutcome::default()
+            });
+        }
+        // Windows of quiet groups expire (this changes no output, so once per group).
+        detector.advance_watermark();
+        if let Some(first) = outcomes.first_mut() {
+            first.state_evictions = evictions_by_name(detector);
+        }
+
+        // Nothing unredacted goes further.
+        for out in &mut outcomes {
+            for ev in &mut out.events {
+                out.redactions.merge(&shared.redactor.redact_event(ev));
+            }
+            for alert in &mut out.alerts {
+                out.redactions.merge(&shared.redactor.redact_alert(alert));
+            }
+        }
+
+        let Some(writer) = &self.writer else {
+            // Nothing to persist: keep the change tracking from growing.
+            detector.engine_mut().mark_committed();
+            detector.enricher_mut().mark_committed();
+            for (job, out) in jobs.into_iter().zip(outcomes) {
+                job.answer(Ok(out));
+            }
+            return;
+        };
+        // Only the state entries this group changed, sealed one by one; from here on the
+        // writer owns them (a failed commit rolls the detector back to the store).
+        let delta = match sync.delta(detector, &shared.sealer) {
+            Ok(d) => d,
+            Err(e) => {
+                let err = StoreError::Busy(format!("sealing the engine state: {e}"));
+                for job in jobs {
+                    job.answer(Err(same_error(&err, std::path::Path::new(""))));
+                }
+                writer.request_roll_back();
+                return;
             }
         };
-        Ok(BatchOutcome {
-            events,
-            alerts,
-            stored,
-            duplicates,
-            redactions,
-            state_evictions,
-        })
+        sync.committed(detector);
+        shared.in_flight.insert(&new_ids);
+        writer.send(writer::Sealed {
+            jobs,
+            outcomes,
+            delta,
+            ids: new_ids,
+        });
+    }
+}
+
+/// The same failure for every batch of a failed group (store errors are not `Clone`).
+fn same_error(e: &StoreError, db: &std::path::Path) -> StoreError {
+    match e {
+        StoreError::DiskFull(m) => StoreError::DiskFull(m.clone()),
+        StoreError::Busy(m) => StoreError::Busy(m.clone()),
+        other => StoreError::Io {
+            path: db.to_owned(),
+            source: std::io::Error::other(other.to_string()),
+        },
     }
 }
 
@@ -203,16 +290,15 @@ impl Pipeline {
     /// From now on, append every stored event and alert revision to the store's sink
     /// outbox, in the batch's transaction (when sinks are configured).
     pub fn enable_outbox(&self) {
-        let mut stages = self.stages.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(store) = stages.store.as_mut() {
-            store.set_outbox(true);
+        if let Some(w) = &self.writer {
+            w.enable_outbox();
         }
     }
 
     /// Re-read the list files and recompile the rules against them, keeping all streaming
     /// state. On error the running rules are unchanged.
     pub fn reload_lists(&self, set: &detect::RuleSet) -> anyhow::Result<()> {
-        let mut stages = self.stages.lock().unwrap_or_else(|p| p.into_inner());
+        let mut stages = self.shared.stages.lock().unwrap_or_else(|p| p.into_inner());
         stages.detector.reload_lists(set)
     }
 }

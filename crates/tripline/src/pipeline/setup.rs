@@ -42,6 +42,17 @@ pub fn rule_set(cfg: &Config, extra: &Extra) -> RuleSet {
 }
 
 /// Engine options for the config and flags.
+/// The per-record decode limits of `[limits]`: `serve` and `replay` apply the same ones, so
+/// a backtest refuses what production refuses.
+pub fn record_limits(cfg: &Config) -> tripline_otlp::Limits {
+    tripline_otlp::Limits {
+        max_depth: cfg.limits.max_depth as usize,
+        max_attributes: cfg.limits.max_attributes as usize,
+        max_string_len: cfg.limits.max_string_len as usize,
+        ..tripline_otlp::Limits::default()
+    }
+}
+
 pub fn engine_options(cfg: &Config, extra: &Extra) -> EngineOptions {
     let mut opts = EngineOptions::default();
     opts.allowed_lateness_ns =

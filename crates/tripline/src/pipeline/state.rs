@@ -5,20 +5,24 @@
 //! that schema-v1 data dirs kept under [`LEGACY_KEY`].
 
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 use tripline_store::{StateChanges, Store};
 
 use super::detect::Detector;
+use super::enrich::EnrichEntry;
 use super::seal::Sealer;
 
 /// The `state` key under which earlier versions stored the whole sealed snapshot.
 pub const LEGACY_KEY: &str = "engine";
 
-/// Logical name of the enrichment context's entry (engine entry names are JSON arrays).
-const ENRICH_NAME: &str = "enrich";
+/// Logical name of the single entry that held the whole enrichment context before it was
+/// stored per conversation (engine entry names are JSON arrays).
+const LEGACY_ENRICH_NAME: &str = "enrich";
 /// First byte of a sealed entry's plaintext: which part of the detector it belongs to.
 const TAG_ENGINE: u8 = b'e';
-const TAG_ENRICH: u8 = b'c';
+/// The whole enrichment context in one entry (written by earlier versions; read only).
+const TAG_ENRICH_WHOLE: u8 = b'c';
+/// One enrichment entry (a conversation, a pending decision, or the meta entry).
+const TAG_ENRICH: u8 = b'n';
 
 /// One batch's sealed state changes.
 #[derive(Debug, Default)]
@@ -27,8 +31,6 @@ pub struct SealedDelta {
     pub upserts: Vec<(String, Vec<u8>)>,
     /// stored keys to delete
     pub removals: Vec<String>,
-    /// digest of the enrichment context this delta writes, when it writes it
-    enrich: Option<[u8; 32]>,
 }
 
 impl SealedDelta {
@@ -55,15 +57,9 @@ pub enum Loaded {
 /// Keeps the detector's state and the store's entries in step.
 #[derive(Debug, Default)]
 pub struct StateSync {
-    /// digest of the enrichment context as last committed
-    enrich: Option<[u8; 32]>,
-}
-
-fn enrich_bytes(detector: &Detector) -> Vec<u8> {
-    let mut out = vec![TAG_ENRICH];
-    // serde_json maps are ordered: equal contexts give equal bytes.
-    out.extend(serde_json::to_vec(&detector.enrich_state()).unwrap_or_default());
-    out
+    /// the store holds the enrichment context as one whole entry (an earlier version's
+    /// format): the next delta rewrites it as entries and deletes the whole one
+    legacy_enrich: bool,
 }
 
 fn tagged(tag: u8, bytes: &[u8]) -> Vec<u8> {
@@ -71,6 +67,22 @@ fn tagged(tag: u8, bytes: &[u8]) -> Vec<u8> {
     out.push(tag);
     out.extend_from_slice(bytes);
     out
+}
+
+/// Seal enrichment entries as (stored key, sealed value).
+fn seal_enrich(
+    sealer: &Sealer,
+    entries: &[(String, EnrichEntry)],
+    out: &mut Vec<(String, Vec<u8>)>,
+) -> anyhow::Result<()> {
+    for (name, entry) in entries {
+        let json = serde_json::to_vec(entry)?;
+        out.push((
+            sealer.entry_id(name),
+            sealer.seal(&tagged(TAG_ENRICH, &json))?,
+        ));
+    }
+    Ok(())
 }
 
 impl StateSync {
@@ -93,7 +105,7 @@ impl StateSync {
                 detector
                     .restore(&sealer.open(&blob)?)
                     .context("restoring the detection engine's saved state")?;
-                self.enrich = None;
+                self.legacy_enrich = false;
                 Ok(Loaded::Legacy)
             }
             None => Ok(Loaded::Nothing),
@@ -107,12 +119,17 @@ impl StateSync {
         blobs: Vec<Vec<u8>>,
     ) -> anyhow::Result<()> {
         let mut engine = Vec::with_capacity(blobs.len());
-        let mut enrich = None;
+        let mut enrich = Vec::new();
+        let mut whole = None;
         for blob in blobs {
             let plain = sealer.open(&blob)?;
             match plain.split_first() {
                 Some((&TAG_ENGINE, rest)) => engine.push(rest.to_vec()),
-                Some((&TAG_ENRICH, rest)) => enrich = Some(rest.to_vec()),
+                Some((&TAG_ENRICH, rest)) => enrich.push(
+                    serde_json::from_slice::<EnrichEntry>(rest)
+                        .context("invalid stored enrichment entry")?,
+                ),
+                Some((&TAG_ENRICH_WHOLE, rest)) => whole = Some(rest.to_vec()),
                 _ => anyhow::bail!("a stored engine state entry has an unknown format"),
             }
         }
@@ -121,12 +138,14 @@ impl StateSync {
             .restore_entries(engine)
             .map_err(anyhow::Error::msg)
             .context("restoring the detection engine's saved state")?;
-        self.enrich = None;
-        if let Some(bytes) = enrich {
-            let v: serde_json::Value =
-                serde_json::from_slice(&bytes).context("invalid stored enrichment state")?;
-            detector.restore_enrich_state(v)?;
-            self.enrich = Some(Sha256::digest(tagged(TAG_ENRICH, &bytes)).into());
+        self.legacy_enrich = whole.is_some();
+        match whole {
+            Some(bytes) => {
+                let v: serde_json::Value =
+                    serde_json::from_slice(&bytes).context("invalid stored enrichment state")?;
+                detector.enricher_mut().restore(v)?;
+            }
+            None => detector.enricher_mut().restore_entries(enrich)?,
         }
         Ok(())
     }
@@ -147,11 +166,11 @@ impl StateSync {
                 sealer.seal(&tagged(TAG_ENGINE, &bytes))?,
             ));
         }
-        let enrich = enrich_bytes(detector);
-        all.push((sealer.entry_id(ENRICH_NAME), sealer.seal(&enrich)?));
+        seal_enrich(sealer, &detector.enricher().all_entries(), &mut all)?;
         store.replace_state_entries(&all, &[LEGACY_KEY], now_ms)?;
         detector.engine_mut().mark_committed();
-        self.enrich = Some(Sha256::digest(&enrich).into());
+        detector.enricher_mut().mark_committed();
+        self.legacy_enrich = false;
         Ok(())
     }
 
@@ -170,28 +189,30 @@ impl StateSync {
             .iter()
             .map(|name| sealer.entry_id(name))
             .collect();
-        let enrich = enrich_bytes(detector);
-        let digest: [u8; 32] = Sha256::digest(&enrich).into();
-        if self.enrich != Some(digest) {
-            out.upserts
-                .push((sealer.entry_id(ENRICH_NAME), sealer.seal(&enrich)?));
-            out.enrich = Some(digest);
+        let enricher = detector.enricher();
+        if self.legacy_enrich {
+            seal_enrich(sealer, &enricher.all_entries(), &mut out.upserts)?;
+            out.removals.push(sealer.entry_id(LEGACY_ENRICH_NAME));
+        } else {
+            let e = enricher.delta();
+            seal_enrich(sealer, &e.upserts, &mut out.upserts)?;
+            out.removals
+                .extend(e.removals.iter().map(|name| sealer.entry_id(name)));
         }
         Ok(out)
     }
 
-    /// `delta` is committed.
-    pub fn committed(&mut self, detector: &mut Detector, delta: &SealedDelta) {
+    /// The last `delta` is committed.
+    pub fn committed(&mut self, detector: &mut Detector) {
         detector.engine_mut().mark_committed();
-        if delta.enrich.is_some() {
-            self.enrich = delta.enrich;
-        }
+        detector.enricher_mut().mark_committed();
+        self.legacy_enrich = false;
     }
 
     /// A batch failed to commit: bring the detector back to the committed state.
     pub fn roll_back(&mut self, store: &Store, detector: &mut Detector, sealer: &Sealer) {
         detector.reset();
-        self.enrich = None;
+        self.legacy_enrich = false;
         let ok = store
             .load_state_entries()
             .map_err(anyhow::Error::from)
@@ -199,7 +220,7 @@ impl StateSync {
         if let Err(e) = ok {
             tracing::error!("reloading the committed engine state failed, starting empty: {e:#}");
             detector.reset();
-            self.enrich = None;
+            self.legacy_enrich = false;
         }
     }
 }

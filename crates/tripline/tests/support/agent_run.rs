@@ -75,13 +75,11 @@ impl AgentRun {
     /// Waits until the store holds events of `agent` named each of `names`; returns every
     /// event of that agent (the stored JSON, parsed).
     pub fn wait_events(&self, agent: &str, names: &[&str]) -> Vec<Value> {
-        let sql = format!(
-            "SELECT event_name, event FROM events WHERE agent = '{agent}' ORDER BY time"
-        );
-        let rows = self.serve.wait_rows(
-            &format!("{agent} events {names:?}"),
-            &sql,
-            |rows| {
+        let sql =
+            format!("SELECT event_name, event FROM events WHERE agent = '{agent}' ORDER BY time");
+        let rows = self
+            .serve
+            .wait_rows(&format!("{agent} events {names:?}"), &sql, |rows| {
                 let got: BTreeSet<&str> = rows
                     .iter()
                     .filter_map(|r| r.get("event_name").and_then(Value::as_str))
@@ -92,8 +90,7 @@ impl AgentRun {
                 } else {
                     Err(format!("missing {missing:?}, have {got:?}"))
                 }
-            },
-        );
+            });
         rows.iter()
             .map(|r| serde_json::from_str(str_col(r, "event")).expect("stored event is JSON"))
             .collect()
@@ -151,6 +148,10 @@ pub fn alert_patterns(rows: &[super::query::Row]) -> BTreeSet<String> {
                 .unwrap_or_default()
                 .into_iter()
         })
-        .filter_map(|tag| tag.as_str().and_then(|t| t.strip_prefix(PATTERN_TAG)).map(String::from))
+        .filter_map(|tag| {
+            tag.as_str()
+                .and_then(|t| t.strip_prefix(PATTERN_TAG))
+                .map(String::from)
+        })
         .collect()
 }

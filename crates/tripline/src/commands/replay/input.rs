@@ -19,6 +19,8 @@ pub struct Options {
     pub verbose: bool,
     /// `--line-format`: what flattened JSON Lines hold.
     pub format: tripline_otlp::files::LineFormat,
+    /// Per-record limits (`[limits]` of the config, as `serve` applies them).
+    pub limits: tripline_otlp::Limits,
 }
 
 /// Read every input in deterministic order and hand each canonical event to `on_event`.
@@ -32,6 +34,7 @@ pub fn for_each_event(
     let read_opts = ReadOptions {
         signal: opts.signal,
         format: opts.format,
+        limits: opts.limits.clone(),
         ..ReadOptions::default()
     };
     let plan = files::plan(paths, &read_opts)?;
@@ -41,6 +44,11 @@ pub fn for_each_event(
         .map(|f| f.size)
         .sum();
     let bar = progress::bar(total);
+    let mut rate = progress::Rate::new(&bar);
+    let on_event = &mut |e: Event| {
+        rate.tick();
+        on_event(e)
+    };
     let mut events = 0u64;
     for file in &plan {
         if let InputKind::Skip(reason) = file.kind {

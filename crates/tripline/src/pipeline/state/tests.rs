@@ -8,7 +8,7 @@ use tripline_loadgen::GenSpec;
 use tripline_redact::{RedactionPolicy, Redactor, SecretScanner};
 use tripline_store::{Store, StoreError, StoreOptions, WriteBatch};
 
-use super::LEGACY_KEY;
+use super::{tagged, LEGACY_ENRICH_NAME, LEGACY_KEY, TAG_ENRICH, TAG_ENRICH_WHOLE};
 use crate::pipeline::detect::{Detector, RuleSet};
 use crate::pipeline::seal::Sealer;
 use crate::pipeline::{Pipeline, PipelineOptions};
@@ -77,7 +77,7 @@ fn ids(alerts: &[Alert]) -> Vec<(String, u32, u64)> {
 }
 
 fn snapshot(p: &Pipeline) -> Vec<u8> {
-    p.stages.lock().unwrap().detector.snapshot()
+    p.shared.stages.lock().unwrap().detector.snapshot()
 }
 
 #[test]
@@ -116,6 +116,7 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
             }
             old.enrich(&mut events);
             old.run(&events);
+            old.advance_watermark();
             let sealed = sealer.seal(&old.snapshot()).unwrap();
             store
                 .write_batch(&WriteBatch {
@@ -134,8 +135,7 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
 
     let migrated = pipeline(Some(&dir), StoreOptions::default());
     {
-        let stages = migrated.stages.lock().unwrap();
-        let store = stages.store.as_ref().unwrap();
+        let store = migrated.writer.as_ref().unwrap().store();
         assert_eq!(
             store.load_state(LEGACY_KEY).unwrap(),
             None,
@@ -204,4 +204,78 @@ fn a_failed_commit_rolls_the_detector_back_to_the_committed_entries() {
         snapshot(&reopened) == committed,
         "the store holds exactly that state"
     );
+}
+
+#[test]
+fn a_data_dir_with_the_whole_enrichment_entry_continues_exactly_and_is_rewritten() {
+    let all = batches(8);
+    let split = 4;
+    let reference = pipeline(None, StoreOptions::default());
+    let mut expected = Vec::new();
+    for (i, b) in all.iter().enumerate() {
+        let out = reference.process_events(b.clone(), NOW_MS).unwrap();
+        if i >= split {
+            expected.extend(out.alerts);
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let sealer = Sealer::new(KEY);
+    {
+        let p = pipeline(Some(&dir), StoreOptions::default());
+        for b in &all[..split] {
+            p.process_events(b.clone(), NOW_MS).unwrap();
+        }
+        // Rewrite the enrichment entries as the earlier format's one whole entry.
+        let stages = p.shared.stages.lock().unwrap();
+        let whole = serde_json::to_vec(&stages.detector.enricher().snapshot()).unwrap();
+        let store = p.writer.as_ref().unwrap().store();
+        let conn = store.connection();
+        let rows: Vec<(String, Vec<u8>)> = conn
+            .prepare("SELECT key, value FROM engine_state")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut removed = 0;
+        for (key, value) in rows {
+            if sealer.open(&value).unwrap().first() == Some(&TAG_ENRICH) {
+                conn.execute("DELETE FROM engine_state WHERE key = ?1", [key])
+                    .unwrap();
+                removed += 1;
+            }
+        }
+        assert!(removed > 2, "the enrichment state was stored as entries");
+        conn.execute(
+            "INSERT INTO engine_state (key, value, updated_ms) VALUES (?1, ?2, 0)",
+            (
+                sealer.entry_id(LEGACY_ENRICH_NAME),
+                sealer.seal(&tagged(TAG_ENRICH_WHOLE, &whole)).unwrap(),
+            ),
+        )
+        .unwrap();
+    }
+    let reopened = pipeline(Some(&dir), StoreOptions::default());
+    let mut got = Vec::new();
+    for b in &all[split..] {
+        got.extend(reopened.process_events(b.clone(), NOW_MS).unwrap().alerts);
+    }
+    assert_eq!(ids(&got), ids(&expected));
+    assert_eq!(snapshot(&reopened), snapshot(&reference));
+    {
+        let store = reopened.writer.as_ref().unwrap().store();
+        let conn = store.connection();
+        let whole_left: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM engine_state WHERE key = ?1",
+                [sealer.entry_id(LEGACY_ENRICH_NAME)],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(whole_left, 0, "the whole entry is replaced by entries");
+    }
+    drop(reopened);
+    let again = pipeline(Some(&dir), StoreOptions::default());
+    assert_eq!(snapshot(&again), snapshot(&reference));
 }
