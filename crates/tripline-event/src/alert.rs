@@ -18,6 +18,18 @@ pub struct RuleRef {
     pub tags: Vec<String>,
 }
 
+/// Prefix of the pattern-taxonomy tag (`docs/detections.md`, "Pattern taxonomy").
+pub const PATTERN_TAG_PREFIX: &str = "tripline.pattern.";
+
+impl RuleRef {
+    /// The rule's pattern (`posture_weakened`, ...): its `tripline.pattern.<p>` tag.
+    pub fn pattern(&self) -> Option<&str> {
+        self.tags
+            .iter()
+            .find_map(|t| t.strip_prefix(PATTERN_TAG_PREFIX))
+    }
+}
+
 /// One alert. Identity is (`id`, `revision`): a suppressed repeat re-emits the same `id`
 /// with a higher `revision` and `count`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -77,6 +77,7 @@ pub fn detection_finding(alert: &Alert) -> Json {
             "title": alert.rule.title,
             "desc": alert.summary,
             "analytic": { "uid": alert.rule.id, "name": alert.rule.name, "type_id": 1, "type": "Rule" },
+            "types": alert.rule.pattern().map(|p| vec![p]).unwrap_or_default(),
             "first_seen_time": epoch_ms(&alert.first_time),
             "last_seen_time": epoch_ms(&alert.last_time),
             "related_events": alert.event_ids.iter().map(|id| json!({ "uid": id })).collect::<Vec<_>>(),

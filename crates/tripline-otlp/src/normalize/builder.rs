@@ -98,8 +98,11 @@ impl Builder {
         }
     }
 
+    /// The finished event, with the common agent layer's fields.
     pub(crate) fn finish(self) -> Event {
-        Event::from_fields(self.fields)
+        let mut ev = Event::from_fields(self.fields);
+        super::agent_layer::apply(&mut ev);
+        ev
     }
 }
 

@@ -3,6 +3,7 @@
 //! fields produced here.
 
 mod agent;
+pub mod agent_layer;
 mod builder;
 pub mod coerce;
 mod context;

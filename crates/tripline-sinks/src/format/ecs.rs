@@ -80,6 +80,7 @@ pub fn alert(a: &Alert) -> Json {
             "name": a.rule.name,
             "description": a.rule.title,
             "ruleset": "tripline",
+            "category": a.rule.pattern(),
         }),
     );
     out.insert("message".into(), json!(a.summary));

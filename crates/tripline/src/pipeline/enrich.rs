@@ -154,11 +154,18 @@ impl Enricher {
                 ev.insert("posture_network", Value::Bool(v.network));
             }
         }
-        if matches!(name, Some(TOOL_DECISION | TOOL_RESULT)) {
+        let kind = text(ev, "agent_event");
+        let is_decision = name == Some(TOOL_DECISION) || kind.as_deref() == Some("tool_decision");
+        let is_result = name == Some(TOOL_RESULT) || kind.as_deref() == Some("tool_result");
+        if is_decision || is_result {
             if let Some(t) = &self.registries.tools {
                 let class = t.classify(ev).to_owned();
                 ev.insert("tool_class", class);
-                let command = if t.is_shell(ev) {
+                // Codex names no command: it is the shell tool's `cmd`. The other agents'
+                // command comes from the normalizer's agent layer.
+                let command = if ev.agent() != tripline_event::Agent::Codex {
+                    text(ev, "command")
+                } else if t.is_shell(ev) {
                     tools::command_of(ev)
                 } else {
                     None
@@ -169,19 +176,40 @@ impl Enricher {
                 set_list(ev, "command_hosts", found.hosts);
             }
         }
-        let Some(conv) = text(ev, names::CONVERSATION_ID) else {
+        // Conversation context follows each agent's own ids: the agent layer's
+        // `session_id` (Codex conversation.id, Claude Code and Gemini CLI session.id).
+        let Some(conv) = text(ev, "session_id").or_else(|| text(ev, names::CONVERSATION_ID)) else {
             return;
         };
         let tick = self.state.next_tick();
-        self.conversation_context(ev, &conv, name == Some(CONVERSATION_STARTS), tick);
-        if let Some(call) = text(ev, "call_id") {
+        let is_start =
+            name == Some(CONVERSATION_STARTS) || kind.as_deref() == Some("session_start");
+        self.conversation_context(ev, &conv, is_start, tick);
+        // A Gemini tool_call is decision and result in one record.
+        if is_result
+            && ev.get("decision").is_some_and(|d| !d.is_null())
+            && text(ev, "tool_call_id").is_none()
+        {
+            ev.insert("tool_decision_seen", Value::Bool(true));
+            set_opt(ev, "tool_decision", text(ev, "decision"));
+            set_opt(ev, "tool_decision_source", text(ev, "decision_source"));
+            return;
+        }
+        if let Some(call) = text(ev, "tool_call_id").or_else(|| text(ev, "call_id")) {
             let key = format!("{conv}\u{1f}{call}");
-            match name {
+            let step = if is_decision {
+                Some(TOOL_DECISION)
+            } else if is_result {
+                Some(TOOL_RESULT)
+            } else {
+                None
+            };
+            match step {
                 Some(TOOL_DECISION) => {
                     let d = Decision {
                         used: tick,
                         decision: text(ev, "decision"),
-                        source: text(ev, "source"),
+                        source: text(ev, "decision_source").or_else(|| text(ev, "source")),
                     };
                     self.state.insert_decision(key, d);
                 }
@@ -230,6 +258,8 @@ impl Enricher {
                 } else {
                     None
                 },
+                permission_mode: None,
+                sandbox: None,
             };
             self.state.insert_conversation(conv.to_owned(), c);
         }
@@ -241,9 +271,20 @@ impl Enricher {
             ev.insert("session_class", c.session_class.clone());
             ev.insert("session_class_reason", c.session_class_reason.clone());
         }
+        // Claude Code has no posture-bearing start record: its mode is learned from the
+        // first event that carries one.
+        if c.permission_mode.is_none() {
+            c.permission_mode = text(ev, "permission_mode");
+        }
+        if c.sandbox.is_none() {
+            c.sandbox = text(ev, "sandbox");
+        }
         let (a, s) = (c.approval_policy.clone(), c.sandbox_policy.clone());
         set_opt(ev, "session_approval_policy", a);
         set_opt(ev, "session_sandbox_policy", s);
+        let (m, b) = (c.permission_mode.clone(), c.sandbox.clone());
+        set_opt(ev, "session_permission_mode", m);
+        set_opt(ev, "session_sandbox", b);
     }
 
     /// The whole state, serialized (JSON): the form earlier versions stored as one entry.

@@ -22,6 +22,12 @@ pub struct Conversation {
     pub session_class_reason: String,
     pub approval_policy: Option<String>,
     pub sandbox_policy: Option<String>,
+    /// the agent layer's `permission_mode` at the start (or first seen)
+    #[serde(default)]
+    pub permission_mode: Option<String>,
+    /// the agent layer's `sandbox` at the start (or first seen)
+    #[serde(default)]
+    pub sandbox: Option<String>,
 }
 
 /// A `codex.tool_decision`, kept until its `codex.tool_result` arrives.

@@ -114,7 +114,13 @@ impl Tools {
             .map(String::as_str)
         {
             Some("shell") => {
-                let Some(args) = ev.get("arguments").filter(|v| !matches!(v, Value::Null)) else {
+                // Codex: the JSON `arguments`; other agents: the agent layer's `command`.
+                let source = if ev.agent() == tripline_event::Agent::Codex {
+                    "arguments"
+                } else {
+                    "command"
+                };
+                let Some(args) = ev.get(source).filter(|v| !matches!(v, Value::Null)) else {
                     return "unknown";
                 };
                 let hit =
