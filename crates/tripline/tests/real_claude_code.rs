@@ -11,11 +11,11 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::agent_run::AgentRun;
+use support::agent_run::{self, AgentRun};
 use support::claude;
 use support::codex::Transport;
 use support::mock_model::MockModel;
-use support::planted::{self, files_under, leaks, needles, AWS_KEY};
+use support::planted::{self, AWS_KEY};
 use support::scratch_repo::ScratchRepo;
 use support::serve::Serve;
 use support::tools::{self, Tool};
@@ -252,18 +252,9 @@ fn unlogged_prompt_is_quiet() {
 fn planted_secrets_through_claude_code_leave_no_plaintext_at_rest() {
     let test = "planted_secrets_through_claude_code_leave_no_plaintext_at_rest";
     let secrets = planted::planted();
-    let texts: Vec<&str> = secrets.iter().map(|(_, text, _)| text.as_str()).collect();
-    let prompt = format!("Keep these safe: {}", texts.join(" ; "));
+    let prompt = agent_run::planted_prompt(&secrets);
     let scratch = tempfile::tempdir().unwrap();
-    let config = scratch.path().join("tripline.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[redaction]\nidentifier = \"pseudonymize\"\nkey_file = \"{}\"\n",
-            scratch.path().join("hmac.key").display()
-        ),
-    )
-    .unwrap();
+    let config = agent_run::pseudonymizing_config(scratch.path());
     // The prompt is logged, and the model reads .env with tool content on.
     let Some(run) = run(
         test,
@@ -281,16 +272,5 @@ fn planted_secrets_through_claude_code_leave_no_plaintext_at_rest() {
         return;
     };
     run.wait_events(AGENT, &["user_prompt", "tool_result"]);
-    let needles = needles(&secrets);
-    let mut files = Vec::new();
-    files_under(run.serve.data_dir(), &mut files);
-    assert!(!files.is_empty(), "the data dir has files");
-    for f in &files {
-        let found = leaks(&std::fs::read(f).unwrap(), &needles);
-        assert!(
-            found.is_empty(),
-            "{} holds plaintext secrets {found:?}",
-            f.display()
-        );
-    }
+    run.assert_no_plaintext(&secrets);
 }

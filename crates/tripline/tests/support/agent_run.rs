@@ -123,6 +123,22 @@ impl AgentRun {
         );
     }
 
+    /// Panics if any file under the data dir holds a plaintext copy of a planted secret.
+    pub fn assert_no_plaintext(&self, secrets: &[(String, String, String)]) {
+        let needles = super::planted::needles(secrets);
+        let mut files = Vec::new();
+        super::planted::files_under(self.serve.data_dir(), &mut files);
+        assert!(!files.is_empty(), "the data dir has files");
+        for f in &files {
+            let found = super::planted::leaks(&std::fs::read(f).unwrap(), &needles);
+            assert!(
+                found.is_empty(),
+                "{} holds plaintext secrets {found:?}",
+                f.display()
+            );
+        }
+    }
+
     /// Panics if an alert carries any of `quiet`.
     pub fn assert_quiet(&self, quiet: &[&str]) {
         let got = self.patterns();
@@ -134,6 +150,27 @@ impl AgentRun {
             self.context()
         );
     }
+}
+
+/// A prompt carrying every planted secret's text (see [`super::planted::planted`]).
+pub fn planted_prompt(secrets: &[(String, String, String)]) -> String {
+    let texts: Vec<&str> = secrets.iter().map(|(_, text, _)| text.as_str()).collect();
+    format!("Keep these safe: {}", texts.join(" ; "))
+}
+
+/// Writes `dir/tripline.toml` (identifiers pseudonymized, the key file in `dir`, outside
+/// the data dir) and returns its path.
+pub fn pseudonymizing_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let config = dir.join("tripline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[redaction]\nidentifier = \"pseudonymize\"\nkey_file = \"{}\"\n",
+            dir.join("hmac.key").display()
+        ),
+    )
+    .expect("write tripline.toml");
+    config
 }
 
 /// The pattern names in the `rule.tags` of the alert rows.
