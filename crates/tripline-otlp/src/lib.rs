@@ -51,7 +51,7 @@ pub fn decode(
         Encoding::Protobuf => protobuf::decode(signal, body)?,
         Encoding::Json => json::decode(signal, body)?,
     };
-    Ok(normalize::normalize(&req, limits))
+    Ok(normalize::normalize(req, limits))
 }
 
 /// Decode an OTLP/JSON request whose signal is told by its top-level key
@@ -61,5 +61,5 @@ pub fn decode_json_any(
     body: &[u8],
     limits: &Limits,
 ) -> Result<Option<(OtlpSignal, Decoded)>, DecodeError> {
-    Ok(json::decode_any(body)?.map(|req| (req.signal(), normalize::normalize(&req, limits))))
+    Ok(json::decode_any(body)?.map(|req| (req.signal(), normalize::normalize(req, limits))))
 }

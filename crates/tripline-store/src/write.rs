@@ -16,6 +16,10 @@ use crate::state::{write_entries, StateChanges};
 pub struct WriteBatch<'a> {
     /// Normalized, redacted events. An event whose `id` is already stored is skipped.
     pub events: &'a [Event],
+    /// Each event's compact JSON (`Event::to_json_string`), when the caller made it
+    /// already (off the writer's thread); empty, or shorter than `events`, to have the
+    /// store make the rest. Used only for events that carry their `id`.
+    pub event_json: &'a [String],
     /// Alerts to upsert; the highest `revision` per `id` wins.
     pub alerts: &'a [Alert],
     /// Engine snapshots (`key`, bytes) produced by this batch; each replaces the old value.
@@ -82,10 +86,13 @@ fn insert_events(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(id) DO NOTHING",
     )?;
-    for event in batch.events {
+    for (i, event) in batch.events.iter().enumerate() {
+        let json = match batch.event_json.get(i) {
+            Some(json) if event.id().is_some() => Cow::Borrowed(json.as_str()),
+            _ => Cow::Owned(with_id(event).to_json_string()),
+        };
         let event = with_id(event);
         let text = |name: &str| field_text(&event, name);
-        let json = event.to_json_string();
         let changed = stmt.execute(params![
             text(names::ID),
             text(names::TIME),

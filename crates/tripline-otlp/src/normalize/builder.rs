@@ -39,24 +39,35 @@ impl Builder {
     /// share a canonical name (`a.b` and `a_b`), the one already spelled canonically (else
     /// the first) takes it and the other keeps its raw key.
     pub(crate) fn record_attributes(&mut self, attrs: Vec<Attr>) {
-        let mut own: BTreeMap<String, (String, Value)> = BTreeMap::new();
+        // Keyed by canonical name; `Some(raw key)` when the raw key was not canonical (it
+        // had dots), so a later canonically spelled key can send it back to its raw key.
+        // A raw key with no dot is its canonical name and is moved, not copied.
+        let mut own: BTreeMap<String, (Option<String>, Value)> = BTreeMap::new();
         for (raw, v) in attrs {
-            let canon = canonical(&raw);
+            let (canon, dotted) = if raw.contains('.') {
+                (canonical(&raw), Some(raw))
+            } else {
+                (raw, None)
+            };
             let v = coerce(&canon, &v).unwrap_or(v);
             match own.entry(canon) {
                 Entry::Vacant(e) => {
-                    e.insert((raw, v));
+                    e.insert((dotted, v));
                 }
-                Entry::Occupied(mut e) => {
-                    // The key already spelled canonically takes the canonical name; the
-                    // other keeps its raw key.
-                    if e.key() == &raw {
-                        let (old_raw, old_v) = e.insert((raw, v));
-                        own.insert(old_raw.clone(), (old_raw, old_v));
-                    } else {
-                        own.insert(raw.clone(), (raw, v));
+                // Spelled canonically: it takes the canonical name from a dotted key, which
+                // goes back to its raw key; from another canonical spelling (the same key
+                // twice), the first one keeps it.
+                Entry::Occupied(mut e) => match dotted {
+                    None => {
+                        if e.get().0.is_some() {
+                            let (old_raw, old_v) = e.insert((None, v));
+                            own.insert(old_raw.unwrap_or_default(), (None, old_v));
+                        }
                     }
-                }
+                    Some(raw) => {
+                        own.insert(raw, (None, v));
+                    }
+                },
             }
         }
         for (k, (_, v)) in own {
@@ -150,5 +161,21 @@ mod tests {
         assert_eq!(e.get("a_b"), Some(&Value::Int(2)));
         assert_eq!(e.get("a.b"), Some(&Value::Int(1)));
         assert_eq!(e.len(), 2);
+        // the canonical spelling takes the name whichever comes first; a repeated key
+        // keeps its first value
+        let mut b = Builder::default();
+        b.record_attributes(vec![
+            ("a_b".into(), Value::Int(2)),
+            ("a.b".into(), Value::Int(1)),
+            ("a_b".into(), Value::Int(3)),
+            ("c.d".into(), Value::Int(4)),
+            ("c.d".into(), Value::Int(5)),
+        ]);
+        let e = b.finish();
+        assert_eq!(e.get("a_b"), Some(&Value::Int(2)));
+        assert_eq!(e.get("a.b"), Some(&Value::Int(1)));
+        assert_eq!(e.get("c_d"), Some(&Value::Int(4)));
+        assert_eq!(e.get("c.d"), Some(&Value::Int(5)));
+        assert_eq!(e.len(), 4);
     }
 }

@@ -19,10 +19,12 @@ pub(crate) struct ResourceCtx {
 }
 
 impl ResourceCtx {
-    pub(crate) fn new(res: Option<&Resource>, limits: &Limits) -> Result<Self, LimitError> {
-        let empty = Resource::default();
-        let res = res.unwrap_or(&empty);
-        let attrs = values::attributes(&res.attributes, limits)?;
+    /// Takes the resource's attribute values (digested first).
+    pub(crate) fn new(res: Option<&mut Resource>, limits: &Limits) -> Result<Self, LimitError> {
+        let mut empty = Resource::default();
+        let res = res.unwrap_or(&mut empty);
+        let digest = digest_message(res);
+        let attrs = values::attributes(&mut res.attributes, limits)?;
         let service_name = attrs
             .iter()
             .find(|(k, _)| k == "service.name")
@@ -34,7 +36,7 @@ impl ResourceCtx {
                 .map(|(k, v)| (names::canonical(&k), v))
                 .collect(),
             service_name,
-            digest: digest_message(res),
+            digest,
         })
     }
 }
@@ -49,18 +51,20 @@ pub(crate) struct ScopeCtx {
 }
 
 impl ScopeCtx {
+    /// Takes the scope's attribute values (digested first).
     pub(crate) fn new(
-        scope: Option<&InstrumentationScope>,
+        scope: Option<&mut InstrumentationScope>,
         limits: &Limits,
     ) -> Result<Self, LimitError> {
-        let empty = InstrumentationScope::default();
-        let scope = scope.unwrap_or(&empty);
+        let mut empty = InstrumentationScope::default();
+        let scope = scope.unwrap_or(&mut empty);
+        let digest = digest_message(scope);
         check_str("scope name", &scope.name, limits)?;
         check_str("scope version", &scope.version, limits)?;
         Ok(Self {
             name: scope.name.clone(),
             version: scope.version.clone(),
-            attrs: values::attributes(&scope.attributes, limits)?
+            attrs: values::attributes(&mut scope.attributes, limits)?
                 .into_iter()
                 .map(|(k, v)| {
                     (
@@ -69,7 +73,7 @@ impl ScopeCtx {
                     )
                 })
                 .collect(),
-            digest: digest_message(scope),
+            digest,
         })
     }
 }
@@ -98,7 +102,9 @@ pub(crate) fn hex_id(id: &[u8]) -> Option<String> {
     if id.iter().all(|b| *b == 0) {
         None
     } else {
-        Some(hex::encode(id))
+        let mut out = vec![0u8; id.len() * 2];
+        hex::encode_to_slice(id, &mut out).expect("two digits per byte");
+        String::from_utf8(out).ok()
     }
 }
 

@@ -2,7 +2,6 @@
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
-use prost::Message;
 use tripline_event::{names, Event, Signal, Value};
 
 use super::agent;
@@ -12,23 +11,23 @@ use super::time;
 use super::values::{self, check_str, LimitError};
 use super::Batch;
 
-pub(crate) fn normalize(req: &ExportLogsServiceRequest, batch: &mut Batch) {
-    for (ri, rl) in req.resource_logs.iter().enumerate() {
+pub(crate) fn normalize(req: &mut ExportLogsServiceRequest, batch: &mut Batch) {
+    for (ri, rl) in req.resource_logs.iter_mut().enumerate() {
         let count = || {
             rl.scope_logs
                 .iter()
                 .map(|s| s.log_records.len() as u64)
                 .sum()
         };
-        let res = match ResourceCtx::new(rl.resource.as_ref(), batch.limits) {
+        let res = match ResourceCtx::new(rl.resource.as_mut(), batch.limits) {
             Ok(r) => r,
             Err(e) => {
                 batch.reject(format_args!("resource #{ri}"), &e, count());
                 continue;
             }
         };
-        for (si, sl) in rl.scope_logs.iter().enumerate() {
-            let scope = match ScopeCtx::new(sl.scope.as_ref(), batch.limits) {
+        for (si, sl) in rl.scope_logs.iter_mut().enumerate() {
+            let scope = match ScopeCtx::new(sl.scope.as_mut(), batch.limits) {
                 Ok(s) => s,
                 Err(e) => {
                     let n = sl.log_records.len() as u64;
@@ -36,7 +35,7 @@ pub(crate) fn normalize(req: &ExportLogsServiceRequest, batch: &mut Batch) {
                     continue;
                 }
             };
-            for (li, rec) in sl.log_records.iter().enumerate() {
+            for (li, rec) in sl.log_records.iter_mut().enumerate() {
                 match log_event(rec, &res, &scope, batch) {
                     Ok(ev) => batch.events.push(ev),
                     Err(e) => batch.reject(
@@ -50,17 +49,21 @@ pub(crate) fn normalize(req: &ExportLogsServiceRequest, batch: &mut Batch) {
     }
 }
 
+/// One log record's event; takes the record's attribute and body values.
 fn log_event(
-    rec: &LogRecord,
+    rec: &mut LogRecord,
     res: &ResourceCtx,
     scope: &ScopeCtx,
     batch: &mut Batch,
 ) -> Result<Event, LimitError> {
     let limits = batch.limits;
-    let attrs = values::attributes(&rec.attributes, limits)?;
+    let digest = batch
+        .ids
+        .digest(&[b"log", &res.digest, &scope.digest], &*rec);
+    let attrs = values::attributes(&mut rec.attributes, limits)?;
     check_str("eventName", &rec.event_name, limits)?;
     check_str("severityText", &rec.severity_text, limits)?;
-    let body = match &rec.body {
+    let body = match &mut rec.body {
         Some(b) => values::convert("body", b, limits)?,
         None => Value::Null,
     };
@@ -78,9 +81,7 @@ fn log_event(
         &scope.name,
         res.service_name.as_deref(),
     );
-    let id = batch
-        .ids
-        .id(&[b"log", &res.digest, &scope.digest, &rec.encode_to_vec()]);
+    let id = batch.ids.assign(digest);
 
     let mut b = Builder::default();
     b.set(names::SIGNAL, Signal::Log.as_str());

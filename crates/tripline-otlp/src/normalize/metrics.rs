@@ -11,12 +11,13 @@ use tripline_event::{names, Event, Signal, Value};
 use super::agent;
 use super::builder::Builder;
 use super::context::{add_shared, ResourceCtx, ScopeCtx};
+use super::id::digest_parts;
 use super::time;
 use super::values::{self, check_str, LimitError};
 use super::Batch;
 
-pub(crate) fn normalize(req: &ExportMetricsServiceRequest, batch: &mut Batch) {
-    for (ri, rm) in req.resource_metrics.iter().enumerate() {
+pub(crate) fn normalize(req: &mut ExportMetricsServiceRequest, batch: &mut Batch) {
+    for (ri, rm) in req.resource_metrics.iter_mut().enumerate() {
         let count = || {
             rm.scope_metrics
                 .iter()
@@ -24,15 +25,15 @@ pub(crate) fn normalize(req: &ExportMetricsServiceRequest, batch: &mut Batch) {
                 .map(point_count)
                 .sum()
         };
-        let res = match ResourceCtx::new(rm.resource.as_ref(), batch.limits) {
+        let res = match ResourceCtx::new(rm.resource.as_mut(), batch.limits) {
             Ok(r) => r,
             Err(e) => {
                 batch.reject(format_args!("resource #{ri}"), &e, count());
                 continue;
             }
         };
-        for (si, sm) in rm.scope_metrics.iter().enumerate() {
-            let scope = match ScopeCtx::new(sm.scope.as_ref(), batch.limits) {
+        for (si, sm) in rm.scope_metrics.iter_mut().enumerate() {
+            let scope = match ScopeCtx::new(sm.scope.as_mut(), batch.limits) {
                 Ok(s) => s,
                 Err(e) => {
                     let n = sm.metrics.iter().map(point_count).sum();
@@ -40,7 +41,7 @@ pub(crate) fn normalize(req: &ExportMetricsServiceRequest, batch: &mut Batch) {
                     continue;
                 }
             };
-            for metric in &sm.metrics {
+            for metric in &mut sm.metrics {
                 metric_points(metric, &res, &scope, batch);
             }
         }
@@ -67,41 +68,43 @@ struct MetricInfo<'a> {
     monotonic: Option<bool>,
 }
 
-/// What differs between data-point kinds.
-struct Point<'a> {
-    attributes: &'a [KeyValue],
+/// What differs between data-point kinds. `encoded` is the point as sent, taken before its
+/// attributes were moved out.
+struct Point {
+    encoded: Vec<u8>,
+    attributes: Vec<KeyValue>,
     start: u64,
     time: u64,
-    encoded: Vec<u8>,
     fields: Vec<(&'static str, Value)>,
 }
 
-fn metric_points(metric: &Metric, res: &ResourceCtx, scope: &ScopeCtx, batch: &mut Batch) {
-    let Some(data) = &metric.data else { return };
+/// One event per data point of `metric`; takes the points' attributes.
+fn metric_points(metric: &mut Metric, res: &ResourceCtx, scope: &ScopeCtx, batch: &mut Batch) {
+    let Some(data) = &mut metric.data else { return };
     let (kind, temporality, monotonic, points): (_, _, _, Vec<Point>) = match data {
         Data::Gauge(g) => (
             "gauge",
             None,
             None,
-            g.data_points.iter().map(number).collect(),
+            g.data_points.iter_mut().map(number).collect(),
         ),
         Data::Sum(s) => (
             "sum",
             temporality_name(s.aggregation_temporality),
             Some(s.is_monotonic),
-            s.data_points.iter().map(number).collect(),
+            s.data_points.iter_mut().map(number).collect(),
         ),
         Data::Histogram(h) => (
             "histogram",
             temporality_name(h.aggregation_temporality),
             None,
             h.data_points
-                .iter()
+                .iter_mut()
                 .map(|p| Point {
-                    attributes: &p.attributes,
+                    encoded: p.encode_to_vec(),
+                    attributes: std::mem::take(&mut p.attributes),
                     start: p.start_time_unix_nano,
                     time: p.time_unix_nano,
-                    encoded: p.encode_to_vec(),
                     fields: histogram_fields(p.count, p.sum, p.min, p.max)
                         .chain([
                             ("bucket_counts", u64_array(&p.bucket_counts)),
@@ -121,12 +124,12 @@ fn metric_points(metric: &Metric, res: &ResourceCtx, scope: &ScopeCtx, batch: &m
             temporality_name(h.aggregation_temporality),
             None,
             h.data_points
-                .iter()
+                .iter_mut()
                 .map(|p| Point {
-                    attributes: &p.attributes,
+                    encoded: p.encode_to_vec(),
+                    attributes: std::mem::take(&mut p.attributes),
                     start: p.start_time_unix_nano,
                     time: p.time_unix_nano,
-                    encoded: p.encode_to_vec(),
                     fields: histogram_fields(p.count, p.sum, p.min, p.max)
                         .chain([
                             ("scale", Value::Int(i64::from(p.scale))),
@@ -143,12 +146,12 @@ fn metric_points(metric: &Metric, res: &ResourceCtx, scope: &ScopeCtx, batch: &m
             None,
             None,
             s.data_points
-                .iter()
+                .iter_mut()
                 .map(|p| Point {
-                    attributes: &p.attributes,
+                    encoded: p.encode_to_vec(),
+                    attributes: std::mem::take(&mut p.attributes),
                     start: p.start_time_unix_nano,
                     time: p.time_unix_nano,
-                    encoded: p.encode_to_vec(),
                     fields: vec![
                         ("count", Value::Int(sat(p.count))),
                         ("sum", Value::Float(p.sum)),
@@ -175,7 +178,7 @@ fn metric_points(metric: &Metric, res: &ResourceCtx, scope: &ScopeCtx, batch: &m
         ),
     };
     let info = MetricInfo {
-        metric,
+        metric: &*metric,
         kind,
         temporality,
         monotonic,
@@ -192,17 +195,17 @@ fn metric_points(metric: &Metric, res: &ResourceCtx, scope: &ScopeCtx, batch: &m
     }
 }
 
-fn number(p: &opentelemetry_proto::tonic::metrics::v1::NumberDataPoint) -> Point<'_> {
+fn number(p: &mut opentelemetry_proto::tonic::metrics::v1::NumberDataPoint) -> Point {
     let value = match p.value {
         Some(number_data_point::Value::AsInt(i)) => Value::Int(i),
         Some(number_data_point::Value::AsDouble(d)) => Value::Float(d),
         None => Value::Null,
     };
     Point {
-        attributes: &p.attributes,
+        encoded: p.encode_to_vec(),
+        attributes: std::mem::take(&mut p.attributes),
         start: p.start_time_unix_nano,
         time: p.time_unix_nano,
-        encoded: p.encode_to_vec(),
         fields: vec![(names::VALUE, value)],
     }
 }
@@ -262,7 +265,7 @@ fn truncate(s: &str) -> &str {
 
 fn point_event(
     info: &MetricInfo,
-    point: Point,
+    mut point: Point,
     res: &ResourceCtx,
     scope: &ScopeCtx,
     batch: &mut Batch,
@@ -271,7 +274,7 @@ fn point_event(
     let m = info.metric;
     check_str("metric name", &m.name, limits)?;
     check_str("metric unit", &m.unit, limits)?;
-    let attrs = values::attributes(point.attributes, limits)?;
+    let attrs = values::attributes(&mut point.attributes, limits)?;
     let len = point
         .fields
         .iter()
@@ -286,8 +289,8 @@ fn point_event(
         });
     }
     let agent = agent::infer(Some(&m.name), &scope.name, res.service_name.as_deref());
-    let id = batch.ids.id(&[
-        b"metric",
+    let id = batch.ids.assign(digest_parts([
+        &b"metric"[..],
         &res.digest,
         &scope.digest,
         m.name.as_bytes(),
@@ -295,7 +298,7 @@ fn point_event(
         info.kind.as_bytes(),
         info.temporality.unwrap_or("").as_bytes(),
         &point.encoded,
-    ]);
+    ]));
 
     let mut b = Builder::default();
     b.set(names::SIGNAL, Signal::Metric.as_str());

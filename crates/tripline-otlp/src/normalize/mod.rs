@@ -73,10 +73,11 @@ impl<'a> Batch<'a> {
     }
 }
 
-/// Flatten a decoded request into events.
-pub(crate) fn normalize(req: &Request, limits: &Limits) -> Decoded {
+/// Flatten a decoded request into events. The request is consumed: attribute keys and
+/// values move into the events instead of being copied.
+pub(crate) fn normalize(mut req: Request, limits: &Limits) -> Decoded {
     let mut batch = Batch::new(limits);
-    match req {
+    match &mut req {
         Request::Logs(r) => logs::normalize(r, &mut batch),
         Request::Metrics(r) => metrics::normalize(r, &mut batch),
         Request::Traces(r) => traces::normalize(r, &mut batch),

@@ -2,7 +2,6 @@
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::{span, Span};
-use prost::Message;
 use tripline_event::{names, Event, Signal};
 
 use super::agent;
@@ -12,18 +11,18 @@ use super::time;
 use super::values::{self, check_str, LimitError};
 use super::Batch;
 
-pub(crate) fn normalize(req: &ExportTraceServiceRequest, batch: &mut Batch) {
-    for (ri, rs) in req.resource_spans.iter().enumerate() {
+pub(crate) fn normalize(req: &mut ExportTraceServiceRequest, batch: &mut Batch) {
+    for (ri, rs) in req.resource_spans.iter_mut().enumerate() {
         let count = || rs.scope_spans.iter().map(|s| s.spans.len() as u64).sum();
-        let res = match ResourceCtx::new(rs.resource.as_ref(), batch.limits) {
+        let res = match ResourceCtx::new(rs.resource.as_mut(), batch.limits) {
             Ok(r) => r,
             Err(e) => {
                 batch.reject(format_args!("resource #{ri}"), &e, count());
                 continue;
             }
         };
-        for (si, ss) in rs.scope_spans.iter().enumerate() {
-            let scope = match ScopeCtx::new(ss.scope.as_ref(), batch.limits) {
+        for (si, ss) in rs.scope_spans.iter_mut().enumerate() {
+            let scope = match ScopeCtx::new(ss.scope.as_mut(), batch.limits) {
                 Ok(s) => s,
                 Err(e) => {
                     let n = ss.spans.len() as u64;
@@ -31,7 +30,7 @@ pub(crate) fn normalize(req: &ExportTraceServiceRequest, batch: &mut Batch) {
                     continue;
                 }
             };
-            for (pi, sp) in ss.spans.iter().enumerate() {
+            for (pi, sp) in ss.spans.iter_mut().enumerate() {
                 match span_events(sp, &res, &scope, batch) {
                     Ok(evs) => batch.events.extend(evs),
                     Err(e) => batch.reject(
@@ -46,9 +45,9 @@ pub(crate) fn normalize(req: &ExportTraceServiceRequest, batch: &mut Batch) {
 }
 
 /// The span's own event followed by one event per span event. The span is rejected as a
-/// whole when it or any of its events is over a limit.
+/// whole when it or any of its events is over a limit. Takes the span's attribute values.
 fn span_events(
-    sp: &Span,
+    sp: &mut Span,
     res: &ResourceCtx,
     scope: &ScopeCtx,
     batch: &mut Batch,
@@ -67,20 +66,35 @@ fn span_events(
             limit: limits.max_array_len,
         });
     }
-    let attrs = values::attributes(&sp.attributes, limits)?;
+    let digest = batch
+        .ids
+        .digest(&[b"span", &res.digest, &scope.digest], &*sp);
+    let event_digests: Vec<_> = sp
+        .events
+        .iter()
+        .map(|ev| {
+            let parts: [&[u8]; 5] = [
+                b"span_event",
+                &res.digest,
+                &scope.digest,
+                &sp.trace_id,
+                &sp.span_id,
+            ];
+            batch.ids.digest(&parts, ev)
+        })
+        .collect();
+    let attrs = values::attributes(&mut sp.attributes, limits)?;
     let mut converted = Vec::with_capacity(sp.events.len());
-    for ev in &sp.events {
+    for ev in &mut sp.events {
         check_str("span event name", &ev.name, limits)?;
-        converted.push(values::attributes(&ev.attributes, limits)?);
+        converted.push(values::attributes(&mut ev.attributes, limits)?);
     }
 
     let trace_id = hex_id(&sp.trace_id);
     let span_id = hex_id(&sp.span_id);
     let agent = agent::infer(Some(&sp.name), &scope.name, res.service_name.as_deref());
     let start = time::from_unix_nanos(sp.start_time_unix_nano);
-    let id = batch
-        .ids
-        .id(&[b"span", &res.digest, &scope.digest, &sp.encode_to_vec()]);
+    let id = batch.ids.assign(digest);
 
     let mut b = Builder::default();
     b.set(names::SIGNAL, Signal::Span.as_str());
@@ -117,9 +131,10 @@ fn span_events(
 
     let mut out = Vec::with_capacity(1 + sp.events.len());
     out.push(b.finish());
-    for (ev, ev_attrs) in sp.events.iter().zip(converted) {
+    for ((ev, ev_attrs), digest) in sp.events.iter().zip(converted).zip(event_digests) {
+        let id = batch.ids.assign(digest);
         out.push(span_event(
-            ev, ev_attrs, sp, &trace_id, &span_id, res, scope, batch,
+            ev, ev_attrs, id, sp, &trace_id, &span_id, res, scope,
         ));
     }
     Ok(out)
@@ -129,12 +144,12 @@ fn span_events(
 fn span_event(
     ev: &span::Event,
     attrs: Vec<values::Attr>,
+    id: String,
     sp: &Span,
     trace_id: &Option<String>,
     span_id: &Option<String>,
     res: &ResourceCtx,
     scope: &ScopeCtx,
-    batch: &mut Batch,
 ) -> Event {
     let event_name = attr_str(&attrs, "event.name")
         .or(Some(ev.name.as_str()).filter(|s| !s.is_empty()))
@@ -146,14 +161,6 @@ fn span_event(
         &scope.name,
         res.service_name.as_deref(),
     );
-    let id = batch.ids.id(&[
-        b"span_event",
-        &res.digest,
-        &scope.digest,
-        &sp.trace_id,
-        &sp.span_id,
-        &ev.encode_to_vec(),
-    ]);
 
     let mut b = Builder::default();
     b.set(names::SIGNAL, Signal::SpanEvent.as_str());

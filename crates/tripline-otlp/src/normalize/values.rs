@@ -1,4 +1,8 @@
 //! OTLP `AnyValue` / attribute lists → [`Value`]s, enforcing [`Limits`].
+//!
+//! Conversion takes the strings out of the decoded message instead of copying them (the
+//! message is not read again after its record is flattened), so a record must be hashed for
+//! its id before its values are converted.
 
 use std::fmt;
 
@@ -66,12 +70,18 @@ pub(crate) fn check_str(key: &str, s: &str, limits: &Limits) -> Result<(), Limit
     Ok(())
 }
 
-/// Convert one value; `key` names it in errors. Depth 1 is a scalar at the top.
-pub(crate) fn convert(key: &str, v: &AnyValue, limits: &Limits) -> Result<Value, LimitError> {
+/// Convert one value, taking its strings out of `v`; `key` names it in errors. Depth 1 is a
+/// scalar at the top.
+pub(crate) fn convert(key: &str, v: &mut AnyValue, limits: &Limits) -> Result<Value, LimitError> {
     convert_at(key, v, 1, limits)
 }
 
-fn convert_at(key: &str, v: &AnyValue, depth: usize, limits: &Limits) -> Result<Value, LimitError> {
+fn convert_at(
+    key: &str,
+    v: &mut AnyValue,
+    depth: usize,
+    limits: &Limits,
+) -> Result<Value, LimitError> {
     use any_value::Value as V;
     if depth > limits.max_depth {
         return Err(LimitError::TooDeep {
@@ -79,11 +89,11 @@ fn convert_at(key: &str, v: &AnyValue, depth: usize, limits: &Limits) -> Result<
             limit: limits.max_depth,
         });
     }
-    Ok(match &v.value {
+    Ok(match &mut v.value {
         None => Value::Null,
         Some(V::StringValue(s)) => {
             check_str(key, s, limits)?;
-            Value::Str(s.clone())
+            Value::Str(std::mem::take(s))
         }
         Some(V::BoolValue(b)) => Value::Bool(*b),
         Some(V::IntValue(i)) => Value::Int(*i),
@@ -102,7 +112,7 @@ fn convert_at(key: &str, v: &AnyValue, depth: usize, limits: &Limits) -> Result<
         Some(V::ArrayValue(a)) => {
             check_len(key, a.values.len(), limits)?;
             let mut out = Vec::with_capacity(a.values.len());
-            for item in &a.values {
+            for item in &mut a.values {
                 out.push(convert_at(key, item, depth + 1, limits)?);
             }
             Value::Array(out)
@@ -110,13 +120,13 @@ fn convert_at(key: &str, v: &AnyValue, depth: usize, limits: &Limits) -> Result<
         Some(V::KvlistValue(kv)) => {
             check_len(key, kv.values.len(), limits)?;
             let mut out = std::collections::BTreeMap::new();
-            for item in &kv.values {
+            for item in &mut kv.values {
                 check_str(key, &item.key, limits)?;
-                let inner = match &item.value {
+                let inner = match &mut item.value {
                     Some(val) => convert_at(key, val, depth + 1, limits)?,
                     None => Value::Null,
                 };
-                out.insert(item.key.clone(), inner);
+                out.insert(std::mem::take(&mut item.key), inner);
             }
             Value::Object(out)
         }
@@ -137,8 +147,8 @@ fn check_len(key: &str, len: usize, limits: &Limits) -> Result<(), LimitError> {
 /// One converted attribute: its raw key and value.
 pub(crate) type Attr = (String, Value);
 
-/// Convert an attribute list, enforcing the count limit first.
-pub(crate) fn attributes(list: &[KeyValue], limits: &Limits) -> Result<Vec<Attr>, LimitError> {
+/// Convert an attribute list, taking its keys and strings, enforcing the count limit first.
+pub(crate) fn attributes(list: &mut [KeyValue], limits: &Limits) -> Result<Vec<Attr>, LimitError> {
     if list.len() > limits.max_attributes {
         return Err(LimitError::TooManyAttributes {
             count: list.len(),
@@ -148,11 +158,11 @@ pub(crate) fn attributes(list: &[KeyValue], limits: &Limits) -> Result<Vec<Attr>
     let mut out = Vec::with_capacity(list.len());
     for kv in list {
         check_str("attribute key", &kv.key, limits)?;
-        let v = match &kv.value {
+        let v = match &mut kv.value {
             Some(v) => convert(&kv.key, v, limits)?,
             None => Value::Null,
         };
-        out.push((kv.key.clone(), v));
+        out.push((std::mem::take(&mut kv.key), v));
     }
     Ok(out)
 }
@@ -190,16 +200,16 @@ mod tests {
             max_depth: 3,
             ..Limits::default()
         };
-        assert!(convert("a", &nest(3), &limits).is_ok());
+        assert!(convert("a", &mut nest(3), &limits).is_ok());
         assert!(matches!(
-            convert("a", &nest(4), &limits),
+            convert("a", &mut nest(4), &limits),
             Err(LimitError::TooDeep { .. })
         ));
     }
 
     #[test]
     fn bytes_become_hex_and_arrays_keep_types() {
-        let v = AnyValue {
+        let mut v = AnyValue {
             value: Some(any_value::Value::ArrayValue(ArrayValue {
                 values: vec![
                     AnyValue {
@@ -212,7 +222,7 @@ mod tests {
             })),
         };
         assert_eq!(
-            convert("a", &v, &Limits::default()).unwrap(),
+            convert("a", &mut v, &Limits::default()).unwrap(),
             Value::Array(vec![Value::from("dead"), Value::Int(7)])
         );
     }
@@ -223,8 +233,8 @@ mod tests {
             max_string_len: 4,
             ..Limits::default()
         };
-        assert!(convert("a", &s("abcd"), &limits).is_ok());
-        let err = convert("a", &s("abcde"), &limits).unwrap_err();
+        assert!(convert("a", &mut s("abcd"), &limits).is_ok());
+        let err = convert("a", &mut s("abcde"), &limits).unwrap_err();
         assert!(err.to_string().contains("5 bytes"), "{err}");
     }
 }

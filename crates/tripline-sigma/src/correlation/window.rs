@@ -11,6 +11,7 @@ use tripline_event::{Alert, Value};
 
 use crate::evidence::Evidence;
 
+use super::aggregate::{Measured, Running};
 use super::spec::{CondOp, CorrSpec, CorrType};
 use crate::rule::Group;
 use crate::source::{as_number, scalar_text};
@@ -48,6 +49,9 @@ pub struct GroupWindow {
     /// which chunks changed and which are stored (persistence bookkeeping)
     #[serde(skip)]
     pub(crate) chunks: ChunkMarks,
+    /// running aggregates over the entries within one timespan of the newest
+    #[serde(skip)]
+    pub(crate) running: Running,
 }
 
 /// Width of a window chunk: entries are persisted in chunks of this much event time, so a
@@ -84,6 +88,7 @@ impl GroupWindow {
         let at = self.entries.partition_point(|x| x.t <= e.t);
         self.chunks.touched.insert(chunk_of(e.t));
         self.entries.insert(at, e);
+        self.running.inserted(&self.entries, at);
         let keep_from = self.entries.len().saturating_sub(Alert::MAX_EVIDENCE);
         for old in self.entries.range_mut(..keep_from).rev() {
             if old.evidence.take().is_none() {
@@ -98,7 +103,9 @@ impl GroupWindow {
     /// they are deleted); chunks only trimmed are not (restoring trims them the same way).
     pub fn evict(&mut self, before: i64) {
         while self.entries.front().is_some_and(|e| e.t < before) {
-            self.entries.pop_front();
+            if let Some(e) = self.entries.pop_front() {
+                self.running.popped(&e);
+            }
         }
         let first = self.entries.front().map_or(i64::MAX, |e| chunk_of(e.t));
         let gone: Vec<i64> = self.chunks.stored.range(..first).copied().collect();
@@ -131,19 +138,45 @@ impl GroupWindow {
             .range(..last_equal)
             .filter(move |e| e.t >= start)
     }
+
+    /// Whether the condition of `spec` holds over the window of the match just inserted
+    /// at `at` ([`GroupWindow::window`]). A match that is the newest entry is checked on
+    /// the running aggregates, in constant time; a late one (inserted before newer
+    /// entries) walks its window.
+    pub fn holds_at(&mut self, spec: &CorrSpec, at: usize) -> bool {
+        if at + 1 == self.entries.len() {
+            if let Measured::Value(n) = self.running.measure(spec, &self.entries) {
+                return n.is_some_and(|n| satisfied(spec, n));
+            }
+        }
+        holds(spec, self.window(at, spec.timespan_ns))
+    }
 }
 
-/// Whether the correlation condition holds over `window`.
+/// Whether the correlation condition holds over `window`, walking it.
 pub fn holds<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> bool {
-    let cond_ok = |n: f64, default: Option<(CondOp, f64)>| {
-        if spec.condition.is_empty() {
-            default.is_some_and(|(op, r)| op.holds(n, r))
-        } else {
-            spec.condition.iter().all(|(op, r)| op.holds(n, *r))
-        }
-    };
+    measure(spec, window).is_some_and(|n| satisfied(spec, n))
+}
+
+/// Whether the quantity `n` of a window (count, distinct values, sum, ...) meets the
+/// condition of `spec`, or its type's default.
+pub(crate) fn satisfied(spec: &CorrSpec, n: f64) -> bool {
+    if !spec.condition.is_empty() {
+        return spec.condition.iter().all(|(op, r)| op.holds(n, *r));
+    }
     match spec.ctype {
-        CorrType::EventCount => cond_ok(window.count() as f64, None),
+        CorrType::Temporal | CorrType::TemporalOrdered => {
+            CondOp::Gte.holds(n, spec.rules.len() as f64)
+        }
+        _ => false,
+    }
+}
+
+/// The quantity the condition of `spec` compares, walking `window` (`None`: it cannot
+/// hold, as for a sum over no numeric values).
+pub(crate) fn measure<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> Option<f64> {
+    match spec.ctype {
+        CorrType::EventCount => Some(window.count() as f64),
         CorrType::ValueCount => {
             // A list-valued field (e.g. `command_paths`) counts each element, as Splunk's
             // dc() counts multivalue fields. Values compare case-insensitively; lowercase
@@ -160,14 +193,14 @@ pub fn holds<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> bo
                     other => add(other),
                 }
             }
-            cond_ok(distinct.len() as f64, None)
+            Some(distinct.len() as f64)
         }
         CorrType::ValueSum | CorrType::ValueAvg => {
             let nums: Vec<f64> = window
                 .filter_map(|e| e.value.as_ref().and_then(as_number))
                 .collect();
             if nums.is_empty() {
-                return false;
+                return None;
             }
             let sum: f64 = nums.iter().sum();
             let v = if spec.ctype == CorrType::ValueSum {
@@ -175,14 +208,11 @@ pub fn holds<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> bo
             } else {
                 sum / nums.len() as f64
             };
-            cond_ok(v, None)
+            Some(v)
         }
         CorrType::Temporal => {
             let distinct: BTreeSet<usize> = window.map(|e| e.rule).collect();
-            cond_ok(
-                distinct.len() as f64,
-                Some((CondOp::Gte, spec.rules.len() as f64)),
-            )
+            Some(distinct.len() as f64)
         }
         CorrType::TemporalOrdered => {
             let mut next = 0;
@@ -194,14 +224,14 @@ pub fn holds<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entry>) -> bo
                     }
                 }
             }
-            cond_ok(next as f64, Some((CondOp::Gte, spec.rules.len() as f64)))
+            Some(next as f64)
         }
-        CorrType::FirstSeen => false,
+        CorrType::FirstSeen => None,
     }
 }
 
 /// `t` lowercased (`str::to_lowercase`), borrowed when that changes nothing.
-fn fold_case(t: Cow<'_, str>) -> Cow<'_, str> {
+pub(crate) fn fold_case(t: Cow<'_, str>) -> Cow<'_, str> {
     let unchanged = if t.is_ascii() {
         !t.bytes().any(|b| b.is_ascii_uppercase())
     } else {

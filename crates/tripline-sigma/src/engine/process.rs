@@ -9,7 +9,7 @@ use tripline_event::{names, Event, Value};
 use super::{dynamic, DetRule, Detected, Engine, EngineOptions};
 use crate::alert::{self, AlertParts, Output, OutputKind};
 use crate::correlation::spec::CorrType;
-use crate::correlation::window::{holds, Entry};
+use crate::correlation::window::Entry;
 use crate::evidence::Evidence;
 use crate::first_seen::{BaselineEntry, Seen};
 use crate::rule::{Group, RuleMeta};
@@ -359,7 +359,7 @@ impl Engine {
             evidence: hit.evidence,
         };
         let at = gw.insert(entry);
-        let now = holds(&c.spec, gw.window(at, span));
+        let now = gw.holds_at(&c.spec, at);
         let fire = now && !gw.holding;
         gw.holding = now;
         if !fire {

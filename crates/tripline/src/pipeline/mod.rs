@@ -265,9 +265,14 @@ impl Pipeline {
         };
         sync.committed(detector);
         shared.in_flight.insert(&new_ids);
+        let json = outcomes
+            .iter()
+            .map(|o| o.events.iter().map(Event::to_json_string).collect())
+            .collect();
         writer.send(writer::Sealed {
             jobs,
             outcomes,
+            json,
             delta,
             ids: new_ids,
         });

@@ -23,6 +23,8 @@ pub(super) struct Sealed {
     pub jobs: Vec<Job>,
     /// each job's outcome, redacted
     pub outcomes: Vec<BatchOutcome>,
+    /// each job's events as JSON (made by the leader, so the writer only writes)
+    pub json: Vec<Vec<String>>,
     /// the engine and enrichment state entries the group changed
     pub delta: SealedDelta,
     /// the ids of the events the group stores (in flight until committed)
@@ -164,14 +166,17 @@ fn commit(shared: &Shared, store: &mut Store, group: Sealed) -> Result<(), Store
     let Sealed {
         jobs,
         mut outcomes,
+        json,
         delta,
         ids,
     } = group;
     let mut batches: Vec<WriteBatch<'_>> = outcomes
         .iter()
         .zip(&jobs)
-        .map(|(out, job)| WriteBatch {
+        .zip(&json)
+        .map(|((out, job), json)| WriteBatch {
             events: &out.events,
+            event_json: json,
             alerts: &out.alerts,
             ingest_time_ms: job.ingest_time_ms,
             ..WriteBatch::default()
