@@ -2,8 +2,8 @@
 # Installs the external tools the test suite drives, into .tools/ (git-ignored):
 #   .tools/venv   Python venv with tests/requirements.txt (OpenTelemetry Python SDK, pySigma,
 #                 sigma-cli, PyYAML, duckdb)
-#   .tools/node   npm project from tests/package.json + tests/package-lock.json (the Codex CLI
-#                 and the OpenTelemetry JS SDK), installed with `npm ci`
+#   .tools/node   npm project from tests/package.json + tests/package-lock.json (the Codex,
+#                 Claude Code and Gemini CLIs and the OpenTelemetry JS SDK), installed with `npm ci`
 #   Debian packages listed in APT_PACKAGES below, only when a command is missing.
 # Idempotent: each part records a hash of its inputs and is skipped while they are unchanged,
 # so a second run only checks what is there (a second or two).
@@ -76,7 +76,7 @@ install_python_venv() {
 }
 
 # ---------------------------------------------------------------------------------------
-# npm project (Codex CLI + OpenTelemetry JS SDK).
+# npm project (Codex, Claude Code and Gemini CLIs + OpenTelemetry JS SDK).
 install_node_modules() {
   local dir="$TOOLS/node" pkg="$ROOT/tests/package.json" lock="$ROOT/tests/package-lock.json"
   local stamp want
@@ -93,7 +93,7 @@ install_node_modules() {
   cp "$pkg" "$dir/package.json"
   if [ -f "$lock" ]; then
     cp "$lock" "$dir/package-lock.json"
-    say "npm ci in $dir (the Codex CLI is a ~170 MB download)"
+    say "npm ci in $dir (the agent CLIs are a few hundred MB)"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed (see the npm output above)"
   else
     say "npm install in $dir (no tests/package-lock.json; commit the one written to $dir)"
@@ -123,6 +123,12 @@ EOF
   local codex="$TOOLS/node/node_modules/.bin/codex"
   v="$("$codex" --version </dev/null 2>&1)" || die "$codex --version failed: $v"
   echo "tool codex: $v ($codex)"
+  local claude="$TOOLS/node/node_modules/.bin/claude"
+  v="$(DISABLE_AUTOUPDATER=1 "$claude" --version </dev/null 2>&1)" || die "$claude --version failed: $v"
+  echo "tool claude: $v ($claude)"
+  local gemini="$TOOLS/node/node_modules/.bin/gemini"
+  v="$(GEMINI_CLI_NO_RELAUNCH=true "$gemini" --version </dev/null 2>&1)" || die "$gemini --version failed: $v"
+  echo "tool gemini: $v ($gemini)"
   v="$(cd "$TOOLS/node" && node -e '
     for (const n of ["@opentelemetry/api", "@opentelemetry/sdk-logs", "@opentelemetry/sdk-metrics",
                      "@opentelemetry/sdk-trace-base", "@opentelemetry/exporter-logs-otlp-http",

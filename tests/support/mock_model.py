@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Scriptable mock of the OpenAI Responses API subset that `codex exec` 0.169.0 uses.
+"""Scriptable mock of the OpenAI Responses API subset that `codex exec` (0.169.0, 0.171.0) uses.
 
 Python standard library only. Serves, on 127.0.0.1:
 
@@ -14,7 +14,7 @@ requests that carry that header value to its own step list. Step types:
 
 * ``{"type": "text", "text": "..."}``: an assistant message.
 * ``{"type": "tool", "command": "..."}``: runs a shell command through whichever shell tool
-  the request advertised (``exec_command {"cmd"}`` in Codex 0.169.0).
+  the request advertised (``exec_command {"cmd"}`` in Codex 0.169.0 and 0.171.0).
 * ``{"type": "function_call", "name": "...", "arguments": {...} or "json string",
   "namespace": "optional"}``: any function tool call.
 * ``{"type": "custom_tool_call", "name": "apply_patch", "input": "*** Begin Patch..."}``:

@@ -1,4 +1,4 @@
-//! The real Codex CLI (npm `@openai/codex` 0.169.0) exporting to a running `tripline serve`
+//! The real Codex CLI (npm `@openai/codex` 0.171.0) exporting to a running `tripline serve`
 //! over OTLP/HTTP protobuf, OTLP/HTTP JSON and OTLP/gRPC, and with the README's `[otel]`
 //! snippet. Codex talks to the scripted mock model (`tests/support/mock_model.py`): the model
 //! runs one shell command, then answers. The tests assert on the normalized events that

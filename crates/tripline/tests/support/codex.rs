@@ -12,7 +12,7 @@ use super::process::{self, Finished};
 
 /// Upper bound for one `codex exec` run (they take about a second against the mock).
 const EXEC_TIMEOUT: Duration = Duration::from_secs(120);
-/// A model slug Codex 0.169.0 knows, so that it advertises its normal tools.
+/// A model slug Codex (0.169.0 and 0.171.0) knows, so that it advertises its normal tools.
 pub const MODEL: &str = "gpt-5.5";
 
 /// How Codex exports its telemetry.

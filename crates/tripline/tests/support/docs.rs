@@ -6,6 +6,12 @@ use super::tools;
 /// The body of the single ```toml fence between `<!-- NAME:begin -->` and
 /// `<!-- NAME:end -->` in `file` (relative to the workspace root).
 pub fn toml_snippet(file: &str, name: &str) -> String {
+    snippet(file, name, "toml")
+}
+
+/// The body of the single fence of language `lang` (```` ```sh ````, ```` ```json ````,
+/// ...) between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in `file`.
+pub fn snippet(file: &str, name: &str, lang: &str) -> String {
     let path = tools::workspace_root().join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let begin = format!("<!-- {name}:begin -->");
@@ -19,10 +25,10 @@ pub fn toml_snippet(file: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("{file} lacks {end} after {begin}"));
     let block = text[start..start + len].trim();
     let body = block
-        .strip_prefix("```toml")
+        .strip_prefix(&format!("```{lang}"))
         .and_then(|b| b.strip_suffix("```"))
         .unwrap_or_else(|| {
-            panic!("the {name} snippet in {file} should be one ```toml fence, is:\n{block}")
+            panic!("the {name} snippet in {file} should be one ```{lang} fence, is:\n{block}")
         });
     body.trim_start_matches('\n').to_string()
 }

@@ -1,4 +1,7 @@
-//! The scripted Responses API mock (`tests/support/mock_model.py`) as a child process.
+//! A scripted mock model server as a child process: the Responses API mock
+//! (`tests/support/mock_model.py`, for Codex), the Anthropic Messages API mock
+//! (`mock_anthropic.py`, for Claude Code) and the Gemini API mock (`mock_gemini.py`). All
+//! three take `--script`, `--port-file` and `--log` and log one JSON line per request.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -20,9 +23,15 @@ pub struct MockModel {
 }
 
 impl MockModel {
-    /// Starts the mock with `script` (a list of steps, or `{"steps": [...], "routes": [...]}`;
-    /// see the script's doc) using `python3`, and waits for its port file.
+    /// Starts the Responses API mock with `script` (a list of steps, or
+    /// `{"steps": [...], "routes": [...]}`; see the script's doc) using `python3`, and waits
+    /// for its port file.
     pub fn start(python3: &Path, script: &Value) -> MockModel {
+        MockModel::start_server(python3, "mock_model.py", script)
+    }
+
+    /// Starts the mock server `server` (a file in `tests/support/`) with `script`.
+    pub fn start_server(python3: &Path, server: &str, script: &Value) -> MockModel {
         let dir = tempfile::Builder::new()
             .prefix("tripline-mock-model-")
             .tempdir()
@@ -33,7 +42,7 @@ impl MockModel {
         let port_file = dir.path().join("port");
         let stderr = File::create(dir.path().join("mock.stderr")).expect("create mock log");
         let child = Command::new(python3)
-            .arg(tools::support_script("mock_model.py"))
+            .arg(tools::support_script(server))
             .arg("--script")
             .arg(&script_path)
             .arg("--port-file")
@@ -44,7 +53,7 @@ impl MockModel {
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()
-            .expect("start mock_model.py");
+            .unwrap_or_else(|e| panic!("start {server}: {e}"));
         let mut mock = MockModel {
             child,
             dir,
@@ -56,7 +65,7 @@ impl MockModel {
             || {
                 if let Ok(Some(status)) = mock.child.try_wait() {
                     panic!(
-                        "mock_model.py exited with {status} before listening\n{}",
+                        "{server} exited with {status} before listening\n{}",
                         mock.log_text()
                     );
                 }
@@ -72,6 +81,11 @@ impl MockModel {
     /// `http://127.0.0.1:PORT/v1`, the provider `base_url`.
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}/v1", self.port)
+    }
+
+    /// `http://127.0.0.1:PORT`, the base URL of the Anthropic and Gemini mocks.
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Every request received so far, in order (see `mock_model.py` for the fields).

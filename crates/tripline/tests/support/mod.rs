@@ -10,6 +10,9 @@
 //! - [`http`]: a raw-socket HTTP/1.1 POST (hostile bodies) and GET (`/metrics`).
 //! - [`otel_sdk`]: running the OpenTelemetry SDK emitter scripts.
 //! - [`codex`]: a fresh CODEX_HOME / HOME / git work dir and one `codex exec` run.
+//! - [`agent_run`]: a finished Claude Code / Gemini CLI run, its events and alert patterns.
+//! - [`claude`] / [`gemini`]: one `claude -p` / `gemini -p` run exporting as `docs/agents.md`
+//!   shows, in a [`scratch_repo`] (HOME and a work dir with `build/` and a planted `.env`).
 //! - [`process`]: running a child with a time limit and captured output.
 //! - [`wait`]: polling with a timeout (no blind sleeps).
 //! - [`rsyslog`]: an rsyslogd of the test's own, writing what it parsed as JSON lines.
@@ -18,11 +21,15 @@
 //! - [`segments`]: reading the JSON Lines files sinks write (plain, zstd, gzip).
 #![allow(dead_code)]
 
+pub mod agent_run;
+
 #[path = "../../../tripline-sinks/tests/support/certs.rs"]
 pub mod certs;
+pub mod claude;
 pub mod codex;
 pub mod docs;
 pub mod duckdb;
+pub mod gemini;
 pub mod http;
 pub mod mock_model;
 pub mod otel_sdk;
@@ -30,6 +37,7 @@ pub mod planted;
 pub mod process;
 pub mod query;
 pub mod rsyslog;
+pub mod scratch_repo;
 pub mod segments;
 pub mod serve;
 pub mod tools;

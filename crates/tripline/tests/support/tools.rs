@@ -18,6 +18,10 @@ pub const INSTALL_HINT: &str = "bash scripts/install-test-tools.sh";
 pub enum Tool {
     /// The Codex CLI from npm (`.tools/node/node_modules/.bin/codex`).
     Codex,
+    /// The Claude Code CLI from npm (`.tools/node/node_modules/.bin/claude`).
+    ClaudeCode,
+    /// The Gemini CLI from npm (`.tools/node/node_modules/.bin/gemini`).
+    GeminiCli,
     /// `node` on PATH.
     Node,
     /// `.tools/node/node_modules` with the OpenTelemetry JS SDK.
@@ -44,6 +48,14 @@ impl Tool {
         let tools = tools_dir();
         match self {
             Tool::Codex => format!("the Codex CLI ({})", codex_path(&tools).display()),
+            Tool::ClaudeCode => format!(
+                "the Claude Code CLI ({})",
+                npm_bin_path(&tools, "claude").display()
+            ),
+            Tool::GeminiCli => format!(
+                "the Gemini CLI ({})",
+                npm_bin_path(&tools, "gemini").display()
+            ),
             Tool::Node => "node (Node.js 20+) on PATH".into(),
             Tool::NodeModules => format!(
                 "the OpenTelemetry JS SDK ({})",
@@ -74,6 +86,8 @@ impl Tool {
         let tools = tools_dir();
         match self {
             Tool::Codex => Some(codex_path(&tools)).filter(|p| p.is_file()),
+            Tool::ClaudeCode => Some(npm_bin_path(&tools, "claude")).filter(|p| p.is_file()),
+            Tool::GeminiCli => Some(npm_bin_path(&tools, "gemini")).filter(|p| p.is_file()),
             Tool::Node => on_path("node"),
             Tool::NodeModules => {
                 let dir = node_modules_path(&tools);
@@ -195,7 +209,12 @@ pub fn tripline_command() -> std::process::Command {
 }
 
 fn codex_path(tools: &Path) -> PathBuf {
-    tools.join("node/node_modules/.bin/codex")
+    npm_bin_path(tools, "codex")
+}
+
+/// A command the npm project in `.tools/node` installs.
+fn npm_bin_path(tools: &Path, name: &str) -> PathBuf {
+    tools.join("node/node_modules/.bin").join(name)
 }
 
 fn node_modules_path(tools: &Path) -> PathBuf {
