@@ -163,9 +163,13 @@ fn argv_leak_with_log_prompts_off_is_secret_exported() {
     let events = run.wait_events(AGENT, &["gemini_cli.user_prompt"]);
     let prompt_event = run.event(&events, "gemini_cli.user_prompt");
     assert_ne!(prompt_event["prompt_logged"], true, "{prompt_event}");
-    // The argv carries the prompt; stored, the key is redacted.
+    // The argv carries the prompt; stored, it gets the prompt policy (a keyed hash).
     let argv = prompt_event["process_command_args"].to_string();
-    assert!(argv.contains("Deploy with key"), "argv kept: {argv}");
+    assert!(argv.contains("hmac:"), "argv prompt hashed: {argv}");
+    assert!(
+        !argv.contains("Deploy with key"),
+        "argv prompt not kept: {argv}"
+    );
     assert!(!argv.contains(AWS_KEY), "argv redacted: {argv}");
     run.assert_patterns(&["secret_exported"]);
 }

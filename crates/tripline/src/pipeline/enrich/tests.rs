@@ -17,9 +17,11 @@ fn enricher() -> Enricher {
     Enricher::new(Registries::load(&[], &lists).unwrap())
 }
 
+/// A Codex event (the agent the normalizer infers for `codex.*` records) with `pairs`.
 fn ev(pairs: &[(&str, &str)]) -> Event {
     let mut e = Event::new();
     e.insert("signal", "log");
+    e.insert("agent", "codex");
     for (k, v) in pairs {
         e.insert(*k, *v);
     }
