@@ -80,11 +80,9 @@ fn snapshot(p: &Pipeline) -> Vec<u8> {
     p.shared.stages.lock().unwrap().detector.snapshot()
 }
 
-#[test]
-fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
-    let all = batches(12);
-    let split = 6;
-    // The uninterrupted reference (no store: same detector, same redaction).
+/// The uninterrupted reference (no store: same detector, same redaction) over `all`, and
+/// the alerts of the batches from `split` on.
+fn uninterrupted(all: &[Vec<Event>], split: usize) -> (Pipeline, Vec<Alert>) {
     let reference = pipeline(None, StoreOptions::default());
     let mut expected = Vec::new();
     for (i, b) in all.iter().enumerate() {
@@ -93,6 +91,14 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
             expected.extend(out.alerts);
         }
     }
+    (reference, expected)
+}
+
+#[test]
+fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
+    let all = batches(12);
+    let split = 6;
+    let (reference, expected) = uninterrupted(&all, split);
     assert!(
         !expected.is_empty(),
         "the second half fires nothing; the test would prove little"
@@ -210,14 +216,7 @@ fn a_failed_commit_rolls_the_detector_back_to_the_committed_entries() {
 fn a_data_dir_with_the_whole_enrichment_entry_continues_exactly_and_is_rewritten() {
     let all = batches(8);
     let split = 4;
-    let reference = pipeline(None, StoreOptions::default());
-    let mut expected = Vec::new();
-    for (i, b) in all.iter().enumerate() {
-        let out = reference.process_events(b.clone(), NOW_MS).unwrap();
-        if i >= split {
-            expected.extend(out.alerts);
-        }
-    }
+    let (reference, expected) = uninterrupted(&all, split);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let sealer = Sealer::new(KEY);
