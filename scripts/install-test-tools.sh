@@ -31,7 +31,6 @@ need_cmd() {
 APT_PACKAGES=(
   "rsyslogd:rsyslog"
   "/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls"
-  "openssl:openssl"   # the HTTP sinks' TLS test makes a CA and a server certificate
 )
 
 install_apt_packages() {

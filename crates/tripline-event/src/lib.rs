@@ -5,11 +5,13 @@
 //!   point, a span, or a span event), keyed by canonical field name.
 //! * [`Alert`]: what the detection stage emits.
 //! * [`names`]: the canonical field names, so no stage spells them twice.
+//! * [`id`]: content-derived event ids, the one place an event id is made.
 //!
 //! This crate has no I/O and no knowledge of OTLP, Sigma or storage.
 
 pub mod alert;
 pub mod event;
+pub mod id;
 pub mod names;
 pub mod value;
 

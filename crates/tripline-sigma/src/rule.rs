@@ -246,41 +246,5 @@ fn field_line(doc: &Document, field: &str) -> usize {
     line
 }
 
-/// Parse a duration: a number followed by `s`, `m`, `h`, `d` (also `ms` and `w`).
-pub fn parse_duration_ns(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (num, unit) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 1_000_000i64)
-    } else {
-        let unit = match s.chars().last()? {
-            's' => 1_000_000_000i64,
-            'm' => 60_000_000_000,
-            'h' => 3_600_000_000_000,
-            'd' => 86_400_000_000_000,
-            'w' => 604_800_000_000_000,
-            _ => return None,
-        };
-        (&s[..s.len() - 1], unit)
-    };
-    let n: i64 = num.trim().parse().ok().filter(|n| *n >= 0)?;
-    n.checked_mul(unit)
-}
-
 /// Metadata-free map used for alert groups.
 pub type Group = BTreeMap<String, tripline_event::Value>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration_ns("5m"), Some(300_000_000_000));
-        assert_eq!(parse_duration_ns("2s"), Some(2_000_000_000));
-        assert_eq!(parse_duration_ns("7d"), Some(7 * 86_400_000_000_000));
-        assert_eq!(parse_duration_ns("10ms"), Some(10_000_000));
-        assert_eq!(parse_duration_ns("5x"), None);
-        assert_eq!(parse_duration_ns("m"), None);
-        assert_eq!(parse_duration_ns("-1m"), None);
-    }
-}

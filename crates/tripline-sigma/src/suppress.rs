@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_norway::Value as Yaml;
 
 use crate::error::LocalError;
-use crate::rule::parse_duration_ns;
+use crate::time::parse_duration_ns;
 
 /// `suppress: {window: 1h, by: [user_email, host_name]}`
 #[derive(Clone, Debug, PartialEq, Eq)]

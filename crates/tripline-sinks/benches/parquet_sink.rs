@@ -52,6 +52,7 @@ fn records() -> Vec<Record> {
                     "success": true,
                     "duration_ms": n % 5000,
                 }),
+                fields: Default::default(),
             }
         })
         .collect()

@@ -20,7 +20,10 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Deserialize;
 
 use crate::segment::{remove_older_than, Compression, SegmentOptions, SegmentWriter};
-use crate::sink::{parse_options, BuildContext, BuildError, Outcome, Record, SendError, Sink};
+use crate::sink::{
+    duration_option, parse_options, BuildContext, BuildError, Outcome, Record, SendError, Sink,
+    Zero,
+};
 
 /// How often retention runs (at most).
 const RETENTION_EVERY: Duration = Duration::from_secs(60);
@@ -34,11 +37,8 @@ struct Options {
     retention: String,
     #[serde(default = "default_max_bytes")]
     max_bytes: u64,
-    #[serde(
-        default = "default_max_age",
-        deserialize_with = "crate::spec::duration"
-    )]
-    max_age: Duration,
+    #[serde(default)]
+    max_age: Option<String>,
 }
 
 fn default_retention() -> String {
@@ -47,9 +47,7 @@ fn default_retention() -> String {
 fn default_max_bytes() -> u64 {
     64 * 1024 * 1024
 }
-fn default_max_age() -> Duration {
-    Duration::from_secs(3600)
-}
+const DEFAULT_MAX_AGE: Duration = Duration::from_secs(3600);
 
 pub struct ArchiveSink {
     name: String,
@@ -65,14 +63,19 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
         kind: "archive",
         message,
     };
-    let retention = tripline_store::duration::parse_ttl(&o.retention)
-        .map_err(|e| err(format!("retention: {e}")))?;
+    let retention =
+        tripline_time::parse_ttl(&o.retention).map_err(|e| err(format!("retention: {e}")))?;
     if o.max_bytes == 0 {
         return Err(err("max_bytes: must be greater than 0".into()));
     }
-    if o.max_age.is_zero() {
-        return Err(err("max_age: must be greater than 0".into()));
-    }
+    let max_age = duration_option(
+        ctx,
+        "archive",
+        "max_age",
+        o.max_age.as_deref(),
+        DEFAULT_MAX_AGE,
+        Zero::Refused,
+    )?;
     let dir = o
         .path
         .unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name).join("archive"));
@@ -80,7 +83,7 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
         dir: dir.clone(),
         prefix: ctx.name.clone(),
         max_bytes: o.max_bytes,
-        max_age: o.max_age,
+        max_age,
         compression: Compression::Zstd,
     })
     .map_err(|e| err(format!("path: cannot use {}: {e}", dir.display())))?;
@@ -122,10 +125,6 @@ fn partition(record: &Record) -> String {
 }
 
 impl Sink for ArchiveSink {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn kind(&self) -> &'static str {
         "archive"
     }

@@ -49,7 +49,6 @@ fn default_index() -> String {
 }
 
 struct Elasticsearch {
-    name: String,
     bulk_url: String,
     index: String,
     data_stream: bool,
@@ -100,16 +99,16 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
         (None, None, Some(k)) => headers.push(("Authorization".into(), format!("ApiKey {k}"))),
         (None, None, None) => {}
     }
-    let timeout = http_client::duration(
+    let timeout = crate::sink::duration_option(
         ctx,
         KIND,
         "timeout",
         o.timeout.as_deref(),
         http_client::DEFAULT_TIMEOUT,
+        crate::sink::Zero::Refused,
     )?;
     let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
     Ok(Box::new(Elasticsearch {
-        name: ctx.name.clone(),
         bulk_url,
         index: o.index,
         data_stream: o.data_stream,
@@ -204,11 +203,9 @@ impl Elasticsearch {
             if self.data_stream {
                 if let Json::Object(m) = &mut doc {
                     if !m.contains_key("@timestamp") {
-                        let t =
-                            chrono::DateTime::from_timestamp_millis(r.time_ms).unwrap_or_default();
                         m.insert(
                             "@timestamp".into(),
-                            json!(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                            json!(tripline_time::format_ms(r.time_ms)),
                         );
                     }
                 }
@@ -221,18 +218,11 @@ impl Elasticsearch {
 }
 
 impl Sink for Elasticsearch {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn kind(&self) -> &'static str {
         KIND
     }
 
     fn send(&mut self, batch: &[Record]) -> Result<Outcome, SendError> {
-        if batch.is_empty() {
-            return Ok(Outcome::all_delivered());
-        }
         let what = format!("POST {}", self.bulk_url);
         let answer = self
             .client

@@ -18,7 +18,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::segment::{Compression, SegmentOptions, SegmentWriter};
-use crate::sink::{parse_options, BuildContext, BuildError, Outcome, Record, SendError, Sink};
+use crate::sink::{
+    duration_option, parse_options, BuildContext, BuildError, Outcome, Record, SendError, Sink,
+    Zero,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,11 +32,8 @@ struct Options {
     prefix: Option<String>,
     #[serde(default = "default_max_bytes")]
     max_bytes: u64,
-    #[serde(
-        default = "default_max_age",
-        deserialize_with = "crate::spec::duration"
-    )]
-    max_age: Duration,
+    #[serde(default)]
+    max_age: Option<String>,
     #[serde(default)]
     compression: Compression,
 }
@@ -41,13 +41,10 @@ struct Options {
 fn default_max_bytes() -> u64 {
     64 * 1024 * 1024
 }
-fn default_max_age() -> Duration {
-    Duration::from_secs(3600)
-}
+const DEFAULT_MAX_AGE: Duration = Duration::from_secs(3600);
 
 /// Writes each record's body as one JSON line.
 pub struct FileSink {
-    name: String,
     writer: SegmentWriter,
 }
 
@@ -61,9 +58,14 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
     if o.max_bytes == 0 {
         return Err(err("max_bytes: must be greater than 0".into()));
     }
-    if o.max_age.is_zero() {
-        return Err(err("max_age: must be greater than 0".into()));
-    }
+    let max_age = duration_option(
+        ctx,
+        "file",
+        "max_age",
+        o.max_age.as_deref(),
+        DEFAULT_MAX_AGE,
+        Zero::Refused,
+    )?;
     let dir = o
         .path
         .unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name).join("out"));
@@ -71,21 +73,14 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
         dir: dir.clone(),
         prefix: o.prefix.unwrap_or_else(|| ctx.name.clone()),
         max_bytes: o.max_bytes,
-        max_age: o.max_age,
+        max_age,
         compression: o.compression,
     })
     .map_err(|e| err(format!("path: cannot use {}: {e}", dir.display())))?;
-    Ok(Box::new(FileSink {
-        name: ctx.name.clone(),
-        writer,
-    }))
+    Ok(Box::new(FileSink { writer }))
 }
 
 impl Sink for FileSink {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn kind(&self) -> &'static str {
         "file"
     }

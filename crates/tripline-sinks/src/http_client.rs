@@ -262,30 +262,6 @@ pub fn secret(
     }
 }
 
-/// A duration option (`"10s"`, `"500ms"`, `"2m"`), parsed with the one duration parser.
-pub fn duration(
-    ctx: &BuildContext,
-    kind: &'static str,
-    field: &str,
-    text: Option<&str>,
-    default: Duration,
-) -> Result<Duration, BuildError> {
-    let Some(text) = text else { return Ok(default) };
-    let d = tripline_store::duration::parse_duration(text).map_err(|e| BuildError {
-        sink: ctx.name.clone(),
-        kind,
-        message: format!("{field}: {e}"),
-    })?;
-    if d.is_zero() {
-        return Err(BuildError {
-            sink: ctx.name.clone(),
-            kind,
-            message: format!("{field}: must be more than zero"),
-        });
-    }
-    Ok(d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,8 @@
 //!
 //! * [`sink`]: the [`Sink`] trait and the [`Record`] every sink receives.
 //! * [`registry`]: sink types by config name; one module per type.
-//! * [`record_fields`]: well-known fields (rule, level, host, ...) lifted out of a formatted
-//!   body, for sinks with a fixed layout (syslog, Parquet).
+//! * [`record_fields`]: well-known fields (rule, level, host, ...) carried typed on each
+//!   record, for sinks with a fixed layout (syslog, Parquet).
 //! * [`http_client`]: the one HTTP client of the HTTP sinks, and how answers map to
 //!   retry or fatal.
 //! * [`spec`]: the common `[[sinks]]` fields ([`SinkSpec`]) and their checks.

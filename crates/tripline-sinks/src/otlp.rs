@@ -60,12 +60,13 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
     } else {
         format!("{base}{LOGS_PATH}")
     };
-    let timeout = http_client::duration(
+    let timeout = crate::sink::duration_option(
         ctx,
         KIND,
         "timeout",
         o.timeout.as_deref(),
         http_client::DEFAULT_TIMEOUT,
+        crate::sink::Zero::Refused,
     )?;
     let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
     let mut headers = vec![(
@@ -261,18 +262,11 @@ pub fn export_request(
 }
 
 impl Sink for Otlp {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn kind(&self) -> &'static str {
         KIND
     }
 
     fn send(&mut self, batch: &[Record]) -> Result<Outcome, SendError> {
-        if batch.is_empty() {
-            return Ok(Outcome::all_delivered());
-        }
         let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0).max(0) as u64;
         let body = export_request(batch, &self.service_name, now).encode_to_vec();
         let what = format!("POST {}", self.url);
@@ -326,6 +320,7 @@ mod tests {
             agent: "codex".into(),
             body: json!({"rule": {"title": "T", "level": "high"}, "count": 4, "score": 0.5,
                          "tags": ["a", "b"], "group": {}, "none": null, "event.name": "spoofed"}),
+            fields: Default::default(),
         };
         let rec = log_record(&r, 7);
         assert_eq!(rec.time_unix_nano, 1_795_000_000_123_000_000);
@@ -369,6 +364,7 @@ mod tests {
             time_ms: 0,
             agent: agent.into(),
             body: json!({"event_name": "codex.tool_result"}),
+            fields: Default::default(),
         };
         let req = export_request(&[rec("codex"), rec("claude_code"), rec("codex")], "svc", 0);
         assert_eq!(req.resource_logs.len(), 2);

@@ -1,20 +1,38 @@
-//! Sink types by config name. Each type lives in its own module with a
-//! `build(&BuildContext, &toml::Table) -> Result<Box<dyn Sink>, BuildError>`.
+//! Sink types by config name: one table of (type name, constructor). Each type lives in its
+//! own module with a `build(&BuildContext, &toml::Table) -> Result<Box<dyn Sink>, BuildError>`.
 
 use crate::sink::{BuildContext, BuildError, Sink};
 
-/// Every sink type name accepted in `[[sinks]] type = "..."`.
-pub const TYPES: &[&str] = &[
-    "file",
-    "stdout",
-    "archive",
-    "webhook",
-    "splunk_hec",
-    "elasticsearch",
-    "otlp",
-    "syslog",
-    "parquet",
+/// A sink type's constructor from its type-specific options.
+type Build = fn(&BuildContext, &toml::Table) -> Result<Box<dyn Sink>, BuildError>;
+
+/// Every sink type accepted in `[[sinks]] type = "..."`, with its constructor.
+const SINK_TYPES: &[(&str, Build)] = &[
+    ("file", crate::file::build),
+    ("stdout", crate::stdout::build),
+    ("archive", crate::archive::build),
+    ("webhook", crate::webhook::build),
+    ("splunk_hec", crate::splunk_hec::build),
+    ("elasticsearch", crate::elasticsearch::build),
+    ("otlp", crate::otlp::build),
+    ("syslog", crate::syslog::build),
+    ("parquet", crate::parquet::build),
 ];
+
+/// The accepted sink type names, in the table's order.
+pub fn types() -> impl Iterator<Item = &'static str> {
+    SINK_TYPES.iter().map(|(name, _)| *name)
+}
+
+/// Whether `kind` names a sink type.
+pub fn is_type(kind: &str) -> bool {
+    types().any(|t| t == kind)
+}
+
+/// The accepted sink type names as one comma-separated list, for error messages.
+pub fn type_list() -> String {
+    types().collect::<Vec<_>>().join(", ")
+}
 
 /// Build the sink of type `kind` from its type-specific `options`.
 pub fn build(
@@ -22,22 +40,14 @@ pub fn build(
     ctx: &BuildContext,
     options: &toml::Table,
 ) -> Result<Box<dyn Sink>, BuildError> {
-    match kind {
-        "file" => crate::file::build(ctx, options),
-        "stdout" => crate::stdout::build(ctx, options),
-        "archive" => crate::archive::build(ctx, options),
-        "webhook" => crate::webhook::build(ctx, options),
-        "splunk_hec" => crate::splunk_hec::build(ctx, options),
-        "elasticsearch" => crate::elasticsearch::build(ctx, options),
-        "otlp" => crate::otlp::build(ctx, options),
-        "syslog" => crate::syslog::build(ctx, options),
-        "parquet" => crate::parquet::build(ctx, options),
-        other => Err(BuildError {
+    match SINK_TYPES.iter().find(|(name, _)| *name == kind) {
+        Some((_, build)) => build(ctx, options),
+        None => Err(BuildError {
             sink: ctx.name.clone(),
             kind: "unknown",
             message: format!(
-                "unknown sink type {other:?}; expected one of {}",
-                TYPES.join(", ")
+                "unknown sink type {kind:?}; expected one of {}",
+                type_list()
             ),
         }),
     }

@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use crate::record_fields::RecordFields;
+
 /// What a record is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -46,6 +48,9 @@ pub struct Record {
     pub agent: String,
     /// The record in the sink's configured format (native, OCSF or ECS).
     pub body: serde_json::Value,
+    /// Rule, level, host, user and conversation, typed, for sinks with a fixed layout
+    /// (empty for raw payloads).
+    pub fields: RecordFields,
 }
 
 /// Why a send failed.
@@ -99,11 +104,9 @@ impl Outcome {
 /// A destination. Implementations are blocking and run on their sink's own worker thread,
 /// so a slow destination never blocks detection.
 pub trait Sink: Send {
-    /// The configured sink name.
-    fn name(&self) -> &str;
     /// The sink type as written in config (`file`, `webhook`, ...).
     fn kind(&self) -> &'static str;
-    /// Deliver one batch. `Err` means nothing in the batch is known to be delivered (the
+    /// Deliver one batch (never empty: delivery only calls with records). `Err` means nothing in the batch is known to be delivered (the
     /// whole batch is retried or dead-lettered); `Ok` may still list refused records.
     fn send(&mut self, batch: &[Record]) -> Result<Outcome, SendError>;
     /// Make everything sent so far durable at the destination (close or roll files).
@@ -145,4 +148,41 @@ pub fn parse_options<T: serde::de::DeserializeOwned>(
             kind,
             message: e.message().to_string(),
         })
+}
+
+/// Whether a duration option may be zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zero {
+    /// `0s` is a valid value (no delay).
+    Allowed,
+    /// `0s` is refused: a timeout or interval of zero would never wait, or spin.
+    Refused,
+}
+
+/// The one parser of sink duration options: `"10s"`, `"500ms"`, `"1h30m"`
+/// ([`tripline_time::parse_duration`]), with an explicit policy for zero.
+pub fn parse_duration_option(text: &str, zero: Zero) -> Result<Duration, String> {
+    let d = tripline_time::parse_duration(text).map_err(|e| e.to_string())?;
+    if zero == Zero::Refused && d.is_zero() {
+        return Err("must be greater than 0".into());
+    }
+    Ok(d)
+}
+
+/// The duration option `field` of a sink type's options: `default` when absent, else
+/// [`parse_duration_option`]; an error names the sink and the field.
+pub fn duration_option(
+    ctx: &BuildContext,
+    kind: &'static str,
+    field: &str,
+    text: Option<&str>,
+    default: Duration,
+    zero: Zero,
+) -> Result<Duration, BuildError> {
+    let Some(text) = text else { return Ok(default) };
+    parse_duration_option(text, zero).map_err(|e| BuildError {
+        sink: ctx.name.clone(),
+        kind,
+        message: format!("{field}: {e}"),
+    })
 }

@@ -146,11 +146,12 @@ fn default_max_queue_records() -> u64 {
     1_000_000
 }
 
-/// Serde helper for humane duration strings (`"500ms"`, `"30s"`, `"1h30m"`), for sink
-/// options: `#[serde(deserialize_with = "tripline_sinks::spec::duration")]`.
-pub fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+/// Serde form of [`crate::sink::parse_duration_option`] for the common retry delays, where
+/// zero is allowed (retry at once).
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
-    tripline_store::duration::parse_duration(&text).map_err(serde::de::Error::custom)
+    crate::sink::parse_duration_option(&text, crate::sink::Zero::Allowed)
+        .map_err(serde::de::Error::custom)
 }
 
 /// Which common key makes the entry fail to parse: each key is tried alone (with the
@@ -211,13 +212,13 @@ impl SinkSpec {
         {
             return Err(err("name", "must be non-empty and use only letters, digits, '-', '_' and '.' (it names a directory)".into()));
         }
-        if !crate::registry::TYPES.contains(&c.kind.as_str()) {
+        if !crate::registry::is_type(&c.kind) {
             return Err(err(
                 "type",
                 format!(
                     "unknown sink type {:?}; expected one of {}",
                     c.kind,
-                    crate::registry::TYPES.join(", ")
+                    crate::registry::type_list()
                 ),
             ));
         }

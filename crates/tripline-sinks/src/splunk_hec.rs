@@ -47,7 +47,6 @@ fn default_source() -> String {
 }
 
 struct SplunkHec {
-    name: String,
     event_url: String,
     ack_url: String,
     headers: Vec<(String, String)>,
@@ -76,12 +75,13 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
                 message: "token (or token_env) is required: the HEC token".into(),
             }
         })?;
-    let timeout = http_client::duration(
+    let timeout = crate::sink::duration_option(
         ctx,
         KIND,
         "timeout",
         o.timeout.as_deref(),
         http_client::DEFAULT_TIMEOUT,
+        crate::sink::Zero::Refused,
     )?;
     let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
     let mut headers = vec![
@@ -104,26 +104,27 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
         };
         headers.push(("X-Splunk-Request-Channel".to_owned(), channel));
         Some(AckSettings {
-            timeout: http_client::duration(
+            timeout: crate::sink::duration_option(
                 ctx,
                 KIND,
                 "ack_timeout",
                 o.ack_timeout.as_deref(),
                 DEFAULT_ACK_TIMEOUT,
+                crate::sink::Zero::Refused,
             )?,
-            poll: http_client::duration(
+            poll: crate::sink::duration_option(
                 ctx,
                 KIND,
                 "ack_poll_interval",
                 o.ack_poll_interval.as_deref(),
                 DEFAULT_ACK_POLL,
+                crate::sink::Zero::Refused,
             )?,
         })
     } else {
         None
     };
     Ok(Box::new(SplunkHec {
-        name: ctx.name.clone(),
         event_url: format!("{base}{EVENT_PATH}"),
         ack_url: format!("{base}{ACK_PATH}"),
         headers,
@@ -257,18 +258,11 @@ impl SplunkHec {
 }
 
 impl Sink for SplunkHec {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn kind(&self) -> &'static str {
         KIND
     }
 
     fn send(&mut self, batch: &[Record]) -> Result<Outcome, SendError> {
-        if batch.is_empty() {
-            return Ok(Outcome::all_delivered());
-        }
         let mut body = Vec::new();
         for r in batch {
             serde_json::to_writer(&mut body, &self.envelope(r)).expect("JSON values serialize");

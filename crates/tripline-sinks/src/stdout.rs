@@ -20,22 +20,14 @@ use crate::sink::{parse_options, BuildContext, BuildError, Outcome, Record, Send
 #[serde(deny_unknown_fields)]
 struct Options {}
 
-pub struct StdoutSink {
-    name: String,
-}
+pub struct StdoutSink;
 
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let _: Options = parse_options(ctx, "stdout", options)?;
-    Ok(Box::new(StdoutSink {
-        name: ctx.name.clone(),
-    }))
+    Ok(Box::new(StdoutSink))
 }
 
 impl Sink for StdoutSink {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn kind(&self) -> &'static str {
         "stdout"
     }

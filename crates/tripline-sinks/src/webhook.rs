@@ -59,7 +59,6 @@ enum Payload {
 }
 
 struct Webhook {
-    name: String,
     url: String,
     payload: Payload,
     batch: bool,
@@ -74,12 +73,13 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
     let o: Options = parse_options(ctx, KIND, options)?;
     let url = http_client::check_url(ctx, KIND, "url", &o.url)?;
     let secret = http_client::secret(ctx, KIND, "secret", o.secret, o.secret_env)?;
-    let timeout = http_client::duration(
+    let timeout = crate::sink::duration_option(
         ctx,
         KIND,
         "timeout",
         o.timeout.as_deref(),
         http_client::DEFAULT_TIMEOUT,
+        crate::sink::Zero::Refused,
     )?;
     let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
@@ -88,7 +88,6 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
         headers.push((k, v));
     }
     Ok(Box::new(Webhook {
-        name: ctx.name.clone(),
         url,
         payload: o.payload,
         batch: o.batch,
@@ -150,7 +149,7 @@ impl Webhook {
             "revision": r.revision,
             "kind": r.kind.as_str(),
             "agent": r.agent,
-            "time": rfc3339_ms(r.time_ms),
+            "time": tripline_time::format_ms(r.time_ms),
             "record": r.body,
         })
     }
@@ -192,18 +191,11 @@ impl Webhook {
 }
 
 impl Sink for Webhook {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn kind(&self) -> &'static str {
         KIND
     }
 
     fn send(&mut self, batch: &[Record]) -> Result<Outcome, SendError> {
-        if batch.is_empty() {
-            return Ok(Outcome::all_delivered());
-        }
         if self.payload == Payload::Slack || !self.batch {
             return self.send_each(batch);
         }
@@ -212,12 +204,6 @@ impl Sink for Webhook {
         self.post(&body)?;
         Ok(Outcome::all_delivered())
     }
-}
-
-fn rfc3339_ms(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// The first of `paths` (dotted, through nested objects) that holds a non-empty scalar.
@@ -364,6 +350,7 @@ mod tests {
             body: json!({"rule": {"title": "Secret <in> prompt", "level": "high"}, "count": 3,
                          "group": {"host_name": "dev-7", "user_email": "u-5f3a", "conversation_id": "c-1"},
                          "events": [{"prompt": "EVIDENCE"}], "summary": "SUMMARY"}),
+            fields: Default::default(),
         };
         let m = slack_message(&native, true);
         let text = m["text"].as_str().unwrap();

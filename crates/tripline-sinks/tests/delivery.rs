@@ -31,9 +31,6 @@ struct Script {
 struct ScriptedSink(Script);
 
 impl Sink for ScriptedSink {
-    fn name(&self) -> &str {
-        "test"
-    }
     fn kind(&self) -> &'static str {
         "test"
     }

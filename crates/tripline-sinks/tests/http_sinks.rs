@@ -26,6 +26,7 @@ use serde_json::{json, Value as Json};
 use sha2::Sha256;
 use tripline_event::{Alert, Event, RuleRef};
 use tripline_redact::{IdentifierAction, RedactionPolicy, Redactor, SecretScanner};
+use tripline_sinks::record_fields::RecordFields;
 use tripline_sinks::{registry, BuildContext, Outcome, Record, RecordKind, SendError, Sink};
 
 fn sink(kind: &str, options: &str) -> Box<dyn Sink> {
@@ -67,6 +68,7 @@ fn alert(id: &str, revision: u64, level: &str) -> Record {
             "events": [{"event_name": "codex.user_prompt", "prompt": "EVIDENCE-TEXT"}],
             "summary": "SUMMARY-SENTENCE",
         }),
+        fields: Default::default(),
     }
 }
 
@@ -78,6 +80,7 @@ fn event(id: &str) -> Record {
         time_ms: T0 + 1000,
         agent: "codex".into(),
         body: json!({"id": id, "event_name": "codex.tool_result", "tool_name": "exec_command", "duration_ms": 12}),
+        fields: Default::default(),
     }
 }
 
@@ -747,6 +750,7 @@ fn redacted_records() -> (Vec<Record>, Needles, Vec<u8>) {
             time_ms: T0,
             agent: "codex".into(),
             body: serde_json::to_value(&ev).unwrap(),
+            fields: RecordFields::of_event(&ev),
         });
     }
     let mut group = BTreeMap::new();
@@ -780,6 +784,7 @@ fn redacted_records() -> (Vec<Record>, Needles, Vec<u8>) {
         time_ms: T0,
         agent: "codex".into(),
         body: serde_json::to_value(&a).unwrap(),
+        fields: RecordFields::of_alert(&a),
     });
     (records, needles, raw)
 }

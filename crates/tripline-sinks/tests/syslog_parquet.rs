@@ -15,6 +15,8 @@ use std::time::Duration;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::RowAccessor;
 use serde_json::json;
+use support::certs::{Pair, Pki};
+use tripline_sinks::record_fields::RecordFields;
 use tripline_sinks::{registry, BuildContext, Record, RecordKind, Sink};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -55,6 +57,17 @@ fn alert(n: u32, time_ms: i64, agent: &str) -> Record {
             "group": {"conversation_id": format!("conv-{n}"), "host_name": "dev-1", "user_email": "anon:abc"},
             "summary": "sandbox off = risky\nsecond line",
         }),
+        fields: RecordFields {
+            rule_id: Some("r-1".into()),
+            rule_name: Some("codex_sandbox_disabled".into()),
+            rule_title: Some("Sandbox | disabled".into()),
+            rule_level: Some("high".into()),
+            conversation_id: Some(format!("conv-{n}").into()),
+            host_name: Some("dev-1".into()),
+            user_email: Some("anon:abc".into()),
+            summary: Some("sandbox off = risky\nsecond line".into()),
+            ..Default::default()
+        },
     }
 }
 
@@ -66,6 +79,11 @@ fn event(n: u32, time_ms: i64, agent: &str) -> Record {
         time_ms,
         agent: agent.into(),
         body: json!({"id": format!("event-{n}"), "event_name": "codex.tool_result", "conversation_id": "conv-e", "output": "x".repeat(200)}),
+        fields: RecordFields {
+            event_name: Some("codex.tool_result".into()),
+            conversation_id: Some("conv-e".into()),
+            ..Default::default()
+        },
     }
 }
 
@@ -267,7 +285,8 @@ fn udp_one_datagram_per_message_truncated_safely() {
 /// A rustls server that requires a client certificate signed by the test CA; it reads
 /// frames from each connection until EOF and reports them.
 fn tls_server(
-    pki: &support::certs::TestPki,
+    ca: &Path,
+    server: &Pair,
 ) -> (
     std::net::SocketAddr,
     mpsc::Receiver<Result<Vec<String>, String>>,
@@ -277,7 +296,7 @@ fn tls_server(
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     roots
-        .add(CertificateDer::from_pem_file(&pki.ca).unwrap())
+        .add(CertificateDer::from_pem_file(ca).unwrap())
         .unwrap();
     let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
         Arc::new(roots),
@@ -290,8 +309,8 @@ fn tls_server(
         .unwrap()
         .with_client_cert_verifier(verifier)
         .with_single_cert(
-            vec![CertificateDer::from_pem_file(&pki.server_cert).unwrap()],
-            PrivateKeyDer::from_pem_file(&pki.server_key).unwrap(),
+            vec![CertificateDer::from_pem_file(&server.cert).unwrap()],
+            PrivateKeyDer::from_pem_file(&server.key).unwrap(),
         )
         .unwrap();
     let config = Arc::new(config);
@@ -321,20 +340,21 @@ fn tls_server(
 #[test]
 fn tls_with_a_client_certificate() {
     let dir = tempfile::tempdir().unwrap();
-    let pki = support::certs::generate(dir.path());
-    let (addr, rx) = tls_server(&pki);
+    let pki = Pki::new(dir.path(), "syslog");
+    let client = pki.client("tripline-client");
+    let (addr, rx) = tls_server(&pki.ca_pem(), &pki.server());
     let base = format!(
         "address = \"127.0.0.1:{}\"\ntransport = \"tls\"\nca_file = \"{}\"\nserver_name = \"localhost\"\n",
         addr.port(),
-        pki.ca.display()
+        pki.ca_pem().display()
     );
     let mut sink = build(
         "syslog",
         dir.path(),
         &format!(
             "{base}client_cert_file = \"{}\"\nclient_key_file = \"{}\"",
-            pki.client_cert.display(),
-            pki.client_key.display()
+            client.cert.display(),
+            client.key.display()
         ),
     );
     sink.send(&[alert(1, 0, "codex"), event(2, 0, "gemini_cli")])
@@ -369,13 +389,13 @@ fn tls_with_a_client_certificate() {
 
     // A CA that did not sign the server's certificate: refused by the client.
     let other = tempfile::tempdir().unwrap();
-    let other_pki = support::certs::generate(other.path());
+    let other_pki = Pki::new(other.path(), "other");
     let mut wrong_ca = build(
         "syslog",
         dir.path(),
         &base.replace(
-            &pki.ca.display().to_string(),
-            &other_pki.ca.display().to_string(),
+            &pki.ca_pem().display().to_string(),
+            &other_pki.ca_pem().display().to_string(),
         ),
     );
     let err = wrong_ca

@@ -16,7 +16,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::StoreError;
-use crate::store::{Store, MAIN_DB_FILE};
+use crate::store::Store;
+use crate::MAIN_DB_FILE;
 
 /// The writer's own automatic checkpoint once a [`Checkpointer`] runs, in pages (about
 /// 40 MiB with 4 KiB pages): reached only when the background checkpoint falls behind.

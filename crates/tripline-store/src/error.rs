@@ -38,6 +38,16 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// An event of the batch carries no `id`. Ids are content-derived where events are made
+    /// (`tripline_event::id`); the store never invents one, so nothing of the batch is
+    /// written.
+    #[error("event {index} of the batch has no id (event_name {event_name:?}); every event must carry its content id")]
+    MissingEventId {
+        /// Position of the event in the batch.
+        index: usize,
+        /// The event's `event_name`, to find where it came from.
+        event_name: Option<String>,
+    },
     /// An alert could not be serialized to JSON.
     #[error("cannot serialize alert {id}: {source}")]
     Serialize {

@@ -19,10 +19,12 @@
 //! Everything handed to the main store must already be redacted. `docs/storage.md`
 //! documents every table and column.
 
+/// File name of the main database inside the data directory.
+pub const MAIN_DB_FILE: &str = "tripline.db";
+
 pub mod check;
 mod checkpoint;
 mod connection;
-pub mod duration;
 mod engine_state;
 mod error;
 mod fsperm;
@@ -44,7 +46,7 @@ pub use raw::{
     raw_db_path, AdminScope, RawPayload, RawReader, RawStore, RawWriter, StoredRawPayload,
     RAW_DB_FILE, RAW_DIR,
 };
-pub use retention::{format_ms, parse_rfc3339_ms, RetentionPolicy, RetentionReport, SpaceReport};
+pub use retention::{RetentionPolicy, RetentionReport, SpaceReport};
 pub use schema::SCHEMA_VERSION;
-pub use store::{Store, MAIN_DB_FILE};
+pub use store::Store;
 pub use write::{WriteBatch, WriteStats};

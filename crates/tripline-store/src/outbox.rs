@@ -14,7 +14,7 @@ use crate::connection;
 use crate::error::StoreError;
 use crate::options::StoreOptions;
 use crate::schema::Schema;
-use crate::store::MAIN_DB_FILE;
+use crate::MAIN_DB_FILE;
 
 /// A row as the writer appends it.
 pub(crate) struct NewRow<'a> {

@@ -9,13 +9,13 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use crate::connection;
-use crate::duration::format_duration;
 use crate::error::StoreError;
 use crate::fsperm;
 use crate::options::StoreOptions;
 use crate::raw::{raw_db_path, RawStore};
 use crate::schema::Schema;
 use crate::store::Store;
+use tripline_time::format_duration;
 
 /// How long each tier keeps rows, counted from ingest time. `None` keeps rows forever.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,18 +243,4 @@ fn reclaim(conn: &Connection, busy_timeout: Duration) -> Result<bool, StoreError
     });
     conn.busy_timeout(busy_timeout)?;
     Ok(busy? == 0)
-}
-
-/// Parse an RFC 3339 timestamp to unix milliseconds (for `--now`).
-/// Unix milliseconds as RFC 3339 UTC text with millisecond precision.
-pub fn format_ms(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-pub fn parse_rfc3339_ms(text: &str) -> Result<i64, String> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.timestamp_millis())
-        .map_err(|e| format!("invalid RFC 3339 time {text:?}: {e}"))
 }

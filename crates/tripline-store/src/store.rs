@@ -12,9 +12,7 @@ use crate::fsperm;
 use crate::options::StoreOptions;
 use crate::schema::Schema;
 use crate::write::{self, WriteBatch, WriteStats};
-
-/// File name of the main database inside the data directory.
-pub const MAIN_DB_FILE: &str = "tripline.db";
+use crate::MAIN_DB_FILE;
 
 /// The main store: redacted events, alerts, the surface inventory and engine state.
 ///

@@ -4,7 +4,6 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rusqlite::{params, Transaction};
-use sha2::{Digest, Sha256};
 use tripline_event::{names, Alert, Event, Value};
 
 use crate::engine_state::{write_entries, StateChanges};
@@ -14,11 +13,13 @@ use crate::error::StoreError;
 /// redacted.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WriteBatch<'a> {
-    /// Normalized, redacted events. An event whose `id` is already stored is skipped.
+    /// Normalized, redacted events, each with its `id` (a batch holding an event without
+    /// one is refused: [`StoreError::MissingEventId`]). An event whose `id` is already
+    /// stored is skipped.
     pub events: &'a [Event],
     /// Each event's compact JSON (`Event::to_json_string`), when the caller made it
     /// already (off the writer's thread); empty, or shorter than `events`, to have the
-    /// store make the rest. Used only for events that carry their `id`.
+    /// store make the rest.
     pub event_json: &'a [String],
     /// Alerts to upsert; the highest `revision` per `id` wins.
     pub alerts: &'a [Alert],
@@ -51,6 +52,14 @@ pub(crate) fn write_all(
     batch: &WriteBatch<'_>,
     outbox: bool,
 ) -> Result<WriteStats, StoreError> {
+    if let Some(index) = batch.events.iter().position(|e| e.id().is_none()) {
+        return Err(StoreError::MissingEventId {
+            index,
+            event_name: batch.events[index]
+                .get_str(names::EVENT_NAME)
+                .map(str::to_owned),
+        });
+    }
     let mut stats = WriteStats::default();
     let mut inventory = InventoryDelta::default();
     insert_events(tx, batch, outbox, &mut stats, &mut inventory)?;
@@ -88,10 +97,9 @@ fn insert_events(
     )?;
     for (i, event) in batch.events.iter().enumerate() {
         let json = match batch.event_json.get(i) {
-            Some(json) if event.id().is_some() => Cow::Borrowed(json.as_str()),
-            _ => Cow::Owned(with_id(event).to_json_string()),
+            Some(json) => Cow::Borrowed(json.as_str()),
+            None => Cow::Owned(event.to_json_string()),
         };
-        let event = with_id(event);
         let text = |name: &str| field_text(&event, name);
         let changed = stmt.execute(params![
             text(names::ID),
@@ -116,7 +124,7 @@ fn insert_events(
             if outbox {
                 let time_ms = event
                     .time()
-                    .and_then(|t| crate::parse_rfc3339_ms(t).ok())
+                    .and_then(|t| tripline_time::parse_rfc3339_ms(t).ok())
                     .unwrap_or(batch.ingest_time_ms);
                 let row = crate::outbox::NewRow {
                     kind: "event",
@@ -131,18 +139,6 @@ fn insert_events(
         }
     }
     Ok(())
-}
-
-/// The event itself when it carries an `id`; otherwise a copy with a content-derived id
-/// (lowercase hex SHA-256 of its compact JSON), so a retried batch still deduplicates.
-pub(crate) fn with_id(event: &Event) -> Cow<'_, Event> {
-    if event.id().is_some() {
-        return Cow::Borrowed(event);
-    }
-    let digest = Sha256::digest(event.to_json_string().as_bytes());
-    let mut owned = event.clone();
-    owned.insert(names::ID, hex::encode(digest));
-    Cow::Owned(owned)
 }
 
 /// A field as column text: strings as-is (borrowed), other scalars as their JSON text,
@@ -206,7 +202,7 @@ fn upsert_alert(
             kind: "alert",
             id: &alert.id,
             revision: i64::from(alert.revision),
-            time_ms: crate::parse_rfc3339_ms(&alert.time).unwrap_or(ingest_time_ms),
+            time_ms: tripline_time::parse_rfc3339_ms(&alert.time).unwrap_or(ingest_time_ms),
             agent: &alert.agent,
             body: &json,
         };

@@ -114,23 +114,28 @@ fn columns_are_filled_from_canonical_fields_and_json_is_queryable() {
 }
 
 #[test]
-fn an_event_without_id_gets_a_stable_content_id() {
+fn a_batch_with_an_event_without_id_is_refused_whole() {
     let tmp = tempfile::tempdir().unwrap();
     let mut store = open(tmp.path());
     let mut e = support::codex_event(1);
     e.remove("id");
-    let batch = [e.clone()];
-    let b = WriteBatch {
-        events: &batch,
-        ingest_time_ms: 1,
-        ..Default::default()
-    };
-    assert_eq!(store.write_batch(&b).unwrap().inserted, 1);
-    assert_eq!(store.write_batch(&b).unwrap().duplicates, 1);
-    let id: String = scalar(&store, "SELECT id FROM events");
-    assert_eq!(id.len(), 64);
-    let in_json: String = scalar(&store, "SELECT json_extract(event, '$.id') FROM events");
-    assert_eq!(in_json, id);
+    let batch = [support::codex_event(0), e];
+    let err = store
+        .write_batch(&WriteBatch {
+            events: &batch,
+            ingest_time_ms: 1,
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::MissingEventId { index: 1, ref event_name }
+            if event_name.as_deref() == Some("codex.tool_result")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("has no id"), "{err}");
+    assert!(!err.is_transient(), "retrying the same batch cannot help");
+    let stored: i64 = scalar(&store, "SELECT count(*) FROM events");
+    assert_eq!(stored, 0, "nothing of the refused batch is written");
 }
 
 #[test]

@@ -138,7 +138,9 @@ impl Config {
         }
         self.auth.pairs().map_err(anyhow::Error::msg)?;
         for (i, input) in self.inputs.iter().enumerate() {
-            crate::intake::validate(input).map_err(|e| anyhow::anyhow!("inputs[{i}]: {e}"))?;
+            input
+                .validate()
+                .map_err(|e| anyhow::anyhow!("inputs[{i}]: {e}"))?;
         }
         if self.auth.header.trim().is_empty() {
             bail!("auth.header must name a header (e.g. \"authorization\")");

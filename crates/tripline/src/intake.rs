@@ -33,19 +33,6 @@ const BATCH_LINES: usize = 1024;
 /// The longest line read; a longer one is skipped with a warning naming it.
 const MAX_LINE_BYTES: u64 = 16 << 20;
 
-/// Config checks for one input (called by `Config::validate`).
-pub fn validate(input: &InputSection) -> Result<(), String> {
-    if input.path.trim().is_empty() {
-        return Err("path is empty".into());
-    }
-    glob::Pattern::new(&input.path)
-        .map_err(|e| format!("path {:?} is not a valid glob: {e}", input.path))?;
-    if input.poll_interval.get().is_zero() {
-        return Err("poll_interval must be greater than 0".into());
-    }
-    Ok(())
-}
-
 /// Where the read positions are kept.
 pub fn offsets_path(data_dir: &Path) -> PathBuf {
     data_dir.join("intake").join("offsets.json")

@@ -54,6 +54,7 @@ fn otlp_forward_is_accepted_and_stored_by_a_second_tripline() {
                 "conversation_id": "conv-fwd-1", "tool_name": "exec_command", "duration_ms": 10 + i,
                 "success": true,
             }),
+            fields: Default::default(),
         })
         .collect();
     batch.push(Record {
@@ -63,6 +64,7 @@ fn otlp_forward_is_accepted_and_stored_by_a_second_tripline() {
         time_ms: now,
         agent: "codex".into(),
         body: json!({"id": "al-fwd", "revision": 2, "rule": {"title": "Forwarded alert", "level": "high"}, "count": 3}),
+        fields: Default::default(),
     });
     assert_eq!(
         sink.send(&batch)
@@ -105,88 +107,6 @@ fn otlp_forward_is_accepted_and_stored_by_a_second_tripline() {
     }
 }
 
-/// A test CA and a server certificate for 127.0.0.1 it signed, made by the `openssl`
-/// command: `(ca.pem, cert.pem, key.pem)`, or `None` (with the tool-missing policy
-/// applied) when there is no `openssl`.
-fn test_pki(
-    dir: &std::path::Path,
-) -> Option<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)> {
-    let p = |name: &str| dir.join(name).display().to_string();
-    std::fs::write(
-        dir.join("leaf.ext"),
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    let steps: [Vec<String>; 3] = [
-        [
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=tripline test CA",
-            "-keyout",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([p("ca.key"), "-out".into(), p("ca.pem")])
-        .collect(),
-        [
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([p("key.pem"), "-out".into(), p("leaf.csr")])
-        .collect(),
-        ["x509", "-req", "-days", "2", "-set_serial", "1", "-in"]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([
-                p("leaf.csr"),
-                "-CA".into(),
-                p("ca.pem"),
-                "-CAkey".into(),
-                p("ca.key"),
-                "-extfile".into(),
-                p("leaf.ext"),
-                "-out".into(),
-                p("cert.pem"),
-            ])
-            .collect(),
-    ];
-    for args in steps {
-        match std::process::Command::new("openssl").args(&args).output() {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => panic!(
-                "openssl {args:?} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) => {
-                assert!(
-                    std::env::var("TRIPLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-                    "the openssl command is needed to make test certificates: {e}"
-                );
-                eprintln!("skipped: no openssl command ({e})");
-                return None;
-            }
-        }
-    }
-    Some((
-        dir.join("ca.pem"),
-        dir.join("cert.pem"),
-        dir.join("key.pem"),
-    ))
-}
-
 /// Kills the child when dropped, so a failed assertion leaves no server behind.
 struct KillOnDrop(std::process::Child);
 
@@ -205,9 +125,9 @@ fn tls_server_is_verified_against_the_configured_ca() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let Some((ca, cert, key)) = test_pki(dir.path()) else {
-        return;
-    };
+    let pki = support::certs::Pki::new(dir.path(), "webhook");
+    let server_pair = pki.server();
+    let (ca, cert, key) = (pki.ca_pem(), server_pair.cert, server_pair.key);
     let port_file = dir.path().join("port");
     let server = std::process::Command::new(found.path(support::tools::Tool::Python3))
         .arg(support::tools::support_script("tls_server.py"))
@@ -247,6 +167,7 @@ fn tls_server_is_verified_against_the_configured_ca() {
         time_ms: 0,
         agent: "codex".into(),
         body: json!({}),
+        fields: Default::default(),
     }];
 
     // The built-in roots do not know this certificate: refused, and retryable.

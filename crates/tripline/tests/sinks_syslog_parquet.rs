@@ -14,6 +14,7 @@ use support::planted;
 use support::rsyslog::Rsyslog;
 use support::serve::Serve;
 use support::tools::{self, Tool};
+use tripline_sinks::record_fields::RecordFields;
 use tripline_sinks::{registry, BuildContext, Record, RecordKind, Sink};
 
 const TEN: i64 = 1_795_168_802_123; // 2026-11-20T10:00:02.123Z
@@ -42,6 +43,17 @@ fn alert(id: &str, agent: &str, time_ms: i64, level: &str) -> Record {
             "group": {"conversation_id": "conv-1", "host_name": "dev-laptop-7", "user_email": "anon:5f2c"},
             "summary": "sandbox off = risky\nsecond line",
         }),
+        fields: RecordFields {
+            rule_id: Some("r-7".into()),
+            rule_name: Some("codex_rule\"with]odd\\chars".into()),
+            rule_title: Some("Odd | title".into()),
+            rule_level: Some(level.into()),
+            conversation_id: Some("conv-1".into()),
+            host_name: Some("dev-laptop-7".into()),
+            user_email: Some("anon:5f2c".into()),
+            summary: Some("sandbox off = risky\nsecond line".into()),
+            ..Default::default()
+        },
     }
 }
 
@@ -53,6 +65,11 @@ fn event(id: &str, agent: &str, time_ms: i64) -> Record {
         time_ms,
         agent: agent.into(),
         body: json!({"id": id, "event_name": "codex.tool_result", "agent": agent, "conversation_id": "conv-2", "output": "ok"}),
+        fields: RecordFields {
+            event_name: Some("codex.tool_result".into()),
+            conversation_id: Some("conv-2".into()),
+            ..Default::default()
+        },
     }
 }
 
@@ -190,18 +207,20 @@ fn syslog_messages_parse_in_rsyslog_over_udp_tcp_and_tls() {
         return;
     };
     let scratch = tempfile::tempdir().unwrap();
-    let pki = support::certs::generate(scratch.path());
-    let rsyslog = Rsyslog::start(found.path(Tool::Rsyslogd), Some(&pki));
+    let pki = support::certs::Pki::new(scratch.path(), "rsyslog");
+    let (ca, server) = (pki.ca_pem(), pki.server());
+    let client_pair = pki.client("tripline-client");
+    let rsyslog = Rsyslog::start(found.path(Tool::Rsyslogd), Some((&ca, &server)));
     let ports = &rsyslog.ports;
     let common = "facility = \"local4\"\nhostname = \"collector-test-host\"\n";
     let tls = format!(
         "transport = \"tls\"\nca_file = \"{}\"\nserver_name = \"localhost\"\n",
-        pki.ca.display()
+        ca.display()
     );
     let client = format!(
         "client_cert_file = \"{}\"\nclient_key_file = \"{}\"\n",
-        pki.client_cert.display(),
-        pki.client_key.display()
+        client_pair.cert.display(),
+        client_pair.key.display()
     );
     let cases = [
         (

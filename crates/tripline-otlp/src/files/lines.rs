@@ -51,18 +51,17 @@ pub(crate) fn handle_json(
 }
 
 /// One already-flattened event: a JSON object of canonical field names. Without an `id`
-/// of its own it gets a content id (the first 128 bits of SHA-256 over the line), so a line
+/// of its own it gets the line's content id ([`tripline_event::id::line_id`]), so a line
 /// read twice (a restart, a rotated copy) is the same event.
 fn flat_event(bytes: &[u8]) -> Result<Event, String> {
     match serde_json::from_slice::<serde_json::Value>(bytes) {
         Ok(serde_json::Value::Object(o)) => {
             let mut ev = Event::from_json_object(o);
             if ev.id().is_none() {
-                use sha2::{Digest, Sha256};
-                let mut h = Sha256::new();
-                h.update(b"flat\0");
-                h.update(bytes);
-                ev.insert(tripline_event::names::ID, hex::encode(&h.finalize()[..16]));
+                ev.insert(
+                    tripline_event::names::ID,
+                    tripline_event::id::line_id(bytes),
+                );
             }
             Ok(ev)
         }

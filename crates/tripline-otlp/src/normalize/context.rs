@@ -3,10 +3,11 @@
 
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::resource::v1::Resource;
+use prost::Message;
+use tripline_event::id::part_digest;
 use tripline_event::names;
 
 use super::builder::Builder;
-use super::id::digest_message;
 use super::values::{self, check_str, Attr, LimitError};
 use crate::limits::Limits;
 
@@ -23,7 +24,7 @@ impl ResourceCtx {
     pub(crate) fn new(res: Option<&mut Resource>, limits: &Limits) -> Result<Self, LimitError> {
         let mut empty = Resource::default();
         let res = res.unwrap_or(&mut empty);
-        let digest = digest_message(res);
+        let digest = part_digest(&res.encode_to_vec());
         let attrs = values::attributes(&mut res.attributes, limits)?;
         let service_name = attrs
             .iter()
@@ -58,7 +59,7 @@ impl ScopeCtx {
     ) -> Result<Self, LimitError> {
         let mut empty = InstrumentationScope::default();
         let scope = scope.unwrap_or(&mut empty);
-        let digest = digest_message(scope);
+        let digest = part_digest(&scope.encode_to_vec());
         check_str("scope name", &scope.name, limits)?;
         check_str("scope version", &scope.version, limits)?;
         Ok(Self {

@@ -9,7 +9,7 @@ use super::builder::Builder;
 use super::context::{add_shared, attr_str, hex_id, ResourceCtx, ScopeCtx};
 use super::time;
 use super::values::{self, check_str, LimitError};
-use super::Batch;
+use super::{encoded, Batch};
 
 pub(crate) fn normalize(req: &mut ExportLogsServiceRequest, batch: &mut Batch) {
     for (ri, rl) in req.resource_logs.iter_mut().enumerate() {
@@ -59,7 +59,7 @@ fn log_event(
     let limits = batch.limits;
     let digest = batch
         .ids
-        .digest(&[b"log", &res.digest, &scope.digest], &*rec);
+        .digest(&[b"log", &res.digest, &scope.digest], encoded(&*rec));
     let attrs = values::attributes(&mut rec.attributes, limits)?;
     check_str("eventName", &rec.event_name, limits)?;
     check_str("severityText", &rec.severity_text, limits)?;

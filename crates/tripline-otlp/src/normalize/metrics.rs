@@ -6,12 +6,12 @@ use opentelemetry_proto::tonic::metrics::v1::{
     exponential_histogram_data_point::Buckets, metric::Data, number_data_point, Metric,
 };
 use prost::Message;
+use tripline_event::id::RecordDigest;
 use tripline_event::{names, Event, Signal, Value};
 
 use super::agent;
 use super::builder::Builder;
 use super::context::{add_shared, ResourceCtx, ScopeCtx};
-use super::id::digest_parts;
 use super::time;
 use super::values::{self, check_str, LimitError};
 use super::Batch;
@@ -289,7 +289,7 @@ fn point_event(
         });
     }
     let agent = agent::infer(Some(&m.name), &scope.name, res.service_name.as_deref());
-    let id = batch.ids.assign(digest_parts([
+    let id = batch.ids.assign(RecordDigest::of_parts([
         &b"metric"[..],
         &res.digest,
         &scope.digest,

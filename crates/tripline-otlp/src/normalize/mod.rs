@@ -7,7 +7,6 @@ pub mod agent_layer;
 mod builder;
 pub mod coerce;
 mod context;
-mod id;
 mod logs;
 mod metrics;
 mod time;
@@ -23,8 +22,14 @@ pub use builder::ATTRIBUTE_PREFIX;
 use crate::limits::Limits;
 use crate::request::Request;
 use crate::Decoded;
-use id::IdAllocator;
+use tripline_event::id::IdAllocator;
 use values::LimitError;
+
+/// A protobuf message's encoding, written into the id allocator's reused buffer
+/// ([`IdAllocator::digest`]).
+fn encoded<M: prost::Message>(m: &M) -> impl FnOnce(&mut Vec<u8>) + '_ {
+    move |buf| m.encode(buf).expect("a Vec grows to fit any message")
+}
 
 /// State while flattening one request.
 pub(crate) struct Batch<'a> {

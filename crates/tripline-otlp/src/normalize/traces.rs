@@ -9,7 +9,7 @@ use super::builder::Builder;
 use super::context::{add_shared, attr_str, hex_id, ResourceCtx, ScopeCtx};
 use super::time;
 use super::values::{self, check_str, LimitError};
-use super::Batch;
+use super::{encoded, Batch};
 
 pub(crate) fn normalize(req: &mut ExportTraceServiceRequest, batch: &mut Batch) {
     for (ri, rs) in req.resource_spans.iter_mut().enumerate() {
@@ -68,7 +68,7 @@ fn span_events(
     }
     let digest = batch
         .ids
-        .digest(&[b"span", &res.digest, &scope.digest], &*sp);
+        .digest(&[b"span", &res.digest, &scope.digest], encoded(&*sp));
     let event_digests: Vec<_> = sp
         .events
         .iter()
@@ -80,7 +80,7 @@ fn span_events(
                 &sp.trace_id,
                 &sp.span_id,
             ];
-            batch.ids.digest(&parts, ev)
+            batch.ids.digest(&parts, encoded(ev))
         })
         .collect();
     let attrs = values::attributes(&mut sp.attributes, limits)?;

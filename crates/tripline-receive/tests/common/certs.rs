@@ -1,8 +1,9 @@
 //! Certificates made at test time (rcgen): a CA, a server certificate for 127.0.0.1 and
 //! localhost, and client certificates with a chosen common name, written as PEM files.
 //!
-//! Self-contained (rcgen and std only) so the `tripline` crate's tests can include this file
-//! too (`#[path]`) instead of keeping a copy.
+//! The one way tripline's tests make certificates. Self-contained (rcgen and std only) so
+//! the sinks crate's and the `tripline` crate's tests include this file (`#[path]`) instead
+//! of keeping a copy.
 
 #![allow(dead_code)]
 

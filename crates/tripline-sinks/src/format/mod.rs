@@ -17,6 +17,7 @@ use serde_json::{json, Value as Json};
 use tripline_event::{Alert, Event};
 use tripline_store::StoredRawPayload;
 
+use crate::record_fields::RecordFields;
 use crate::sink::{Record, RecordKind};
 
 /// A sink's `format`.
@@ -43,9 +44,7 @@ impl Format {
 }
 
 fn time_ms(rfc3339: Option<&str>) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(rfc3339?)
-        .ok()
-        .map(|t| t.timestamp_millis())
+    tripline_time::parse_rfc3339_ms(rfc3339?).ok()
 }
 
 /// The record for one stored (redacted) event.
@@ -64,6 +63,7 @@ pub fn event_record(event: &Event, format: Format) -> Record {
             .unwrap_or(0),
         agent: event.agent().as_str().to_owned(),
         body,
+        fields: RecordFields::of_event(event),
     }
 }
 
@@ -81,6 +81,7 @@ pub fn alert_record(alert: &Alert, format: Format) -> Record {
         time_ms: time_ms(Some(&alert.time)).unwrap_or(0),
         agent: alert.agent.clone(),
         body,
+        fields: RecordFields::of_alert(alert),
     }
 }
 
@@ -110,5 +111,6 @@ pub fn raw_record(p: &StoredRawPayload) -> Record {
         time_ms: time_ms(Some(&p.payload.received_time)).unwrap_or(p.ingest_time_ms),
         agent: "unknown".to_owned(),
         body: raw_body(p),
+        fields: RecordFields::default(),
     }
 }

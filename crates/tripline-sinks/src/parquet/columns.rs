@@ -20,7 +20,6 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::Type;
 
-use crate::record_fields::RecordFields;
 use crate::sink::Record;
 
 /// The message type of every file; column order is part of the format.
@@ -55,7 +54,7 @@ pub struct Row {
 
 impl Row {
     pub fn new(record: &Record) -> Row {
-        let f = RecordFields::of(record);
+        let f = record.fields.clone();
         Row {
             id: record.id.clone(),
             revision: i64::try_from(record.revision).unwrap_or(i64::MAX),

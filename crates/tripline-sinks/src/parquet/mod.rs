@@ -46,8 +46,8 @@ struct Options {
     #[serde(default = "default_max_file_bytes")]
     max_file_bytes: u64,
     /// Publish a file once it has been open this long, e.g. `15m`.
-    #[serde(default = "default_roll_interval")]
-    roll_interval: String,
+    #[serde(default)]
+    roll_interval: Option<String>,
     /// `zstd` (default), `snappy` or `none`.
     #[serde(default = "default_compression")]
     compression: String,
@@ -56,9 +56,7 @@ struct Options {
 fn default_max_file_bytes() -> u64 {
     64 << 20
 }
-fn default_roll_interval() -> String {
-    "15m".into()
-}
+const DEFAULT_ROLL_INTERVAL: Duration = Duration::from_secs(15 * 60);
 fn default_compression() -> String {
     "zstd".into()
 }
@@ -72,7 +70,6 @@ struct Pending {
 
 /// A Parquet data-lake sink.
 pub struct ParquetSink {
-    name: String,
     root: PathBuf,
     max_file_bytes: usize,
     roll_interval: Duration,
@@ -98,11 +95,14 @@ impl ParquetSink {
             .dir
             .clone()
             .unwrap_or_else(|| ctx.data_dir.join("sinks").join(&ctx.name).join("lake"));
-        let roll_interval = tripline_store::duration::parse_duration(&opts.roll_interval)
-            .map_err(|e| err(format!("roll_interval: {e}")))?;
-        if roll_interval.is_zero() {
-            return Err(err("roll_interval: must be more than 0".into()));
-        }
+        let roll_interval = crate::sink::duration_option(
+            ctx,
+            KIND,
+            "roll_interval",
+            opts.roll_interval.as_deref(),
+            DEFAULT_ROLL_INTERVAL,
+            crate::sink::Zero::Refused,
+        )?;
         if opts.max_file_bytes < 4096 {
             return Err(err(format!(
                 "max_file_bytes {}: must be at least 4096",
@@ -131,7 +131,6 @@ impl ParquetSink {
             .set_created_by(format!("tripline {}", env!("CARGO_PKG_VERSION")))
             .build();
         Ok(ParquetSink {
-            name: ctx.name.clone(),
             root,
             max_file_bytes: usize::try_from(opts.max_file_bytes).unwrap_or(usize::MAX),
             roll_interval,
@@ -230,10 +229,6 @@ impl ParquetSink {
 }
 
 impl Sink for ParquetSink {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn kind(&self) -> &'static str {
         KIND
     }

@@ -136,6 +136,7 @@ mod tests {
             time_ms: 1_795_168_802_000, // 2026-11-20T10:00:02Z
             agent: "codex".into(),
             body: serde_json::json!({}),
+            fields: Default::default(),
         };
         assert_eq!(
             Partition::of(&record).0,

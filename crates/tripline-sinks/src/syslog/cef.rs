@@ -141,8 +141,18 @@ mod tests {
                 "group": {"host_name": "h=1", "user_email": "anon:u"},
                 "summary": "line one\nline two = x\\y",
             }),
+            fields: RecordFields {
+                rule_name: Some("r|x".into()),
+                rule_title: Some("Pipe | and \\ back".into()),
+                rule_level: Some("critical".into()),
+                rule_id: Some("rid".into()),
+                host_name: Some("h=1".into()),
+                user_email: Some("anon:u".into()),
+                summary: Some("line one\nline two = x\\y".into()),
+                ..Default::default()
+            },
         };
-        let line = line(&record, &RecordFields::of(&record));
+        let line = line(&record, &record.fields);
         let version = env!("CARGO_PKG_VERSION");
         assert_eq!(
             line,
@@ -164,8 +174,13 @@ mod tests {
             time_ms: 5,
             agent: "codex".into(),
             body: json!({"event_name": "codex.tool_result", "conversation_id": "c"}),
+            fields: RecordFields {
+                event_name: Some("codex.tool_result".into()),
+                conversation_id: Some("c".into()),
+                ..Default::default()
+            },
         };
-        let line = line(&record, &RecordFields::of(&record));
+        let line = line(&record, &record.fields);
         assert!(line.starts_with("CEF:0|tripline|tripline|"), "{line}");
         assert!(
             line.contains("|codex.tool_result|codex.tool_result|1|"),

@@ -10,10 +10,10 @@ pub mod rfc5424;
 pub mod transport;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::record_fields::RecordFields;
 use crate::sink::{parse_options, BuildContext, BuildError, Outcome, Record, SendError, Sink};
 use rfc5424::Header;
 use transport::{Sender, Transport};
@@ -55,8 +55,8 @@ struct Options {
     #[serde(default)]
     max_message_bytes: Option<usize>,
     /// Connect and write timeout, e.g. `10s`.
-    #[serde(default = "default_timeout")]
-    timeout: String,
+    #[serde(default)]
+    timeout: Option<String>,
     /// TLS: PEM file of the CA certificates that sign the collector's certificate.
     #[serde(default)]
     ca_file: Option<PathBuf>,
@@ -86,9 +86,7 @@ fn default_app_name() -> String {
 fn default_sd_id() -> String {
     rfc5424::DEFAULT_SD_ID.into()
 }
-fn default_timeout() -> String {
-    "10s".into()
-}
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What MSG carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,7 +97,6 @@ enum Payload {
 
 /// A syslog sink.
 pub struct SyslogSink {
-    name: String,
     header: Header,
     payload: Payload,
     max_message_bytes: usize,
@@ -152,11 +149,14 @@ impl SyslogSink {
                 opts.address
             )));
         }
-        let timeout = tripline_store::duration::parse_duration(&opts.timeout)
-            .map_err(|e| err(format!("timeout: {e}")))?;
-        if timeout.is_zero() {
-            return Err(err("timeout: must be more than 0".into()));
-        }
+        let timeout = crate::sink::duration_option(
+            ctx,
+            KIND,
+            "timeout",
+            opts.timeout.as_deref(),
+            DEFAULT_TIMEOUT,
+            crate::sink::Zero::Refused,
+        )?;
         let tls_only = [
             ("ca_file", opts.ca_file.is_some()),
             ("client_cert_file", opts.client_cert_file.is_some()),
@@ -220,7 +220,6 @@ impl SyslogSink {
         }
         let hostname = opts.hostname.clone().unwrap_or_else(system_hostname);
         Ok(SyslogSink {
-            name: ctx.name.clone(),
             header: Header::new(facility, &hostname, &opts.app_name, &opts.sd_id),
             payload,
             max_message_bytes,
@@ -230,16 +229,16 @@ impl SyslogSink {
 
     /// The message bytes (without transport framing) for one record.
     pub fn message(&self, record: &Record) -> Result<Vec<u8>, SendError> {
-        let fields = RecordFields::of(record);
+        let fields = &record.fields;
         let msg = match self.payload {
             Payload::Json => serde_json::to_string(&record.body)
                 .map_err(|e| SendError::fatal(format!("record {}: {e}", record.id)))?,
-            Payload::Cef => cef::line(record, &fields),
+            Payload::Cef => cef::line(record, fields),
         };
         Ok(rfc5424::message(
             &self.header,
             record,
-            &fields,
+            fields,
             &msg,
             self.max_message_bytes,
         ))
@@ -247,10 +246,6 @@ impl SyslogSink {
 }
 
 impl Sink for SyslogSink {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn kind(&self) -> &'static str {
         KIND
     }

@@ -233,6 +233,11 @@ mod tests {
             time_ms: 1_795_168_802_123,
             agent: "codex".into(),
             body: json!({"rule": {"name": "r\"]\\x", "level": "high"}}),
+            fields: RecordFields {
+                rule_name: Some("r\"]\\x".into()),
+                rule_level: Some("high".into()),
+                ..Default::default()
+            },
         }
     }
 
@@ -243,8 +248,7 @@ mod tests {
     #[test]
     fn header_sd_and_escaping() {
         let r = record();
-        let text =
-            String::from_utf8(message(&header(), &r, &RecordFields::of(&r), "{}", 8192)).unwrap();
+        let text = String::from_utf8(message(&header(), &r, &r.fields, "{}", 8192)).unwrap();
         let pid = std::process::id();
         assert_eq!(
             text,
@@ -269,7 +273,7 @@ mod tests {
     #[test]
     fn truncation_keeps_header_and_sd_and_char_boundaries() {
         let r = record();
-        let f = RecordFields::of(&r);
+        let f = r.fields.clone();
         let msg = "é".repeat(1000);
         for max in [200usize, 301, 302, 333, 1000] {
             let out = message(&header(), &r, &f, &msg, max);

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::error::StoreError;
 use crate::raw::raw_db_path;
 use crate::schema::Schema;
-use crate::store::MAIN_DB_FILE;
+use crate::MAIN_DB_FILE;
 
 pub use database::{DatabaseCheck, Integrity};
 pub use orphans::Orphan;

@@ -19,7 +19,7 @@ use crate::connection;
 use crate::error::StoreError;
 use crate::raw::{raw_db_path, AdminScope, RawStore};
 use crate::schema::Schema;
-use crate::store::MAIN_DB_FILE;
+use crate::MAIN_DB_FILE;
 
 /// Output format of [`run_query`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

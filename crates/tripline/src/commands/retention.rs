@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use tripline_store::duration::parse_ttl;
-use tripline_store::{parse_rfc3339_ms, RetentionPolicy, Store, StoreOptions};
+use tripline_store::{RetentionPolicy, Store, StoreOptions};
+use tripline_time::{parse_rfc3339_ms, parse_ttl};
 
 #[derive(clap::Subcommand)]
 pub enum Command {

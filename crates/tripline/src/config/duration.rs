@@ -11,16 +11,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct HumanDuration(pub Duration);
 
-/// Units from largest to smallest, with their length in milliseconds.
-const UNITS: [(&str, u64); 6] = [
-    ("w", 7 * 24 * 3_600_000),
-    ("d", 24 * 3_600_000),
-    ("h", 3_600_000),
-    ("m", 60_000),
-    ("s", 1_000),
-    ("ms", 1),
-];
-
 impl HumanDuration {
     /// `n` days.
     pub const fn days(n: u64) -> HumanDuration {
@@ -54,13 +44,13 @@ pub struct ParseDurationError {
 impl FromStr for HumanDuration {
     type Err = ParseDurationError;
 
-    /// One parser for every duration in tripline: [`tripline_store::duration::parse_duration`]
+    /// One parser for every duration in tripline: [`tripline_time::parse_duration`]
     /// (`<number><unit>` parts, units `w d h m s ms`), plus a bare `0`.
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         if input.trim() == "0" {
             return Ok(HumanDuration(Duration::ZERO));
         }
-        tripline_store::duration::parse_duration(input)
+        tripline_time::parse_duration(input)
             .map(HumanDuration)
             .map_err(|e| ParseDurationError {
                 input: input.to_string(),
@@ -70,20 +60,10 @@ impl FromStr for HumanDuration {
 }
 
 impl fmt::Display for HumanDuration {
-    /// The shortest exact form in days and smaller units: `30d`, `1h30m`, `500ms`, `0s`.
+    /// The shortest exact form in days and smaller units ([`tripline_time::format_duration`]):
+    /// `30d`, `1h30m`, `500ms`, `0s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut ms = u64::try_from(self.0.as_millis()).unwrap_or(u64::MAX);
-        if ms == 0 {
-            return f.write_str("0s");
-        }
-        // Weeks are accepted on input but written as days ("30d", not "4w2d").
-        for (name, len) in UNITS.into_iter().skip(1) {
-            if ms >= len {
-                write!(f, "{}{name}", ms / len)?;
-                ms %= len;
-            }
-        }
-        Ok(())
+        f.write_str(&tripline_time::format_duration(self.0))
     }
 }
 

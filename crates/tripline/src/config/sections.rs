@@ -278,6 +278,20 @@ impl InputSection {
     fn default_poll_interval() -> HumanDuration {
         HumanDuration::secs(1)
     }
+
+    /// Checks of one input (called by `Config::validate`): a non-empty, valid glob and a
+    /// poll interval above zero.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.path.trim().is_empty() {
+            return Err("path is empty".into());
+        }
+        glob::Pattern::new(&self.path)
+            .map_err(|e| format!("path {:?} is not a valid glob: {e}", self.path))?;
+        if self.poll_interval.get().is_zero() {
+            return Err("poll_interval must be greater than 0".into());
+        }
+        Ok(())
+    }
 }
 
 /// `[store]`: how the SQLite store writes.

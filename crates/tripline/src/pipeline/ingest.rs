@@ -197,7 +197,7 @@ fn process(
 /// event always has its raw payload (a retry may store a payload twice; events are not).
 fn keep_raw(raw: &RawTier, req: &Request) -> Result<(), IngestError> {
     let payload = tripline_store::RawPayload {
-        received_time: tripline_store::format_ms(req.received_at.timestamp_millis()),
+        received_time: tripline_time::format_ms(req.received_at.timestamp_millis()),
         signal: req.signal.as_str().to_owned(),
         content_type: req.content_type.clone(),
         // The receiver has already decompressed the body.

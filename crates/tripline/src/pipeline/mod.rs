@@ -200,7 +200,7 @@ impl Pipeline {
         let mut new_ids = Vec::new();
         for job in jobs.iter_mut() {
             let mut events = job.take_events();
-            let received = tripline_store::format_ms(job.ingest_time_ms);
+            let received = tripline_time::format_ms(job.ingest_time_ms);
             for ev in &mut events {
                 ev.insert_if_absent(names::RECEIVED_TIME, Value::Str(received.clone()));
             }

@@ -17,13 +17,14 @@
 //! - [`wait`]: polling with a timeout (no blind sleeps).
 //! - [`rsyslog`]: an rsyslogd of the test's own, writing what it parsed as JSON lines.
 //! - [`duckdb`]: SQL over files through DuckDB in the test venv.
-//! - [`certs`]: a throwaway CA, server and client certificate (shared with the sinks crate).
+//! - [`certs`]: the one way tests make certificates: a CA, server and client certificates
+//!   (shared with the receiver's and the sinks crate's tests).
 //! - [`segments`]: reading the JSON Lines files sinks write (plain, zstd, gzip).
 #![allow(dead_code)]
 
 pub mod agent_run;
 
-#[path = "../../../tripline-sinks/tests/support/certs.rs"]
+#[path = "../../../tripline-receive/tests/common/certs.rs"]
 pub mod certs;
 pub mod claude;
 pub mod codex;

@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use super::certs::TestPki;
+use super::certs::Pair;
 use super::{process, wait};
 
 /// How long rsyslogd may take to open its inputs, and a message to reach the output file.
@@ -53,9 +53,10 @@ fn free_udp_port() -> u16 {
 }
 
 impl Rsyslog {
-    /// Starts `rsyslogd` (path from `tools::require`); with `pki`, also two TLS inputs
-    /// (GnuTLS driver), one of them requiring a client certificate.
-    pub fn start(rsyslogd: &Path, pki: Option<&TestPki>) -> Rsyslog {
+    /// Starts `rsyslogd` (path from `tools::require`); with `tls` (the CA file and the
+    /// server's certificate), also two TLS inputs (GnuTLS driver), one of them requiring a
+    /// client certificate.
+    pub fn start(rsyslogd: &Path, tls: Option<(&Path, &Pair)>) -> Rsyslog {
         let dir = tempfile::Builder::new()
             .prefix("tripline-rsyslog-")
             .tempdir()
@@ -64,11 +65,11 @@ impl Rsyslog {
         let ports = Ports {
             udp: free_udp_port(),
             tcp: free_tcp_port(),
-            tls: pki.map(|_| free_tcp_port()),
-            tls_client_auth: pki.map(|_| free_tcp_port()),
+            tls: tls.map(|_| free_tcp_port()),
+            tls_client_auth: tls.map(|_| free_tcp_port()),
         };
         let conf = dir.path().join("rsyslog.conf");
-        fs::write(&conf, config(dir.path(), &out, &ports, pki)).expect("write rsyslog.conf");
+        fs::write(&conf, config(dir.path(), &out, &ports, tls)).expect("write rsyslog.conf");
         let log = fs::File::create(dir.path().join("rsyslogd.log")).expect("rsyslogd log");
         let child = Command::new(rsyslogd)
             .arg("-n")
@@ -182,20 +183,20 @@ impl Drop for Rsyslog {
     }
 }
 
-fn config(dir: &Path, out: &Path, ports: &Ports, pki: Option<&TestPki>) -> String {
+fn config(dir: &Path, out: &Path, ports: &Ports, tls: Option<(&Path, &Pair)>) -> String {
     let mut conf = String::new();
     let _ = write!(
         conf,
         "global(workDirectory=\"{}\" maxMessageSize=\"64k\"",
         dir.display()
     );
-    if let Some(pki) = pki {
+    if let Some((ca, server)) = tls {
         let _ = write!(
             conf,
             " defaultNetstreamDriverCAFile=\"{}\" defaultNetstreamDriverCertFile=\"{}\" defaultNetstreamDriverKeyFile=\"{}\"",
-            pki.ca.display(),
-            pki.server_cert.display(),
-            pki.server_key.display()
+            ca.display(),
+            server.cert.display(),
+            server.key.display()
         );
     }
     conf.push_str(")\n");

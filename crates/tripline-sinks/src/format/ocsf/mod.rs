@@ -24,7 +24,5 @@ pub fn severity_id(level: &str) -> u8 {
 
 /// Unix milliseconds of an RFC 3339 time (OCSF's `timestamp_t`).
 fn epoch_ms(rfc3339: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .ok()
-        .map(|t| t.timestamp_millis())
+    tripline_time::parse_rfc3339_ms(rfc3339).ok()
 }

@@ -57,7 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         opts.time_fields.push(f);
     }
     opts.allowed_lateness_ns =
-        tripline_sigma::rule::parse_duration_ns(&args.lateness).ok_or_else(|| {
+        tripline_sigma::time::parse_duration_ns(&args.lateness).ok_or_else(|| {
             anyhow::anyhow!(
                 "--lateness: invalid duration '{}' (number + s, m, h, d)",
                 args.lateness

@@ -117,7 +117,7 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
             for ev in &mut events {
                 ev.insert_if_absent(
                     tripline_event::names::RECEIVED_TIME,
-                    tripline_store::format_ms(NOW_MS),
+                    tripline_time::format_ms(NOW_MS),
                 );
             }
             old.enrich(&mut events);

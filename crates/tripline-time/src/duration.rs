@@ -1,4 +1,4 @@
-//! Humane durations for TTLs: `30d`, `12h`, `5m`, `90s`, `2w`, `1d12h`; `never` for none.
+//! Humane durations: `30d`, `12h`, `5m`, `90s`, `2w`, `1d12h`, `500ms`; TTLs also take `never`.
 
 use std::time::Duration;
 
