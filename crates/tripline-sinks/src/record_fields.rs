@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn ocsf_alert() {
-        let body = crate::ocsf::detection_finding(&tripline_event::Alert {
+        let body = crate::format::ocsf::detection_finding(&tripline_event::Alert {
             id: "a1".into(),
             revision: 2,
             time: "2026-11-20T10:00:02Z".into(),
