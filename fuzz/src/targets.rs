@@ -74,7 +74,6 @@ fn small_limits() -> Limits {
         max_attributes: 8,
         max_string_len: 64,
         max_array_len: 8,
-        ..Limits::default()
     }
 }
 

@@ -49,6 +49,7 @@ fn default_max_bytes() -> u64 {
 }
 const DEFAULT_MAX_AGE: Duration = Duration::from_secs(3600);
 
+/// Writes records to rolling, optionally compressed JSON Lines segments.
 pub struct ArchiveSink {
     name: String,
     writer: SegmentWriter,
@@ -56,6 +57,7 @@ pub struct ArchiveSink {
     last_sweep: Option<Instant>,
 }
 
+/// Builds an archive sink from its `[[sinks]]` options.
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, "archive", options)?;
     let err = |message: String| BuildError {

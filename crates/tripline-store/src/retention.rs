@@ -59,8 +59,11 @@ impl Default for RetentionPolicy {
 /// Size of one database file (plus its WAL) before and after a retention run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpaceReport {
+    /// The database file compacted.
     pub path: PathBuf,
+    /// Its size before, bytes.
     pub bytes_before: u64,
+    /// Its size after, bytes.
     pub bytes_after: u64,
     /// False when a reader kept the WAL checkpoint from completing: the space is
     /// reclaimed by a later run.

@@ -34,6 +34,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The name used in `format = "..."`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Native => "native",

@@ -53,6 +53,7 @@ pub struct Row {
 }
 
 impl Row {
+    /// The row of one record.
     pub fn new(record: &Record) -> Row {
         let f = record.fields.clone();
         Row {

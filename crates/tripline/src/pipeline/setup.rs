@@ -54,11 +54,13 @@ pub fn record_limits(cfg: &Config) -> tripline_otlp::Limits {
 }
 
 pub fn engine_options(cfg: &Config, extra: &Extra) -> EngineOptions {
-    let mut opts = EngineOptions::default();
-    opts.allowed_lateness_ns =
-        i64::try_from(cfg.rules.allowed_lateness.get().as_nanos()).unwrap_or(i64::MAX);
-    opts.max_groups_per_rule = cfg.rules.max_groups_per_rule;
-    opts.max_values_per_scope = cfg.rules.max_values_per_scope;
+    let mut opts = EngineOptions {
+        allowed_lateness_ns: i64::try_from(cfg.rules.allowed_lateness.get().as_nanos())
+            .unwrap_or(i64::MAX),
+        max_groups_per_rule: cfg.rules.max_groups_per_rule,
+        max_values_per_scope: cfg.rules.max_values_per_scope,
+        ..EngineOptions::default()
+    };
     if let Some(f) = &extra.time_field {
         opts.time_fields.push(f.clone());
     }
