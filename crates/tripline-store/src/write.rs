@@ -100,7 +100,7 @@ fn insert_events(
             Some(json) => Cow::Borrowed(json.as_str()),
             None => Cow::Owned(event.to_json_string()),
         };
-        let text = |name: &str| field_text(&event, name);
+        let text = |name: &str| field_text(event, name);
         let changed = stmt.execute(params![
             text(names::ID),
             text(names::TIME),
@@ -120,7 +120,7 @@ fn insert_events(
             stats.duplicates += 1;
         } else {
             stats.inserted += 1;
-            inventory.observe(&event);
+            inventory.observe(event);
             if outbox {
                 let time_ms = event
                     .time()
