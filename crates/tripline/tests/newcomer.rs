@@ -24,7 +24,6 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// A `tripline serve` started with no `--data`, in its own working directory.
 struct Server {
     child: Child,
-    cwd: PathBuf,
     log: PathBuf,
     http: String,
 }
@@ -47,7 +46,6 @@ impl Server {
         let child = cmd.spawn().expect("start tripline serve");
         let mut server = Server {
             child,
-            cwd: cwd.to_path_buf(),
             log,
             http: String::new(),
         };
@@ -245,4 +243,57 @@ fn json_logs_are_one_object_per_line() {
         );
         assert!(!text.contains('\u{1b}'), "{how}: ANSI escapes in JSON logs");
     }
+}
+
+#[test]
+fn alert_summaries_name_matched_values_redacted_by_their_field_class() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("tripline.toml");
+    std::fs::write(
+        &config,
+        "[redaction]\nidentifier = \"pseudonymize\"\ntool_content = \"drop\"\n\
+         [redaction.fields]\nidentifier = [\"host_name\", \"originator\"]\n\
+         tool_content = [\"arguments\", \"output\", \"env\"]\n",
+    )
+    .unwrap();
+    let scenario = tools::workspace_root().join(SCENARIO);
+    let summaries = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["replay"];
+        args.extend_from_slice(extra);
+        args.push(scenario.to_str().expect("utf-8 path"));
+        rows(&tripline(dir.path(), &args, &[]))
+            .into_iter()
+            .filter(|a| a["rule"]["name"] == "codex_sandbox_policy_weakened")
+            .map(|a| a["summary"].as_str().expect("summary").to_owned())
+            .collect()
+    };
+
+    let plain = summaries(&[]);
+    assert_eq!(plain.len(), 1, "{plain:?}");
+    for pair in [
+        "approval_policy=never",
+        "sandbox_policy=danger-full-access",
+        "originator=codex_exec",
+        "env=corpus",
+        "host_name=vm",
+    ] {
+        assert!(plain[0].contains(pair), "{pair} missing: {}", plain[0]);
+    }
+
+    let redacted = summaries(&["--config", config.to_str().unwrap()]);
+    assert_eq!(redacted.len(), 1, "{redacted:?}");
+    let s = &redacted[0];
+    assert!(
+        s.contains("approval_policy=never") && s.contains("sandbox_policy=danger-full-access"),
+        "values of unredacted fields stay: {s}"
+    );
+    assert!(
+        s.contains("originator=anon:") && !s.contains("originator=codex_exec"),
+        "{s}"
+    );
+    assert!(
+        s.contains("host_name=anon:") && !s.contains("host_name=vm"),
+        "{s}"
+    );
+    assert!(s.contains("[env removed]") && !s.contains("corpus"), "{s}");
 }
