@@ -68,4 +68,46 @@ pub struct Alert {
 impl Alert {
     /// How many evidence events an alert carries at most.
     pub const MAX_EVIDENCE: usize = 10;
+
+    /// Longest value a summary shows, in characters; longer ones end in `…`.
+    pub const SUMMARY_VALUE_CHARS: usize = 120;
+
+    /// One `field=value` pair as a summary names it (the values of a rule's `fields:`):
+    /// the value's text on one line (control characters escaped), at most
+    /// [`Alert::SUMMARY_VALUE_CHARS`] characters. `None` for a null value. The engine
+    /// writes summaries with it and the redactor finds the pairs to redact with it, so
+    /// both must render alike.
+    pub fn summary_pair(field: &str, value: &Value) -> Option<String> {
+        let text = value.to_text()?;
+        let mut out = format!("{field}=");
+        for (i, c) in text.chars().enumerate() {
+            if i == Self::SUMMARY_VALUE_CHARS {
+                out.push('…');
+                break;
+            }
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_pairs_are_one_bounded_line() {
+        let pair = |v: Value| Alert::summary_pair("f", &v);
+        assert_eq!(pair("never".into()).as_deref(), Some("f=never"));
+        assert_eq!(pair(Value::Int(3)).as_deref(), Some("f=3"));
+        assert_eq!(pair(Value::Null), None);
+        assert_eq!(pair("a\nb\tc".into()).as_deref(), Some("f=a\\nb\\tc"));
+        let long = pair("x".repeat(500).into()).unwrap();
+        assert_eq!(long.chars().count(), 2 + Alert::SUMMARY_VALUE_CHARS + 1);
+        assert!(long.ends_with('…'));
+    }
 }

@@ -177,12 +177,19 @@ impl Redactor {
     }
 
     /// Redact an alert in place: its evidence events, its group values (by field class,
-    /// so a pseudonymized `user_email` matches the events) and its summary (group values
-    /// that were replaced are replaced in the text too, then secrets are masked).
+    /// so a pseudonymized `user_email` matches the events) and its summary: each
+    /// `field=value` pair it names from the last evidence event becomes that field's
+    /// redacted pair, group values that were replaced are replaced in the text too, then
+    /// secrets are masked.
     pub fn redact_alert(&self, alert: &mut Alert) -> RedactionReport {
         let mut report = RedactionReport::default();
+        let last_before = alert.events.last().cloned();
         for ev in &mut alert.events {
             report.merge(&self.redact_event(ev));
+        }
+        let mut summary = alert.summary.clone();
+        if let (Some(before), Some(after)) = (&last_before, alert.events.last()) {
+            summary = redact_summary_pairs(&summary, before, after);
         }
         let mut replacements: Vec<(String, String)> = Vec::new();
         let mut dropped = Vec::new();
@@ -211,7 +218,6 @@ impl Redactor {
             alert.group.remove(&key);
         }
         replacements.sort_by_key(|(b, _)| std::cmp::Reverse(b.len()));
-        let mut summary = alert.summary.clone();
         for (before, after) in &replacements {
             if summary.contains(before.as_str()) {
                 summary = summary.replace(before.as_str(), after);
@@ -395,5 +401,85 @@ fn action_name<T: serde::Serialize>(action: T) -> String {
     match serde_json::to_value(action) {
         Ok(serde_json::Value::String(s)) => s,
         _ => "unknown".into(),
+    }
+}
+
+/// `summary` with every `field=value` pair of `before` (an evidence event as the engine saw
+/// it, rendered by [`Alert::summary_pair`]) replaced by the same field's pair in `after` (the
+/// event redacted), or by `[field removed]` when redaction dropped the field.
+fn redact_summary_pairs(summary: &str, before: &Event, after: &Event) -> String {
+    let mut pairs: Vec<(String, String)> = before
+        .iter()
+        .filter_map(|(field, value)| {
+            let old = Alert::summary_pair(field, value)?;
+            let new = match after.get(field) {
+                Some(v) => Alert::summary_pair(field, v).unwrap_or_else(|| format!("{field}=")),
+                None => format!("[{field} removed]"),
+            };
+            (old != new && summary.contains(&old)).then_some((old, new))
+        })
+        .collect();
+    pairs.sort_by_key(|(old, _)| std::cmp::Reverse(old.len()));
+    let mut out = summary.to_owned();
+    for (old, new) in pairs {
+        out = replace_pair(&out, &old, &new);
+    }
+    out
+}
+
+/// `text` with each occurrence of the pair `old` that starts a pair (at the start, or after
+/// a space or `(`) replaced by `new`; `call_id=x` is not an occurrence of `id=x`.
+fn replace_pair(text: &str, old: &str, new: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (at, _) in text.match_indices(old) {
+        if at < rest {
+            continue;
+        }
+        let starts_pair = text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c == ' ' || c == '(');
+        if starts_pair {
+            out.push_str(&text[rest..at]);
+            out.push_str(new);
+            rest = at + old.len();
+        }
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pair_is_replaced_only_where_a_pair_starts() {
+        let text = "T: call_id=x, id=x (host_name=vm)";
+        assert_eq!(
+            replace_pair(text, "id=x", "id=y"),
+            "T: call_id=x, id=y (host_name=vm)"
+        );
+        assert_eq!(replace_pair("id=x", "id=x", "id=z"), "id=z");
+        assert_eq!(
+            replace_pair(text, "host_name=vm", "host_name=anon:1"),
+            "T: call_id=x, id=x (host_name=anon:1)"
+        );
+    }
+
+    #[test]
+    fn summary_pairs_follow_the_redacted_event() {
+        let mut before = Event::new();
+        before.insert("sandbox_policy", "danger-full-access");
+        before.insert("prompt", "secret plan");
+        let mut after = before.clone();
+        after.remove("prompt");
+        after.insert("sandbox_policy", "danger-full-access");
+        let summary = "T: sandbox_policy=danger-full-access, prompt=secret plan";
+        assert_eq!(
+            redact_summary_pairs(summary, &before, &after),
+            "T: sandbox_policy=danger-full-access, [prompt removed]"
+        );
     }
 }

@@ -572,6 +572,56 @@ fn alerts_are_redacted_like_their_events() {
     assert_eq!(report.actions.get("identifier.pseudonymize"), Some(&2));
 }
 
+/// The engine's summary for a match names the rule's `fields:` values of the last evidence
+/// event as `field=value` pairs; each becomes the redacted value of its field.
+#[test]
+fn summary_field_values_are_redacted_by_their_field_class() {
+    let r = redactor(RedactionPolicy {
+        identifier: IdentifierAction::Pseudonymize,
+        prompt: PromptAction::Drop,
+        ..Default::default()
+    });
+    let long_prompt = format!("deploy with {AWS} {}", "and more ".repeat(40));
+    let mut ev = Event::new();
+    ev.insert("approval_policy", "never");
+    ev.insert("user_email", "dev@example.com");
+    ev.insert("user_name", "dev");
+    ev.insert("prompt", long_prompt.as_str());
+    let pairs: Vec<String> = ["approval_policy", "user_email", "user_name", "prompt"]
+        .iter()
+        .filter_map(|f| Alert::summary_pair(f, ev.get(f).unwrap()))
+        .collect();
+    let mut alert = Alert {
+        id: "a1".into(),
+        revision: 1,
+        time: "2026-11-23T21:00:00Z".into(),
+        rule: RuleRef {
+            id: "r".into(),
+            name: "r".into(),
+            title: "Weakened".into(),
+            level: "high".into(),
+            tags: vec![],
+        },
+        agent: "codex".into(),
+        group: BTreeMap::new(),
+        count: 1,
+        first_time: "2026-11-23T21:00:00Z".into(),
+        last_time: "2026-11-23T21:00:00Z".into(),
+        events: vec![ev],
+        event_ids: vec!["e1".into()],
+        summary: format!("Weakened: {}", pairs.join(", ")),
+    };
+    assert!(alert.summary.contains("…"), "the prompt pair is truncated");
+    r.redact_alert(&mut alert);
+    let pseudonym = r.pseudonym("dev@example.com");
+    let name = r.pseudonym("dev");
+    assert_eq!(
+        alert.summary,
+        format!("Weakened: approval_policy=never, user_email={pseudonym}, user_name={name}, [prompt removed]")
+    );
+    assert!(!alert.summary.contains(AWS) && !alert.summary.contains("deploy"));
+}
+
 // ---------------------------------------------------------------- regressions found by proptest
 
 #[test]

@@ -68,8 +68,21 @@ pub struct AlertParts<'a> {
     pub evidence: Vec<&'a Event>,
     /// number of contributing events
     pub count: u64,
-    /// what happened, for the summary
+    /// what happened, for the summary; empty for a plain match, whose summary names the
+    /// values of the rule's `fields:` (or says "rule matched" when there are none)
     pub what: String,
+}
+
+/// The values of a rule's `fields:` in `event`, as `field=value, ...` in the rule's order
+/// ([`Alert::summary_pair`]); fields without a value, and those the group already shows,
+/// are left out.
+fn field_values(fields: &[String], event: &Event, group: &Group) -> String {
+    let pairs: Vec<String> = fields
+        .iter()
+        .filter(|f| !group.contains_key(f.as_str()))
+        .filter_map(|f| Alert::summary_pair(f, event.get(f)?))
+        .collect();
+    pairs.join(", ")
 }
 
 /// Build the alert.
@@ -103,10 +116,21 @@ pub fn build(p: AlertParts<'_>) -> Alert {
     } else {
         &p.meta.title
     };
+    let values = p
+        .evidence
+        .last()
+        .map(|last| field_values(&p.meta.fields, last, &group))
+        .unwrap_or_default();
+    let what = match (p.what.is_empty(), values.is_empty()) {
+        (true, true) => "rule matched".to_owned(),
+        (true, false) => values,
+        (false, true) => p.what,
+        (false, false) => format!("{}; {values}", p.what),
+    };
     let summary = if group_text.is_empty() {
-        format!("{title}: {}", p.what)
+        format!("{title}: {what}")
     } else {
-        format!("{title}: {} ({})", p.what, group_text.join(", "))
+        format!("{title}: {what} ({})", group_text.join(", "))
     };
     let n = p.evidence.len();
     let evidence = p

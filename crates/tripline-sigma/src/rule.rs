@@ -27,6 +27,9 @@ pub struct RuleMeta {
     pub level: String,
     /// `tags`
     pub tags: Vec<String>,
+    /// `fields`: the fields worth showing with a match (mapped to event field names); the
+    /// alert summary names their values
+    pub fields: Vec<String>,
     /// source file
     pub path: String,
     /// 1-based line where the document starts
@@ -118,12 +121,28 @@ pub fn parse_document(
             ))
         }
     };
+    let fields = match get("fields") {
+        None | Some(Yaml::Null) => Vec::new(),
+        Some(Yaml::Sequence(items)) => items
+            .iter()
+            .map(|f| f.as_str().map(|f| mapping.map(f).to_owned()))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| err("fields", "fields", "fields must be strings".into()))?,
+        Some(other) => {
+            return Err(err(
+                "fields",
+                "fields",
+                format!("expected a list, found {}", kind(other)),
+            ))
+        }
+    };
     let meta = RuleMeta {
         name: name.unwrap_or_else(|| id.clone()),
         title: text("title")?.unwrap_or_default(),
         level: text("level")?.unwrap_or_else(|| "medium".into()),
         id,
         tags,
+        fields,
         path: path.to_owned(),
         line: doc.first_line,
     };

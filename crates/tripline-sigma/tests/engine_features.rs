@@ -105,6 +105,33 @@ fn alerts_carry_stable_ids_and_metadata() {
     assert!(x[0].alert.summary.contains("denied"));
 }
 
+#[test]
+fn match_summaries_name_the_rules_fields_values() {
+    let rule = format!(
+        "{DENIED}fields:\n    - decision\n    - tool_name\n    - user_email\n    - absent\n"
+    );
+    let mut e = engine(&rule);
+    let mut event = denied_at("a@corp.example", "00:00");
+    event.insert_str(1, r#""tool_name":"shell","#);
+    let out = run(&mut e, &[&event]);
+    assert_eq!(
+        out[0].alert.summary,
+        "denied: decision=denied, tool_name=shell (user_email=a@corp.example)",
+        "values in the rule's order; user_email is shown once, with the group; absent \
+         fields are left out"
+    );
+    let plain = run(
+        &mut engine(DENIED),
+        &[&denied_at("a@corp.example", "00:00")],
+    );
+    assert_eq!(
+        plain[0].alert.summary,
+        "denied: rule matched (user_email=a@corp.example)"
+    );
+    let bad = errors(&format!("{DENIED}fields: 3\n"));
+    assert!(bad.iter().any(|e| e.contains("fields")), "{bad:?}");
+}
+
 const COUNT3: &str = r#"
 title: many denials
 id: r-many

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod builtin;
+#[cfg(test)]
+mod cli_tests;
 mod commands;
 mod config;
 mod exit;
@@ -18,21 +20,28 @@ mod retention_task;
 mod routing;
 mod rulefiles;
 
-/// Detection engineering for the OpenTelemetry that AI coding agents emit.
+/// Detection engineering for the OpenTelemetry that AI coding agents emit
 ///
 /// tripline receives OTLP logs, metrics and traces from Codex, Claude Code and Gemini CLI,
 /// normalizes them into flat events, runs Sigma detections, correlations and first-seen
 /// baselines, redacts secrets and prompts, and stores and routes the result.
 ///
-/// Quick start:
-///   tripline serve                      # OTLP on 127.0.0.1:4318 (HTTP) and :4317 (gRPC)
-///   tripline replay --emit events DIR   # normalize captured OTLP request bodies
-///   tripline rules test rules/          # run the tests stored beside each rule
+/// Every command that reads the store finds the data directory the same way: --data, else
+/// TRIPLINE_DATA, else the config's [store] data_dir, else ./tripline-data.
 ///
 /// Exit codes: 0 success; 1 the command ran and found problems (failed rule tests, lint
 /// findings, alerts with --fail-on-alert); 2 bad usage, config or input.
 #[derive(Parser)]
-#[command(name = "tripline", version, about, long_about, verbatim_doc_comment)]
+#[command(
+    name = "tripline",
+    version,
+    verbatim_doc_comment,
+    after_help = "Examples:
+  tripline serve                          # OTLP on 127.0.0.1:4318 (HTTP) and :4317 (gRPC)
+  tripline query \"SELECT count(*) FROM alerts\"   # read what serve stored
+  tripline replay --emit events captures/ # normalize captured OTLP request bodies
+  tripline rules test rules/              # run the tests stored beside each rule"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,20 +52,56 @@ enum Command {
     Serve(commands::serve::Args),
     Replay(commands::replay::Args),
     Validate(commands::validate::Args),
-    #[command(subcommand)]
+    /// Print the annotated default configuration, or check a config file
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  tripline config default > tripline.toml
+  tripline config check --config tripline.toml"
+    )]
     Config(commands::config::Command),
-    #[command(subcommand)]
+    /// Lint, test and evaluate Sigma rules
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  tripline rules lint rules/
+  tripline rules test rules/
+  tripline rules eval --rules rules/ events.jsonl"
+    )]
     Rules(commands::rules::Command),
-    #[command(subcommand)]
+    /// Check list files, and import MCP tool annotations into lists/tools.yml
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  tripline lists check lists/
+  tripline lists import-mcp github tools-list.json"
+    )]
     Lists(commands::lists::Command),
     Baseline(commands::baseline::Args),
     Query(commands::query::Args),
-    #[command(subcommand)]
+    /// Delete stored data older than each tier's retention
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  tripline retention run
+  tripline retention run --data /var/lib/tripline --events-ttl 7d"
+    )]
     Retention(commands::retention::Command),
-    /// Verify the store's durable log (SQLite WAL) and repair a torn tail.
-    #[command(subcommand)]
+    /// Verify the store's durable log (SQLite WAL) and repair a torn tail
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  tripline wal check
+  tripline wal check --data /var/lib/tripline --repair"
+    )]
     Wal(commands::wal::Command),
-    #[command(subcommand)]
+    /// Try and list the configured [[sinks]]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  tripline sinks list --config tripline.toml
+  tripline sinks test siem --config tripline.toml"
+    )]
     Sinks(commands::sinks::Command),
 }
 

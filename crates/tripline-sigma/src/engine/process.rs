@@ -166,7 +166,7 @@ impl Engine {
                     event_ids: vec![event_id.clone()],
                     evidence: vec![whole],
                     count: 1,
-                    what: "rule matched".into(),
+                    what: String::new(),
                 });
                 if let Some(l) = r
                     .level

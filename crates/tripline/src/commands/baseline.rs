@@ -10,12 +10,12 @@ use anyhow::Context;
 use tripline_sigma::BaselineEntry;
 use tripline_store::Store;
 
-use crate::config::{Config, Overrides};
+use crate::commands::settings::SettingsArgs;
 use crate::pipeline::analyze::Analyzer;
 use crate::pipeline::sealed_state::{StateSync, LEGACY_KEY};
 use crate::pipeline::setup::{self, Extra};
 
-/// Show the first-seen baselines learned from stored events, and export them for review.
+/// Show the first-seen baselines learned from stored events, and export them for review
 ///
 /// First-seen rules (a tripline Sigma extension, see docs/sigma.md) record every value
 /// they see, silently during their learning period, and alert on new values after it.
@@ -24,19 +24,16 @@ use crate::pipeline::setup::{self, Extra};
 ///
 /// --export writes the learned values as a list file (YAML `name: [values]`) that can be
 /// reviewed, committed under lists/, and referenced from rule filters as %name%.
-///
-/// Examples:
-///   tripline baseline --data ./tripline-data
-///   tripline baseline --data ./tripline-data --export lists/known_surfaces.yml
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(
+    verbatim_doc_comment,
+    after_help = "Examples:
+  tripline baseline                      # the store in ./tripline-data
+  tripline baseline --data /var/lib/tripline --export lists/known_surfaces.yml"
+)]
 pub struct Args {
-    /// Data directory of the store [default: ./tripline-data]
-    #[arg(long, value_name = "DIR")]
-    data: Option<PathBuf>,
-    /// TOML config file (for extra rule directories)
-    #[arg(long, value_name = "FILE", env = "TRIPLINE_CONFIG")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    settings: SettingsArgs,
     /// Extra rule files or directories the server runs with (repeatable)
     #[arg(long, value_name = "PATH")]
     rules: Vec<PathBuf>,
@@ -49,15 +46,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let overrides = Overrides {
-        data: args.data.clone(),
-        ..Overrides::default()
-    };
-    let cfg = Config::load(
-        args.config.as_deref(),
-        &|k| std::env::var(k).ok(),
-        &overrides,
-    )?;
+    let cfg = args.settings.load()?;
     let extra = Extra {
         rules: args.rules.clone(),
         ..Extra::default()
@@ -66,7 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &setup::rule_set(&cfg, &extra),
         setup::engine_options(&cfg, &extra),
     )?;
-    let dir = &cfg.server.data_dir;
+    let dir = cfg.data_dir();
     let store = Store::open_read_only(dir)
         .with_context(|| format!("opening the store in {}", dir.display()))?;
     if store.count_state_entries()? > 0 || store.load_state(LEGACY_KEY)?.is_some() {

@@ -1,27 +1,36 @@
 //! `tripline config`: print the annotated defaults, or check a config file.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::config::{Config, Overrides, DEFAULT_TOML};
+use crate::commands::settings::SettingsArgs;
+use crate::config::{Config, DEFAULT_TOML};
 
-/// Inspect the configuration.
+/// `tripline config ...`
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Print the default configuration as annotated TOML: every field, what it does and its
-    /// TRIPLINE_<SECTION>_<FIELD> environment variable. A good start for a config file.
+    /// Print the default configuration as annotated TOML
+    ///
+    /// Every field, what it does and its TRIPLINE_<SECTION>_<FIELD> environment variable.
+    /// A good start for a config file.
+    #[command(after_help = "Examples:
+  tripline config default > tripline.toml")]
     Default,
-    /// Validate a config file together with the TRIPLINE_* environment variables, and print
-    /// the effective configuration. Exits 2 on any error.
+    /// Validate a config file and the environment, and print the effective configuration
+    ///
+    /// The file is checked together with the TRIPLINE_* environment variables and --data;
+    /// every sink is built against a scratch directory so its options are checked too.
+    /// Exits 2 on any error.
+    #[command(after_help = "Examples:
+  tripline config check --config /etc/tripline/tripline.toml
+  TRIPLINE_AUTH_TOKENS=laptop=s3cret tripline config check")]
     Check(CheckArgs),
 }
 
 /// Arguments of `tripline config check`.
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// The config file (TOML). Without it, only defaults and environment are checked.
-    #[arg(long, short = 'c', value_name = "FILE", env = "TRIPLINE_CONFIG")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 /// Build every sink against a scratch data directory, so type-specific options are checked
@@ -48,11 +57,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {
-            let config = Config::load(
-                args.config.as_deref(),
-                &|k| std::env::var(k).ok(),
-                &Overrides::default(),
-            )?;
+            let config = args.settings.load()?;
             check_sink_options(&config)?;
             print!("{}", config.to_toml()?);
             Ok(ExitCode::SUCCESS)

@@ -16,10 +16,20 @@ use tripline_sigma::Lists;
 /// `tripline lists ...`
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Validate list files (a file or a directory of .yml/.yaml); exit 1 on problems.
+    /// Validate list files and registries (a file or a directory of .yml/.yaml)
+    ///
+    /// Value lists (`name: [values]`) and the registries (posture.yml, tools.yml,
+    /// session_class.yml, host_ips.yml) are checked by their own rules. Exits 1 on problems.
+    #[command(after_help = "Examples:
+  tripline lists check lists/
+  tripline lists check my-lists/hosts.yml")]
     Check(CheckArgs),
-    /// Print `lists/tools.yml` entries for an MCP server from its `tools/list` answer,
-    /// classified from the tools' readOnlyHint/destructiveHint annotations.
+    /// Print lists/tools.yml entries for an MCP server from its tools/list answer
+    ///
+    /// Each tool is classified from its readOnlyHint/destructiveHint annotations; review
+    /// the output before merging it into lists/tools.yml.
+    #[command(after_help = "Examples:
+  tripline lists import-mcp github tools-list.json >> lists/tools.yml")]
     ImportMcp(import_mcp::ImportMcpArgs),
 }
 

@@ -8,6 +8,7 @@ pub mod replay;
 pub mod retention;
 pub mod rules;
 pub mod serve;
+pub mod settings;
 pub mod sinks;
 pub mod validate;
 pub mod wal;

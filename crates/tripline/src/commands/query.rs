@@ -2,29 +2,32 @@
 //! `tripline_store::query`).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use tripline_store::query::{open_query_connection, run_query, Format};
 use tripline_store::AdminScope;
 
-/// Run one read-only SQL statement against the store and print the rows.
+use crate::commands::settings::SettingsArgs;
+
+/// Run one read-only SQL statement against the store and print the rows
 ///
 /// Tables: events, alerts, inventory, state (see docs/storage.md); with --admin also
-/// raw.payloads. The whole redacted event is JSON in `events.event`:
-///
-///   tripline query --data /var/lib/tripline \
-///     "SELECT json_extract(event, '$.tool_name') AS tool, count(*) AS n
-///      FROM events GROUP BY tool ORDER BY n DESC"
+/// raw.payloads. The whole redacted event is JSON in `events.event`.
 ///
 /// Statements that write are refused. Bad SQL exits 2 with SQLite's message.
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(
+    verbatim_doc_comment,
+    after_help = "Examples:
+  tripline query \"SELECT count(*) FROM events\"     # the store serve writes in ./tripline-data
+  tripline query --data /var/lib/tripline --format table \\
+    \"SELECT json_extract(event, '$.tool_name') AS tool, count(*) AS n
+     FROM events GROUP BY tool ORDER BY n DESC\""
+)]
 pub struct Args {
-    /// Data directory holding tripline.db.
-    #[arg(long, env = "TRIPLINE_DATA", value_name = "DIR")]
-    data: PathBuf,
+    #[command(flatten)]
+    settings: SettingsArgs,
     /// Also attach the raw tier as schema `raw` (unredacted payloads: admins only).
     #[arg(long)]
     admin: bool,
@@ -54,8 +57,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     // `--admin` is the operator's explicit assertion of admin access.
     let admin = args.admin.then(AdminScope::asserted);
-    let conn = open_query_connection(&args.data, admin.as_ref())
-        .with_context(|| format!("opening the store in {}", args.data.display()))?;
+    let cfg = args.settings.load()?;
+    let dir = cfg.data_dir();
+    let conn = open_query_connection(dir, admin.as_ref())
+        .with_context(|| format!("opening the store in {}", dir.display()))?;
     run_query(&conn, &args.sql, &mut stdout.lock(), format).context("query failed")?;
     Ok(ExitCode::SUCCESS)
 }

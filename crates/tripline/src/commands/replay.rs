@@ -18,7 +18,7 @@ use crate::config::{Config, Overrides};
 use crate::exit;
 use crate::pipeline::setup::{self, Extra};
 
-/// Replay captured telemetry through the pipeline.
+/// Replay captured telemetry through the pipeline and print alerts or events
 ///
 /// Inputs are files or directories (walked in sorted order; `.gz` read transparently):
 /// OTLP protobuf bodies (`NNNN-logs.pb`; signal from the name, a `.headers.json` sidecar
@@ -30,14 +30,16 @@ use crate::pipeline::setup::{self, Extra};
 /// (the built-in pack, or --rules instead), then redaction, so what is printed is what the
 /// server would store. With --data the events and alerts are also stored, and already
 /// stored events are skipped, exactly as the server skips an exporter's retry.
-///
-///   tripline replay captures/                          # alerts from the built-in pack
-///   tripline replay --rules my-rules/ --lists lists/ events.jsonl
-///   tripline replay --emit events captures/ > events.jsonl
-///   tripline replay --format ocsf captures/            # OCSF Detection Finding (2004)
-///   tripline replay --line-format zeek codex/ zeek-dns.jsonl   # Zeek JSON beside OTLP
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(
+    verbatim_doc_comment,
+    after_help = "Examples:
+  tripline replay captures/                          # alerts from the built-in pack
+  tripline replay --rules my-rules/ --lists lists/ events.jsonl
+  tripline replay --emit events captures/ > events.jsonl
+  tripline replay --format ocsf captures/            # OCSF Detection Finding (2004)
+  tripline replay --line-format zeek codex/ zeek-dns.jsonl   # Zeek JSON beside OTLP"
+)]
 pub struct Args {
     /// What to print: alerts from the rules, or the normalized (redacted) events.
     #[arg(long, value_enum, default_value_t = Emit::Alerts)]

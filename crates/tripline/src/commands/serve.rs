@@ -12,11 +12,13 @@ use tripline_receive::{bind_grpc, bind_http_with_metrics, Ingest};
 
 use crate::metrics::Metrics;
 
+use crate::commands::settings::SettingsArgs;
 use crate::config::{Config, Overrides};
+use crate::logging::LogFormat;
 use crate::pipeline::ingest::{Admission, PipelineIngest};
 use crate::pipeline::setup::{self, Extra};
 
-/// Receive OTLP from coding agents and run detections on it.
+/// Receive OTLP from coding agents, run detections, redact and store
 ///
 /// Listens for OTLP/HTTP (protobuf and JSON, /v1/logs, /v1/metrics, /v1/traces) and
 /// OTLP/gRPC, runs the built-in rule pack plus any --rules, redacts, and stores events and
@@ -33,12 +35,18 @@ use crate::pipeline::setup::{self, Extra};
 /// or client certificates (mTLS: [tls] cert, key, client_ca). Otherwise serve refuses to
 /// start (exit 2) unless --insecure is given.
 ///
-/// Examples:
-///   tripline serve --http 0.0.0.0:4318 --config /etc/tripline/tripline.toml
-///   TRIPLINE_TLS_CERT=server.pem TRIPLINE_TLS_KEY=server-key.pem \
-///     TRIPLINE_TLS_CLIENT_CA=agents-ca.pem tripline serve --http 0.0.0.0:4318
+/// The log goes to stderr: text, coloured only on a terminal, or one JSON object per line
+/// with --log-format json. TRIPLINE_LOG (or RUST_LOG) sets the filter, default info.
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(
+    verbatim_doc_comment,
+    after_help = "Examples:
+  tripline serve                     # loopback only, data in ./tripline-data
+  tripline serve --http 0.0.0.0:4318 --config /etc/tripline/tripline.toml
+  TRIPLINE_TLS_CERT=server.pem TRIPLINE_TLS_KEY=server-key.pem \\
+    TRIPLINE_TLS_CLIENT_CA=agents-ca.pem tripline serve --http 0.0.0.0:4318
+  tripline serve --log-format json 2>> /var/log/tripline.jsonl"
+)]
 pub struct Args {
     /// OTLP/HTTP listen address; port 0 picks a free port [default: 127.0.0.1:4318]
     #[arg(long, value_name = "ADDR")]
@@ -46,12 +54,8 @@ pub struct Args {
     /// OTLP/gRPC listen address; port 0 picks a free port [default: 127.0.0.1:4317]
     #[arg(long, value_name = "ADDR")]
     grpc: Option<SocketAddr>,
-    /// Data directory for the store [default: ./tripline-data]
-    #[arg(long, value_name = "DIR")]
-    data: Option<PathBuf>,
-    /// TOML config file
-    #[arg(long, value_name = "FILE", env = "TRIPLINE_CONFIG")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    settings: SettingsArgs,
     /// Extra rule files or directories, on top of the built-in pack (repeatable)
     #[arg(long, value_name = "PATH")]
     rules: Vec<PathBuf>,
@@ -65,20 +69,23 @@ pub struct Args {
     /// Once listening, write {"http": ADDR, "grpc": ADDR} to this file (for scripts)
     #[arg(long, value_name = "FILE")]
     ready_file: Option<PathBuf>,
+    /// Log format on stderr: text (coloured only on a terminal) or json (one object per
+    /// line) [default: TRIPLINE_LOG_FORMAT, else [log] format, else text]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    log_format: Option<LogFormat>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    crate::logging::init();
     let overrides = Overrides {
         http: args.http,
         grpc: args.grpc,
-        data: args.data.clone(),
+        ..Overrides::default()
     };
-    let cfg = Config::load(
-        args.config.as_deref(),
-        &|k| std::env::var(k).ok(),
-        &overrides,
-    )?;
+    let cfg = args.settings.load_silently(overrides)?;
+    crate::logging::init(args.log_format.unwrap_or(cfg.log.format));
+    for note in &cfg.deprecated {
+        tracing::warn!("{note}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -95,7 +102,7 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         lists: args.lists.clone(),
         time_field: None,
     };
-    let data_dir = cfg.server.data_dir.clone();
+    let data_dir = cfg.data_dir().to_path_buf();
     let pipeline = {
         let (cfg, extra, dir) = (cfg.clone(), extra.clone(), data_dir.clone());
         tokio::task::spawn_blocking(move || setup::pipeline(&cfg, &extra, Some(dir))).await??

@@ -2,7 +2,6 @@
 //! their queues.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -11,39 +10,34 @@ use tripline_redact::{expand_sample, SecretScanner};
 use tripline_sinks::delivery::{self, Preparer};
 use tripline_store::Outbox;
 
-use crate::config::{Config, Overrides};
+use crate::commands::settings::SettingsArgs;
 use crate::pipeline::setup;
 
-/// Work with the configured [[sinks]].
+/// `tripline sinks ...`
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Send one synthetic alert through the sink NAME and report what the destination said.
+    /// Send one synthetic alert through the sink NAME and report what the destination said
     ///
     /// The alert is marked synthetic (rule `tripline_sinks_test`, tag `tripline.synthetic`,
     /// group `synthetic = true`) and carries a planted fake secret, which goes through the
     /// global and the sink's redaction like any alert: the command refuses to send if the
     /// secret would leave unredacted. The sink's filters (min_level, agents) are not applied.
     /// Exits 0 when the destination accepted it, 1 when it did not, 2 on a bad config or an
-    /// unknown NAME.
-    ///
-    /// Example:
-    ///   tripline sinks test siem --config /etc/tripline/tripline.toml
-    #[command(verbatim_doc_comment)]
+    /// unknown NAME. Sinks that write files write under DATA/sinks/NAME unless their
+    /// options name a path.
+    #[command(
+        verbatim_doc_comment,
+        after_help = "Examples:
+  tripline sinks test siem --config /etc/tripline/tripline.toml"
+    )]
     Test(TestArgs),
-    /// List the configured sinks with their type, what they receive, and (when the store
-    /// exists) the delivery cursor and the number of records still queued.
+    /// List the configured sinks with their type, receive set and delivery queue
+    ///
+    /// With the store present, each sink's delivery cursor and the number of records still
+    /// queued for it.
+    #[command(after_help = "Examples:
+  tripline sinks list --config /etc/tripline/tripline.toml")]
     List(ListArgs),
-}
-
-/// Where the config and data are.
-#[derive(clap::Args)]
-pub struct Common {
-    /// The config file (TOML) that defines the [[sinks]]
-    #[arg(long, short = 'c', value_name = "FILE", env = "TRIPLINE_CONFIG")]
-    config: Option<PathBuf>,
-    /// Data directory (sinks that write files default to DIR/sinks/NAME) [default: from config]
-    #[arg(long, value_name = "DIR")]
-    data: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -51,13 +45,13 @@ pub struct TestArgs {
     /// The sink's name
     name: String,
     #[command(flatten)]
-    common: Common,
+    settings: SettingsArgs,
 }
 
 #[derive(clap::Args)]
 pub struct ListArgs {
     #[command(flatten)]
-    common: Common,
+    settings: SettingsArgs,
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
@@ -65,18 +59,6 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Test(args) => test(args),
         Command::List(args) => list(args),
     }
-}
-
-fn load(common: &Common) -> anyhow::Result<Config> {
-    let overrides = Overrides {
-        data: common.data.clone(),
-        ..Overrides::default()
-    };
-    Config::load(
-        common.config.as_deref(),
-        &|k| std::env::var(k).ok(),
-        &overrides,
-    )
 }
 
 /// A detector sample the built-in scanner finds, and the secret part of it.
@@ -132,7 +114,7 @@ fn synthetic_alert(planted: &str) -> Alert {
 }
 
 fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
-    let cfg = load(&args.common)?;
+    let cfg = args.settings.load()?;
     let specs = cfg.sink_specs()?;
     let Some(spec) = specs.into_iter().find(|s| s.name == args.name) else {
         let names: Vec<String> = cfg.sink_specs()?.into_iter().map(|s| s.name).collect();
@@ -146,8 +128,7 @@ fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
             }
         );
     };
-    let data_dir = cfg.server.data_dir.clone();
-    let mut sink = delivery::build_sink(&spec, &data_dir)?;
+    let mut sink = delivery::build_sink(&spec, cfg.data_dir())?;
     let (redactor, _) = setup::keyed(&cfg)?;
     let (planted_text, secret) = planted_secret()?;
     let mut alert = synthetic_alert(&planted_text);
@@ -198,13 +179,13 @@ fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let cfg = load(&args.common)?;
+    let cfg = args.settings.load()?;
     let specs = cfg.sink_specs()?;
     if specs.is_empty() {
         println!("no sinks configured");
         return Ok(crate::exit::ok());
     }
-    let outbox = Outbox::open_read_only(&cfg.server.data_dir).ok();
+    let outbox = Outbox::open_read_only(cfg.data_dir()).ok();
     println!(
         "{:<20} {:<14} {:<22} {:<7} {:>10} {:>10}",
         "NAME", "TYPE", "RECEIVE", "FORMAT", "CURSOR", "QUEUED"

@@ -14,7 +14,7 @@ use tripline_otlp::OtlpSignal;
 use super::replay::{input, parse_signal};
 use crate::exit;
 
-/// Validate field names against your raw events.
+/// Check captured telemetry against the agents' known schema
 ///
 /// Reads the same inputs as `tripline replay` and reports, per agent, service, originator
 /// and version: every event name with its count, attribute keys and first/last time;
@@ -23,7 +23,12 @@ use crate::exit;
 ///
 /// Exit codes: 0 everything matches; 1 differences or unredacted prompts found; 2 bad input.
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(
+    verbatim_doc_comment,
+    after_help = "Examples:
+  tripline validate captures/            # which events and keys arrive, per agent and version
+  tripline validate --json --all captures/ > report.json"
+)]
 pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]

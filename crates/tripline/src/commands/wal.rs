@@ -1,7 +1,6 @@
 //! `tripline wal`: verify the store's durable log and repair a torn tail (a thin wrapper
 //! over `tripline_store::check`).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -10,15 +9,16 @@ use tripline_store::check::{
     self, CheckOptions, CheckReport, DatabaseCheck, Integrity, RepairReport,
 };
 
-use crate::config::{Config, Overrides};
+use crate::commands::settings::SettingsArgs;
 use crate::exit;
 
+/// `tripline wal ...`
 #[derive(clap::Subcommand)]
 pub enum Command {
     Check(CheckArgs),
 }
 
-/// Verify the store's durable log: the databases and their write-ahead logs.
+/// Verify the store's databases and their write-ahead logs, and repair a torn tail
 ///
 /// tripline's durable log is SQLite in WAL mode: each acknowledged batch is one committed
 /// transaction in DATA/tripline.db-wal until a checkpoint copies it into DATA/tripline.db.
@@ -41,19 +41,16 @@ pub enum Command {
 ///   1  problems found (with --repair: some remain, or committed data may have been lost)
 ///   2  bad usage, no store in the data directory, the store is in use (--repair), or an
 ///      I/O error
-///
-/// Examples:
-///   tripline wal check --data /var/lib/tripline
-///   tripline wal check --data /var/lib/tripline --repair --json
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(
+    verbatim_doc_comment,
+    after_help = "Examples:
+  tripline wal check                     # the store in ./tripline-data
+  tripline wal check --data /var/lib/tripline --repair --json"
+)]
 pub struct CheckArgs {
-    /// Data directory holding tripline.db [default: server.data_dir of the config]
-    #[arg(long, value_name = "DIR")]
-    data: Option<PathBuf>,
-    /// TOML config file (only its server.data_dir is used)
-    #[arg(long, value_name = "FILE", env = "TRIPLINE_CONFIG")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    settings: SettingsArgs,
     /// Truncate torn WAL tails and delete orphaned -shm files (stop the server first)
     #[arg(long)]
     repair: bool,
@@ -72,19 +69,11 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let overrides = Overrides {
-        data: args.data.clone(),
-        ..Overrides::default()
-    };
-    let cfg = Config::load(
-        args.config.as_deref(),
-        &|k| std::env::var(k).ok(),
-        &overrides,
-    )?;
-    let dir = cfg.server.data_dir;
+    let cfg = args.settings.load()?;
+    let dir = cfg.data_dir();
     let opts = CheckOptions { quick: args.quick };
     if args.repair {
-        let report = check::repair(&dir, &opts)
+        let report = check::repair(dir, &opts)
             .with_context(|| format!("repairing the store in {}", dir.display()))?;
         if args.json {
             println!("{}", repair_json(&report)?);
@@ -97,7 +86,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             exit::findings()
         });
     }
-    let report = check::check(&dir, &opts)
+    let report = check::check(dir, &opts)
         .with_context(|| format!("checking the store in {}", dir.display()))?;
     if args.json {
         println!("{}", check_json(&report)?);

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::duration::HumanDuration;
 
-/// `[server]`: where to listen and where to keep data.
+/// `[server]`: where to listen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSection {
@@ -16,8 +16,10 @@ pub struct ServerSection {
     pub http_addr: SocketAddr,
     /// OTLP/gRPC listen address.
     pub grpc_addr: SocketAddr,
-    /// Directory for the SQLite store and raw captures.
-    pub data_dir: PathBuf,
+    /// Deprecated spelling of `[store] data_dir`, still read from config files; loading
+    /// moves it there (see [`super::Config::load`]), so it is `None` in a loaded config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for ServerSection {
@@ -25,7 +27,7 @@ impl Default for ServerSection {
         ServerSection {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 4318)),
             grpc_addr: SocketAddr::from(([127, 0, 0, 1], 4317)),
-            data_dir: PathBuf::from("./tripline-data"),
+            data_dir: None,
         }
     }
 }
@@ -294,12 +296,39 @@ impl InputSection {
     }
 }
 
-/// `[store]`: how the SQLite store writes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `[store]`: where the store lives and how SQLite writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreSection {
+    /// The data directory: the SQLite store, the raw tier, intake positions and file sinks.
+    /// Every command that reads or writes the store takes it from here (`--data` and
+    /// `TRIPLINE_DATA` override it).
+    pub data_dir: PathBuf,
     /// SQLite `synchronous` for the WAL: `full` (fsync every commit; an acknowledged batch
     /// survives power loss), `normal` (fsync at checkpoints; survives a process crash, the
     /// last commits can be lost on power loss) or `off` (never fsync).
     pub synchronous: tripline_store::Synchronous,
+}
+
+impl StoreSection {
+    /// The data directory when nothing sets one: `./tripline-data`.
+    pub const DEFAULT_DATA_DIR: &str = "./tripline-data";
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            data_dir: PathBuf::from(StoreSection::DEFAULT_DATA_DIR),
+            synchronous: tripline_store::Synchronous::default(),
+        }
+    }
+}
+
+/// `[log]`: how `tripline serve` writes its log on stderr.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSection {
+    /// `text` (human-readable; coloured only when stderr is a terminal) or `json` (one JSON
+    /// object per line, for log shippers).
+    pub format: crate::logging::LogFormat,
 }

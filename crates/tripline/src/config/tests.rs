@@ -113,10 +113,106 @@ fn data_and_grpc_flags_apply() {
         data: Some("/var/lib/tl".into()),
         http: None,
     };
-    let env = |k: &str| (k == "TRIPLINE_SERVER_DATA_DIR").then(|| "/from/env".to_string());
+    let env = |k: &str| (k == "TRIPLINE_DATA").then(|| "/from/env".to_string());
     let c = Config::load(None, &env, &flags).unwrap();
     assert_eq!(c.server.grpc_addr, addr("0.0.0.0:9"));
-    assert_eq!(c.server.data_dir, Path::new("/var/lib/tl"));
+    assert_eq!(c.data_dir(), Path::new("/var/lib/tl"));
+}
+
+/// The data directory for a file text (or none) and an environment.
+fn data_dir_of(file: Option<&str>, env: &[(&str, &str)]) -> anyhow::Result<Config> {
+    let file = file.map(write_file);
+    let env = |k: &str| {
+        env.iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| v.to_string())
+    };
+    Config::load(
+        file.as_ref().map(TempFile::path),
+        &env,
+        &Overrides::default(),
+    )
+}
+
+#[test]
+fn data_dir_comes_from_flag_env_file_then_default() {
+    let c = data_dir_of(None, &[]).unwrap();
+    assert_eq!(c.data_dir(), Path::new("./tripline-data"));
+    assert!(c.deprecated.is_empty());
+
+    let file = "[store]\ndata_dir = \"/from/file\"\n";
+    assert_eq!(
+        data_dir_of(Some(file), &[]).unwrap().data_dir(),
+        Path::new("/from/file")
+    );
+    for var in ["TRIPLINE_DATA", "TRIPLINE_STORE_DATA_DIR"] {
+        let c = data_dir_of(Some(file), &[(var, "/from/env")]).unwrap();
+        assert_eq!(c.data_dir(), Path::new("/from/env"), "{var} beats the file");
+        assert!(c.deprecated.is_empty());
+    }
+    let same = [
+        ("TRIPLINE_DATA", "/same"),
+        ("TRIPLINE_STORE_DATA_DIR", "/same"),
+    ];
+    assert_eq!(
+        data_dir_of(None, &same).unwrap().data_dir(),
+        Path::new("/same")
+    );
+    let err = data_dir_of(
+        None,
+        &[("TRIPLINE_DATA", "/a"), ("TRIPLINE_STORE_DATA_DIR", "/b")],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("TRIPLINE_DATA") && err.contains("TRIPLINE_STORE_DATA_DIR"),
+        "{err}"
+    );
+}
+
+#[test]
+fn deprecated_server_data_dir_still_counts_with_a_note() {
+    let c = data_dir_of(Some("[server]\ndata_dir = \"/old/key\"\n"), &[]).unwrap();
+    assert_eq!(c.data_dir(), Path::new("/old/key"));
+    assert_eq!(c.server.data_dir, None, "moved to [store]");
+    assert_eq!(c.deprecated.len(), 1);
+    assert!(
+        c.deprecated[0].contains("[store] data_dir"),
+        "{:?}",
+        c.deprecated
+    );
+    let printed: toml::Table = toml::from_str(&c.to_toml().unwrap()).unwrap();
+    assert!(printed["server"].get("data_dir").is_none(), "printed once");
+    assert_eq!(printed["store"]["data_dir"].as_str(), Some("/old/key"));
+
+    let c = data_dir_of(None, &[("TRIPLINE_SERVER_DATA_DIR", "/old/env")]).unwrap();
+    assert_eq!(c.data_dir(), Path::new("/old/env"));
+    assert!(
+        c.deprecated[0].contains("TRIPLINE_DATA"),
+        "{:?}",
+        c.deprecated
+    );
+
+    let both = "[server]\ndata_dir = \"/a\"\n[store]\ndata_dir = \"/b\"\n";
+    let err = data_dir_of(Some(both), &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("both [store] data_dir and [server] data_dir"),
+        "{err}"
+    );
+}
+
+#[test]
+fn log_format_from_file_and_env() {
+    use crate::logging::LogFormat;
+    assert_eq!(Config::default().log.format, LogFormat::Text);
+    let c = data_dir_of(Some("[log]\nformat = \"json\"\n"), &[]).unwrap();
+    assert_eq!(c.log.format, LogFormat::Json);
+    let c = data_dir_of(None, &[("TRIPLINE_LOG_FORMAT", "json")]).unwrap();
+    assert_eq!(c.log.format, LogFormat::Json);
+    let err = data_dir_of(None, &[("TRIPLINE_LOG_FORMAT", "xml")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("TRIPLINE_LOG_FORMAT"), "{err}");
 }
 
 #[test]
