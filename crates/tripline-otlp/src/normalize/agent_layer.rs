@@ -440,7 +440,9 @@ fn prompt_in_argv(ev: &mut Event) {
 fn codex_runtime_policy(ev: &mut Event, name: &str) {
     let change = match name {
         "codex.tool_decision" => {
-            let Some(d) = text(ev, "decision") else {
+            // The raw decision: `decision()` already replaced it with the canonical one.
+            let raw = format!("{ATTRIBUTE_PREFIX}{}", field::DECISION);
+            let Some(d) = text(ev, &raw).or_else(|| text(ev, field::DECISION)) else {
                 return;
             };
             let d: String = d
