@@ -113,7 +113,11 @@ fn yolo_cat_env_is_sensitive_file_access_over_http_json() {
     // `logPrompts` is on.
     assert_eq!(call["command"], "cat .env", "{call}");
     assert_eq!(call["command_paths"], json!([".env"]), "{call}");
-    run.assert_patterns(&["posture_weakened", "sensitive_file_access", "prompt_exported"]);
+    run.assert_patterns(&[
+        "posture_weakened",
+        "sensitive_file_access",
+        "prompt_exported",
+    ]);
 }
 
 /// With `logPrompts: false` Gemini drops `function_args` from `tool_call` (and nothing else
@@ -139,7 +143,11 @@ fn yolo_cat_env_with_log_prompts_off_exports_no_command() {
 
 #[test]
 fn default_mode_cat_env_is_not_run_and_quiet() {
-    let Some(run) = cat_env("default_mode_cat_env_is_not_run_and_quiet", &[], Some(false)) else {
+    let Some(run) = cat_env(
+        "default_mode_cat_env_is_not_run_and_quiet",
+        &[],
+        Some(false),
+    ) else {
         return;
     };
     let events = run.wait_events(AGENT, &["gemini_cli.config", "gemini_cli.tool_call"]);

@@ -97,7 +97,10 @@ fn rule_files(root: &Path) -> Vec<PathBuf> {
     // Every pack directory under rules/ is converted.
     for d in std::fs::read_dir(root.join("rules")).expect("rules") {
         let name = d.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(PACKS.contains(&name.as_str()), "rules/{name} is not converted");
+        assert!(
+            PACKS.contains(&name.as_str()),
+            "rules/{name} is not converted"
+        );
     }
     files
 }

@@ -292,9 +292,7 @@ fn decision(ev: &mut Event, agent: Agent, kind: Option<&str>) {
     let d = raw.as_deref().map(|d| match d {
         "accept" | "auto_accept" | "modify" | "allow" => "approved",
         "reject" | "deny" | "timed_out" => "denied",
-        d if d.starts_with("approved") || d.starts_with("network_policy_amendment") => {
-            "approved"
-        }
+        d if d.starts_with("approved") || d.starts_with("network_policy_amendment") => "approved",
         d if d.starts_with("networkpolicyamendment") => "approved",
         d if d.starts_with("denied") => "denied",
         "abort" | "aborted" | "cancel" => "abort",
@@ -656,7 +654,10 @@ mod tests {
         for (raw, change) in [
             ("approved_for_session", "session"),
             ("approved_execpolicy_amendment", "execpolicy"),
-            ("approvedexecpolicyamendment { proposed_execpolicy_amendment: [\"git\"] }", "execpolicy"),
+            (
+                "approvedexecpolicyamendment { proposed_execpolicy_amendment: [\"git\"] }",
+                "execpolicy",
+            ),
             ("network_policy_amendment", "network_policy"),
         ] {
             let d = ev(&[

@@ -365,15 +365,29 @@ redacted = ["[REDACTED]"]
         .unwrap();
         let mut s = Survey::default();
         let g = r#""signal":"log","agent":"gemini_cli","event_name":"gemini_cli.tool_call","host_name":"vm","runtime_version":"v20.20.2","installation_id":"i1","session_id":"s""#;
-        s.add(&ev(&format!(r#"{{{g},"interactive":false,"duration_ms":3}}"#)), &schema);
+        s.add(
+            &ev(&format!(r#"{{{g},"interactive":false,"duration_ms":3}}"#)),
+            &schema,
+        );
         // a bool as a string, a number that did not parse, a null (not drift)
-        s.add(&ev(&format!(r#"{{{g},"interactive":"false","duration_ms":"soon"}}"#)), &schema);
-        s.add(&ev(&format!(r#"{{{g},"interactive":null,"duration_ms":[1]}}"#)), &schema);
+        s.add(
+            &ev(&format!(
+                r#"{{{g},"interactive":"false","duration_ms":"soon"}}"#
+            )),
+            &schema,
+        );
+        s.add(
+            &ev(&format!(r#"{{{g},"interactive":null,"duration_ms":[1]}}"#)),
+            &schema,
+        );
         s.add(
             &ev(r#"{"signal":"log","agent":"claude_code","event_name":"user_prompt","agent_version":"2.1.337","user_email":"a@x","user_id":"u1"}"#),
             &schema,
         );
-        s.add(&ev(r#"{"signal":"log","agent":"unknown","event_name":"x","host_name":"vm"}"#), &schema);
+        s.add(
+            &ev(r#"{"signal":"log","agent":"unknown","event_name":"x","host_name":"vm"}"#),
+            &schema,
+        );
         let (key, group) = s
             .groups
             .iter()

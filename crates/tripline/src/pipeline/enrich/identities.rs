@@ -62,7 +62,9 @@ impl Identities {
                         .filter(|p| !p.is_empty())
                         .ok_or_else(|| anyhow!("people: person names must be non-empty strings"))?;
                     let Some(ids) = ids.as_sequence().filter(|a| !a.is_empty()) else {
-                        bail!("people.{person}: expected a non-empty list of account ids or emails");
+                        bail!(
+                            "people.{person}: expected a non-empty list of account ids or emails"
+                        );
                     };
                     for id in ids {
                         let text = id
@@ -152,7 +154,10 @@ mod tests {
         let dup = Identities::parse(&doc("version: 1\npeople:\n  a: [x]\n  b: [X]\n"))
             .unwrap_err()
             .to_string();
-        assert!(dup.contains("people.b") && dup.contains("already assigned to a"), "{dup}");
+        assert!(
+            dup.contains("people.b") && dup.contains("already assigned to a"),
+            "{dup}"
+        );
         assert!(Identities::parse(&doc("version: 1\npeople:\n  a: []\n")).is_err());
         assert!(Identities::parse(&doc("version: 1\npersons: {}\n")).is_err());
         assert!(Identities::parse(&doc("version: 1\nid_fields: []\n")).is_err());
