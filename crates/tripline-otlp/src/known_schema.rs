@@ -30,6 +30,7 @@ pub struct KnownSchema {
 #[serde(deny_unknown_fields)]
 pub struct AgentKeys {
     #[serde(default)]
+    /// Resource and scope keys every event of the agent may carry.
     pub common: Vec<String>,
     /// The type each listed key has once normalized (raw key → type); `tripline
     /// validate` reports a log record whose value has another type (type drift).
@@ -91,6 +92,7 @@ pub fn value_type(v: &tripline_event::Value) -> &'static str {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KnownEvent {
+    /// The agent this schema describes.
     pub agent: Agent,
     /// The `event.name` value.
     pub name: String,
@@ -123,7 +125,9 @@ impl KnownEvent {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PromptField {
+    /// The agent that sent the event.
     pub agent: Agent,
+    /// The event's name.
     pub event: String,
     /// Raw attribute key of the prompt text.
     pub key: String,
