@@ -32,6 +32,60 @@ pub struct AgentKeys {
     #[serde(default)]
     /// Resource and scope keys every event of the agent may carry.
     pub common: Vec<String>,
+    /// The type each listed key has once normalized (raw key → type); `tripline
+    /// validate` reports a log record whose value has another type (type drift).
+    #[serde(default)]
+    pub types: BTreeMap<String, FieldType>,
+}
+
+/// The type of a normalized field value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    /// An int or a float.
+    Number,
+    /// A boolean.
+    Bool,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+}
+
+impl FieldType {
+    /// Whether a value of type `seen` (a [`value_type`] name) is this type.
+    pub fn accepts(self, seen: &str) -> bool {
+        match self {
+            FieldType::Number => seen == "int" || seen == "float",
+            FieldType::Bool => seen == "bool",
+            FieldType::String => seen == "string",
+            FieldType::Array => seen == "array",
+        }
+    }
+
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Number => "number",
+            FieldType::Bool => "bool",
+            FieldType::String => "string",
+            FieldType::Array => "array",
+        }
+    }
+}
+
+/// The type name of a value: `null`, `bool`, `int`, `float`, `string`, `array`, `object`.
+pub fn value_type(v: &tripline_event::Value) -> &'static str {
+    use tripline_event::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float",
+        Value::Str(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// One known log event.
@@ -110,6 +164,11 @@ impl KnownSchema {
         self.agents.get(&agent).map_or(&[], |a| a.common.as_slice())
     }
 
+    /// The expected types of `agent`'s keys (raw key → type).
+    pub fn types(&self, agent: Agent) -> Option<&BTreeMap<String, FieldType>> {
+        self.agents.get(&agent).map(|a| &a.types)
+    }
+
     /// Where `agent` puts the prompt for `event`, if it does.
     pub fn prompt(&self, agent: Agent, event: &str) -> Option<&PromptField> {
         self.prompts
@@ -136,7 +195,10 @@ mod tests {
         assert!(!s.common_keys(Agent::Codex).is_empty());
         for a in [Agent::Codex, Agent::ClaudeCode, Agent::GeminiCli] {
             assert!(s.events_of(a).any(|e| e.expected), "{a:?}");
+            assert!(s.types(a).is_some_and(|t| !t.is_empty()), "{a:?} types");
         }
+        assert!(FieldType::Number.accepts("int") && FieldType::Number.accepts("float"));
+        assert!(!FieldType::Number.accepts("string"));
     }
 
     #[test]

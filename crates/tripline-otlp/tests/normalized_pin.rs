@@ -1,6 +1,7 @@
 //! Pins the normalized output of every fixture body: a SHA-256 over each event's JSON (in
 //! order), the rejected count and the reject message (re-pinned when the common agent layer
-//! added its fields). The digests were first computed with the
+//! added its fields, and again when it added `api_key_in_env` from Codex's `auth.env_*`
+//! flags on `codex.conversation_starts` and `codex.api_request`). The digests were first computed with the
 //! normalizer as it was before the decode-speed work, so any change to a field, a value, an
 //! id or the order of events shows up here. Each body is decoded with the default limits,
 //! with tight limits (the rejection paths) and, for protobuf, repeated three times (repeated
@@ -53,7 +54,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/a-baseline/0001-traces.pb",
         "default",
-        "406:0d52f0d781c8865b770674ef8726fa8902650df91842e8392af252b27c464977",
+        "406:763caecf354031ebf298fe62ef004de655c092011fac4f74eff6003f8666417b",
     ),
     (
         "codex/a-baseline/0001-traces.pb",
@@ -63,7 +64,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/a-baseline/0001-traces.pb",
         "repeated3",
-        "1218:b3fa6e6ac37301d7afe7edfe1233b04ff77398577d93625f1e7dbdd1b3d8a708",
+        "1218:23c696eacd688608a8bccf8182c57c8fae61ac72b7e80f9601ff0e2dc89857da",
     ),
     (
         "codex/a-baseline/0002-metrics.pb",
@@ -83,7 +84,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/a-baseline/0003-logs.pb",
         "default",
-        "16:c837e1a9fd9af0ed8104a5ebe5564f73aee75f759a6fe0e219cda214b4a8f86e",
+        "16:029bfa482c9e87490042bcac9e1958782e04338b4ab4b156d35e719efc6ef040",
     ),
     (
         "codex/a-baseline/0003-logs.pb",
@@ -93,12 +94,12 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/a-baseline/0003-logs.pb",
         "repeated3",
-        "48:ca3cc4c8e44c624a6ad425f5814a2ab9dcd7c849d059090bf5460df343ed1ceb",
+        "48:d00fb3f308815b7b302d07c0564ec20cbea1c1ae97e1d6d4dc16dd98edb358c2",
     ),
     (
         "codex/e-log-user-prompt-secret/0003-logs.pb",
         "default",
-        "17:b73e0faad2ef308c9522bfa286153bea76ea1838a165b03e2911010996637995",
+        "17:d3c239a652b40d23f49e9aa38d206a558edecb7816bb9b5c7f06edfab0435193",
     ),
     (
         "codex/e-log-user-prompt-secret/0003-logs.pb",
@@ -108,12 +109,12 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/e-log-user-prompt-secret/0003-logs.pb",
         "repeated3",
-        "51:a9269ab4eb72a0be2ac0b2f25924cfca27d778b86736def4fa1341a5db6d559f",
+        "51:0246c6c0664595d5341cb48856cbf2584ea73785974fddd4c0801d34e1a31455",
     ),
     (
         "codex/f4-tool-write-files-never/0001-logs.pb",
         "default",
-        "18:a0baccf9a2c284b67b2b8c4b3cf203de18fa4111b853e95bc5350b45b986f98d",
+        "18:d66424df78f24e51f1072f2d2c7e1dd5fd766c84e55729317d19d1572e6f0670",
     ),
     (
         "codex/f4-tool-write-files-never/0001-logs.pb",
@@ -123,7 +124,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/f4-tool-write-files-never/0001-logs.pb",
         "repeated3",
-        "54:dcdbbdf96c49055993c4939dcc071b7866048321906c84f55c09c23f32ad388b",
+        "54:80f6c449e010ad3d9a79d96393491ffa4d370719547b1c098d50e3f572d305c5",
     ),
     (
         "codex/f4-tool-write-files-never/0005-logs.pb",
@@ -143,7 +144,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/i-json-protocol/0001-traces.json.gz",
         "default",
-        "418:3298f9da7394f6bb2aefdb1c9f14804fafb55b45a5a4f0090229e809548453e9",
+        "418:f5b627a39de13d39ada6c9ef98043e8602e7372b08ccd62dd268f5cfa080bbce",
     ),
     (
         "codex/i-json-protocol/0001-traces.json.gz",
@@ -163,7 +164,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/i-json-protocol/0003-logs.json",
         "default",
-        "16:eb9bbd4ab68a386f8bc34a0b6ca27e955fb256bd2ed48026cf4af140ce119525",
+        "16:43e4cd7d279accf06e7d51cec040161fd690b5f81e86e5b07b2003f1f5314b81",
     ),
     (
         "codex/i-json-protocol/0003-logs.json",
@@ -173,7 +174,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/i2-grpc/0003-grpc-logs.pb",
         "default",
-        "16:320e17b07f4c073592b74bd09f2d6a4f297ac79802b413de2c78bfd5551f31ad",
+        "16:387fb70c8dbcfd92c65a9a146bcdec95977010196ae1a0502155eab7c8c2f2f0",
     ),
     (
         "codex/i2-grpc/0003-grpc-logs.pb",
@@ -183,12 +184,12 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/i2-grpc/0003-grpc-logs.pb",
         "repeated3",
-        "48:51dbbececa7c966769b2a0925ce336bf7758f54cdfb6ef645824cb35f4c6486d",
+        "48:5b450f57961c5401d3cd75508b10633869f785756c6ea5eda636f15f054e089e",
     ),
     (
         "codex/k-apply-patch/0002-logs.pb",
         "default",
-        "24:1efd15bfaf6580dde80caec5062de2c36ef91646a93a0a9ffdce7169178e176c",
+        "24:5204c87f945161973d483f8990d3243012d959a95211d140d8bc6042c3e402af",
     ),
     (
         "codex/k-apply-patch/0002-logs.pb",
@@ -198,7 +199,7 @@ const PINNED: &[(&str, &str, &str)] = &[
     (
         "codex/k-apply-patch/0002-logs.pb",
         "repeated3",
-        "72:8e85d82c746627a0fe7f7f9f0c9d05e63fbf400cff473ff1e7d33f222ff39d92",
+        "72:d151a6c917660dc357ce55999f7fd278ab093508466b8e6e15f7c7eaac73dcf9",
     ),
     (
         "gemini/a_plain/0001_v1_traces.body",

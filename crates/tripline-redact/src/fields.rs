@@ -152,6 +152,8 @@ fn default_identifier() -> Vec<String> {
         "installation_id",
         "host_name",
         "process_owner",
+        // the enrichment's identities.yml mapping
+        "person",
     ])
 }
 

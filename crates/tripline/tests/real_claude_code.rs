@@ -180,12 +180,21 @@ fn dot_env_read_with_tool_content_is_sensitive_file_access_over_http_json() {
     ) else {
         return;
     };
-    let events = run.wait_events(AGENT, &["tool_decision", "tool_result"]);
+    let events = run.wait_events(AGENT, &["tool_decision", "tool_result", "tool.output"]);
     let result = run.event(&events, "tool_result");
     assert_eq!(result["tool_name"], "Read", "{result}");
-    // The file's content travels only in the `tool.output` span event of `claude_code.tool`;
-    // no built-in rule flags a secret there yet, so only the access is asserted.
-    run.assert_patterns(&["sensitive_file_access"]);
+    // The file's content travels only in the `tool.output` span event of `claude_code.tool`,
+    // which inherits the span's session and tool ids.
+    let output = run.event(&events, "tool.output");
+    assert_eq!(output["signal"], "span_event", "{output}");
+    assert_eq!(output["agent_event"], "tool_output", "{output}");
+    assert_eq!(output["session_id"], result["session_id"], "{output}");
+    assert_eq!(output["tool_name"], "Read", "{output}");
+    assert!(
+        !output["content"].to_string().contains(AWS_KEY),
+        "the stored output is redacted: {output}"
+    );
+    run.assert_patterns(&["sensitive_file_access", "secret_exported"]);
 }
 
 #[test]

@@ -70,12 +70,14 @@ fn run(
     Some(run)
 }
 
-fn cat_env(test: &str, args: &[&str]) -> Option<AgentRun> {
+/// `cat .env` through `run_shell_command`, with `logPrompts` as given (`None`: the CLI's
+/// default, on).
+fn cat_env(test: &str, args: &[&str], log_prompts: Option<bool>) -> Option<AgentRun> {
     run(
         test,
         Transport::HttpJson,
         shell_script("cat .env"),
-        Some(false),
+        log_prompts,
         "Show me the environment file.",
         args,
         &[],
@@ -87,6 +89,7 @@ fn yolo_cat_env_is_sensitive_file_access_over_http_json() {
     let Some(run) = cat_env(
         "yolo_cat_env_is_sensitive_file_access_over_http_json",
         &["--yolo"],
+        None,
     ) else {
         return;
     };
@@ -106,14 +109,45 @@ fn yolo_cat_env_is_sensitive_file_access_over_http_json() {
         "the raw value kept: {call}"
     );
     assert_eq!(call["agent_event"], "tool_result", "{call}");
-    // The `cat .env` command of Gemini's `run_shell_command` does not reach the common
-    // `command` field yet, so `sensitive_file_access` is not asserted (see docs/agents.md).
+    // The command comes from `function_args` (JSON), which Gemini exports only while
+    // `logPrompts` is on.
+    assert_eq!(call["command"], "cat .env", "{call}");
+    assert_eq!(call["command_paths"], json!([".env"]), "{call}");
+    run.assert_patterns(&[
+        "posture_weakened",
+        "sensitive_file_access",
+        "prompt_exported",
+    ]);
+}
+
+/// With `logPrompts: false` Gemini drops `function_args` from `tool_call` (and nothing else
+/// in its telemetry names the command), so the shell command cannot be seen: only the yolo
+/// posture alerts.
+#[test]
+fn yolo_cat_env_with_log_prompts_off_exports_no_command() {
+    let Some(run) = cat_env(
+        "yolo_cat_env_with_log_prompts_off_exports_no_command",
+        &["--yolo"],
+        Some(false),
+    ) else {
+        return;
+    };
+    let events = run.wait_events(AGENT, &["gemini_cli.config", "gemini_cli.tool_call"]);
+    let call = run.event(&events, "gemini_cli.tool_call");
+    assert_eq!(call["function_name"], "run_shell_command", "{call}");
+    assert!(call.get("function_args").is_none(), "{call}");
+    assert!(call.get("command").is_none(), "{call}");
     run.assert_patterns(&["posture_weakened"]);
+    run.assert_quiet(&["sensitive_file_access"]);
 }
 
 #[test]
 fn default_mode_cat_env_is_not_run_and_quiet() {
-    let Some(run) = cat_env("default_mode_cat_env_is_not_run_and_quiet", &[]) else {
+    let Some(run) = cat_env(
+        "default_mode_cat_env_is_not_run_and_quiet",
+        &[],
+        Some(false),
+    ) else {
         return;
     };
     let events = run.wait_events(AGENT, &["gemini_cli.config", "gemini_cli.tool_call"]);

@@ -1,5 +1,6 @@
-//! Portability of the built-in Codex rule pack: every rule file in `rules/codex/` is
-//! converted with sigma-cli (pySigma) to Splunk SPL, Elasticsearch Lucene and ES|QL, and
+//! Portability of the built-in rule packs: every rule file in `rules/codex/`,
+//! `rules/claude_code/`, `rules/gemini_cli/` and `rules/agents/` is converted with sigma-cli
+//! (pySigma) to Splunk SPL, Elasticsearch Lucene and ES|QL, and
 //! the outcome must be exactly the "Portability (sigma-cli)" table of docs/detections.md:
 //! a `yes` converts, a `no` fails and gives its reason in the table. Rules that use tripline
 //! extensions (first_seen, `tripline:` keys, enrichment fields) either convert with the
@@ -76,16 +77,31 @@ fn documented(root: &Path) -> (Table, BTreeMap<String, String>) {
     (table, reasons)
 }
 
+/// The rule pack directories under `rules/`.
+const PACKS: [&str; 4] = ["codex", "claude_code", "gemini_cli", "agents"];
+
 fn rule_files(root: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("rules/codex"))
-        .expect("rules/codex")
-        .map(|e| e.unwrap().path())
+    let mut files: Vec<PathBuf> = PACKS
+        .iter()
+        .flat_map(|pack| {
+            std::fs::read_dir(root.join("rules").join(pack))
+                .unwrap_or_else(|e| panic!("rules/{pack}: {e}"))
+                .map(|e| e.unwrap().path())
+        })
         .filter(|p| {
             let n = p.file_name().unwrap().to_string_lossy();
             n.ends_with(".yml") && !n.ends_with(".tests.yml")
         })
         .collect();
     files.sort();
+    // Every pack directory under rules/ is converted.
+    for d in std::fs::read_dir(root.join("rules")).expect("rules") {
+        let name = d.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            PACKS.contains(&name.as_str()),
+            "rules/{name} is not converted"
+        );
+    }
     files
 }
 
@@ -143,10 +159,13 @@ fn every_rule_converts_or_is_documented_as_not_converting() {
     let mut actual = Table::new();
     let mut problems = Vec::new();
     for (stem, t, ok, stdout) in results {
-        // A converted query is a real query over the Codex events, not an empty shell.
-        if ok && t != "lucene" && !stdout.contains("codex") && !stem.contains("bypass") {
+        // A converted query is a real query over an agent's events, not an empty shell.
+        let names_agent = ["codex", "claude_code", "gemini_cli"]
+            .iter()
+            .any(|a| stdout.contains(a));
+        if ok && t != "lucene" && !names_agent && !stem.contains("bypass") {
             problems.push(format!(
-                "{stem} -> {t}: the query does not mention codex:\n{stdout}"
+                "{stem} -> {t}: the query does not name an agent:\n{stdout}"
             ));
         }
         actual.entry(stem).or_default().insert(t.to_owned(), ok);

@@ -12,8 +12,8 @@ use super::builder::ATTRIBUTE_PREFIX;
 
 /// Canonical field names of the layer.
 pub mod field {
-    /// `session_start`, `prompt`, `tool_decision`, `tool_result`, `api_request`,
-    /// `api_error`, `config` or `response`.
+    /// `session_start`, `prompt`, `tool_decision`, `tool_result`, `tool_output`,
+    /// `api_request`, `api_error`, `config` or `response`.
     pub const AGENT_EVENT: &str = "agent_event";
     /// The agent's session id (Codex `conversation.id`, Claude Code and Gemini `session.id`).
     pub const SESSION_ID: &str = "session_id";
@@ -43,6 +43,15 @@ pub mod field {
     pub const AGENT_VERSION: &str = "agent_version";
     /// The runtime's version (Gemini's `service.version` is Node.js's).
     pub const RUNTIME_VERSION: &str = "runtime_version";
+    /// Codex `codex.sandbox_outcome`: `denied`, `escalated`, `signal`, `timed_out`, `other`.
+    pub const SANDBOX_OUTCOME: &str = "sandbox_outcome";
+    /// True when a decision or outcome widened the session's policy at runtime.
+    pub const POLICY_WIDENED: &str = "policy_widened";
+    /// How it was widened: `session`, `execpolicy`, `mcp_policy`, `network_policy`,
+    /// `sandbox_escalation`.
+    pub const POLICY_CHANGE: &str = "policy_change";
+    /// Codex `auth.env_*`: an API key for the model provider is in the agent's environment.
+    pub const API_KEY_IN_ENV: &str = "api_key_in_env";
 }
 
 /// Add the agent layer's fields to a finished event.
@@ -61,6 +70,10 @@ pub(crate) fn apply(ev: &mut Event) {
     outcome(ev, agent, kind);
     prompt_logged(ev, agent, kind, &name);
     prompt_in_argv(ev);
+    if agent == Agent::Codex {
+        codex_runtime_policy(ev, &name);
+        codex_auth_env(ev);
+    }
 }
 
 /// Set a canonical field; a different raw value already there moves to `attr.<field>`.
@@ -95,6 +108,9 @@ fn agent_event(agent: Agent, name: &str) -> Option<&'static str> {
         (Agent::ClaudeCode, "user_prompt") => "prompt",
         (Agent::ClaudeCode, "tool_decision") => "tool_decision",
         (Agent::ClaudeCode, "tool_result") => "tool_result",
+        // The span event with the raw output (`OTEL_LOG_TOOL_CONTENT=1`): `content` (Read)
+        // or `output` (Bash), kept under those names.
+        (Agent::ClaudeCode, "tool.output") => "tool_output",
         (Agent::ClaudeCode, "api_request") => "api_request",
         (Agent::ClaudeCode, "api_error" | "api_retries_exhausted") => "api_error",
         (Agent::ClaudeCode, "assistant_response") => "response",
@@ -233,7 +249,7 @@ fn json_str<'a>(v: &'a serde_json::Value, keys: &[&str]) -> Option<&'a str> {
 
 /// `tool_name`, `tool_call_id`, `command`, `file_path` of tool events.
 fn tool(ev: &mut Event, agent: Agent, kind: Option<&str>) {
-    if !matches!(kind, Some("tool_decision" | "tool_result")) {
+    if !matches!(kind, Some("tool_decision" | "tool_result" | "tool_output")) {
         return;
     }
     if agent == Agent::GeminiCli {
@@ -278,13 +294,20 @@ fn decision(ev: &mut Event, agent: Agent, kind: Option<&str>) {
     if !matches!(kind, Some("tool_decision" | "tool_result")) {
         return;
     }
-    let raw = text(ev, "decision")
-        .or_else(|| text(ev, "decision_type"))
-        .map(str::to_ascii_lowercase);
+    // Codex's automated reviewer (`codex.guardian_assessment`) reports its verdict as
+    // `status`: approved, denied, timed_out (a fail-closed denial), aborted.
+    let guardian = agent == Agent::Codex && ev.event_name() == Some("codex.guardian_assessment");
+    let raw = if guardian {
+        text(ev, "status")
+    } else {
+        text(ev, "decision").or_else(|| text(ev, "decision_type"))
+    }
+    .map(str::to_ascii_lowercase);
     let d = raw.as_deref().map(|d| match d {
         "accept" | "auto_accept" | "modify" | "allow" => "approved",
-        "reject" | "deny" => "denied",
-        d if d.starts_with("approved") => "approved",
+        "reject" | "deny" | "timed_out" => "denied",
+        d if d.starts_with("approved") || d.starts_with("network_policy_amendment") => "approved",
+        d if d.starts_with("networkpolicyamendment") => "approved",
         d if d.starts_with("denied") => "denied",
         "abort" | "aborted" | "cancel" => "abort",
         _ => "other",
@@ -293,6 +316,7 @@ fn decision(ev: &mut Event, agent: Agent, kind: Option<&str>) {
         set(ev, field::DECISION, d);
     }
     let source = match agent {
+        Agent::Codex if guardian => Some("automated_reviewer"),
         Agent::Codex => text(ev, "source"),
         Agent::ClaudeCode => text(ev, "source").or_else(|| text(ev, "decision_source")),
         Agent::GeminiCli => match raw.as_deref() {
@@ -353,6 +377,7 @@ fn outcome(ev: &mut Event, agent: Agent, kind: Option<&str>) {
 /// The fields that carry conversation text, per agent.
 fn content_fields(agent: Agent, name: &str) -> &'static [&'static str] {
     match agent {
+        Agent::Codex if name == "codex.agent_response" => &["response"],
         Agent::Codex => &["prompt"],
         Agent::ClaudeCode if name.ends_with("_body") => &["body"],
         Agent::ClaudeCode => &["prompt", "prompt_text", "response"],
@@ -415,6 +440,81 @@ fn prompt_in_argv(ev: &mut Event) {
     }
     if found {
         set(ev, field::PROMPT_IN_ARGV, true);
+    }
+}
+
+/// Codex decisions and sandbox outcomes that widen the policy while the session runs:
+/// `approved_for_session` (the same call is approved for the rest of the session),
+/// `approved_execpolicy_amendment` (a command prefix is added to the exec policy),
+/// `approved_mcp_policy_amendment`, `network_policy_amendment` (a host is allowed), and a
+/// sandbox outcome `escalated` (the call ran again outside the sandbox). The decision's
+/// spelling is compared without `_`, since Codex lowercases the variant's name.
+fn codex_runtime_policy(ev: &mut Event, name: &str) {
+    let change = match name {
+        "codex.tool_decision" => {
+            // The raw decision: `decision()` already replaced it with the canonical one.
+            let raw = format!("{ATTRIBUTE_PREFIX}{}", field::DECISION);
+            let Some(d) = text(ev, &raw).or_else(|| text(ev, field::DECISION)) else {
+                return;
+            };
+            let d: String = d
+                .chars()
+                .filter(|c| *c != '_')
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            if d.starts_with("approvedforsession") {
+                "session"
+            } else if d.starts_with("approvedexecpolicyamendment") {
+                "execpolicy"
+            } else if d.starts_with("approvedmcppolicyamendment") {
+                "mcp_policy"
+            } else if d.starts_with("networkpolicyamendment") {
+                "network_policy"
+            } else {
+                return;
+            }
+        }
+        "codex.sandbox_outcome" => {
+            let Some(o) = text(ev, "outcome").map(str::to_ascii_lowercase) else {
+                return;
+            };
+            let bounded = match o.as_str() {
+                "denied" | "escalated" | "signal" | "timed_out" => o.clone(),
+                _ => "other".to_owned(),
+            };
+            set(ev, field::SANDBOX_OUTCOME, bounded);
+            if o != "escalated" {
+                return;
+            }
+            "sandbox_escalation"
+        }
+        _ => return,
+    };
+    set(ev, field::POLICY_WIDENED, true);
+    set(ev, field::POLICY_CHANGE, change);
+}
+
+/// `api_key_in_env`: Codex's `auth.env_openai_api_key_present`,
+/// `auth.env_codex_api_key_present` or `auth.env_provider_key_present` is true (on
+/// `codex.conversation_starts`, `codex.api_request` and the websocket events). Set only
+/// when one of the flags is there.
+fn codex_auth_env(ev: &mut Event) {
+    const FLAGS: [&str; 3] = [
+        "auth_env_openai_api_key_present",
+        "auth_env_codex_api_key_present",
+        "auth_env_provider_key_present",
+    ];
+    let flags: Vec<bool> = FLAGS
+        .iter()
+        .filter_map(|k| match ev.get(k) {
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::Str(s)) if s.eq_ignore_ascii_case("true") => Some(true),
+            Some(Value::Str(s)) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        })
+        .collect();
+    if !flags.is_empty() {
+        set(ev, field::API_KEY_IN_ENV, flags.iter().any(|b| *b));
     }
 }
 
@@ -538,5 +638,110 @@ mod tests {
         assert_eq!(e.get("tool_input"), Some(&Value::Int(7)));
         assert_eq!(e.get("success"), Some(&s("maybe")));
         assert!(e.get("permission_mode").is_some());
+    }
+
+    // Codex 0.171 events, built from the attributes `codex-rs/otel` emits (no capture of
+    // these events exists in the corpus).
+    #[test]
+    fn codex_runtime_policy_guardian_and_auth_env() {
+        let e = ev(&[
+            ("agent", s("codex")),
+            ("event_name", s("codex.sandbox_outcome")),
+            ("conversation_id", s("C")),
+            ("tool_name", s("exec_command")),
+            ("call_id", s("call_1")),
+            ("outcome", s("escalated")),
+            ("initial_duration_ms", Value::Int(12)),
+            ("escalated_duration_ms", Value::Int(40)),
+        ]);
+        assert_eq!(e.get_str("agent_event"), Some("tool_result"));
+        assert_eq!(e.get_str("sandbox_outcome"), Some("escalated"));
+        assert_eq!(e.get("policy_widened"), Some(&Value::Bool(true)));
+        assert_eq!(e.get_str("policy_change"), Some("sandbox_escalation"));
+        let denied = ev(&[
+            ("agent", s("codex")),
+            ("event_name", s("codex.sandbox_outcome")),
+            ("outcome", s("denied")),
+        ]);
+        assert_eq!(denied.get_str("sandbox_outcome"), Some("denied"));
+        assert!(denied.get("policy_widened").is_none());
+        for (raw, change) in [
+            ("approved_for_session", "session"),
+            ("approved_execpolicy_amendment", "execpolicy"),
+            (
+                "approvedexecpolicyamendment { proposed_execpolicy_amendment: [\"git\"] }",
+                "execpolicy",
+            ),
+            ("network_policy_amendment", "network_policy"),
+        ] {
+            let d = ev(&[
+                ("agent", s("codex")),
+                ("event_name", s("codex.tool_decision")),
+                ("decision", s(raw)),
+                ("source", s("User")),
+            ]);
+            assert_eq!(d.get_str("decision"), Some("approved"), "{raw}");
+            assert_eq!(d.get_str("policy_change"), Some(change), "{raw}");
+        }
+        let plain = ev(&[
+            ("agent", s("codex")),
+            ("event_name", s("codex.tool_decision")),
+            ("decision", s("approved")),
+        ]);
+        assert!(plain.get("policy_widened").is_none());
+        let g = ev(&[
+            ("agent", s("codex")),
+            ("event_name", s("codex.guardian_assessment")),
+            ("conversation_id", s("C")),
+            ("status", s("approved")),
+            ("outcome", s("allow")),
+            ("risk_level", s("high")),
+        ]);
+        assert_eq!(g.get_str("agent_event"), Some("tool_decision"));
+        assert_eq!(g.get_str("decision"), Some("approved"));
+        assert_eq!(g.get_str("decision_source"), Some("automated_reviewer"));
+        let t = ev(&[
+            ("agent", s("codex")),
+            ("event_name", s("codex.guardian_assessment")),
+            ("status", s("timed_out")),
+        ]);
+        assert_eq!(t.get_str("decision"), Some("denied"));
+        let r = ev(&[
+            ("agent", s("codex")),
+            ("event_name", s("codex.agent_response")),
+            ("response", s("Here is the plan.")),
+        ]);
+        assert_eq!(r.get_str("agent_event"), Some("response"));
+        assert_eq!(r.get("prompt_logged"), Some(&Value::Bool(true)));
+        let a = ev(&[
+            ("agent", s("codex")),
+            ("event_name", s("codex.conversation_starts")),
+            ("auth_env_openai_api_key_present", s("true")),
+            ("auth_env_codex_api_key_present", Value::Bool(false)),
+        ]);
+        assert_eq!(a.get("api_key_in_env"), Some(&Value::Bool(true)));
+        let none = ev(&[
+            ("agent", s("codex")),
+            ("event_name", s("codex.api_request")),
+            ("auth_env_openai_api_key_present", Value::Bool(false)),
+        ]);
+        assert_eq!(none.get("api_key_in_env"), Some(&Value::Bool(false)));
+    }
+
+    #[test]
+    fn claude_tool_output_span_event() {
+        let e = ev(&[
+            ("agent", s("claude_code")),
+            ("signal", s("span_event")),
+            ("event_name", s("tool.output")),
+            ("file_path", s("/w/.env")),
+            ("content", s("AWS_ACCESS_KEY_ID=AKIA")),
+            ("session_id", s("S")),
+            ("tool_use_id", s("toolu_1")),
+        ]);
+        assert_eq!(e.get_str("agent_event"), Some("tool_output"));
+        assert_eq!(e.get_str("session_id"), Some("S"));
+        assert_eq!(e.get_str("tool_call_id"), Some("toolu_1"));
+        assert_eq!(e.get_str("file_path"), Some("/w/.env"));
     }
 }

@@ -4,6 +4,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::{span, Span};
 use tripline_event::{names, Event, Signal};
 
+use tripline_event::Agent;
+
 use super::agent;
 use super::builder::Builder;
 use super::context::{add_shared, attr_str, hex_id, ResourceCtx, ScopeCtx};
@@ -84,15 +86,22 @@ fn span_events(
         })
         .collect();
     let attrs = values::attributes(&mut sp.attributes, limits)?;
+    let agent = agent::infer(Some(&sp.name), &scope.name, res.service_name.as_deref());
+    let identity = inherited_identity(agent, &attrs);
     let mut converted = Vec::with_capacity(sp.events.len());
     for ev in &mut sp.events {
         check_str("span event name", &ev.name, limits)?;
-        converted.push(values::attributes(&mut ev.attributes, limits)?);
+        let mut ev_attrs = values::attributes(&mut ev.attributes, limits)?;
+        for (k, v) in &identity {
+            if !ev_attrs.iter().any(|(ek, _)| ek == k) {
+                ev_attrs.push((k.clone(), v.clone()));
+            }
+        }
+        converted.push(ev_attrs);
     }
 
     let trace_id = hex_id(&sp.trace_id);
     let span_id = hex_id(&sp.span_id);
-    let agent = agent::infer(Some(&sp.name), &scope.name, res.service_name.as_deref());
     let start = time::from_unix_nanos(sp.start_time_unix_nano);
     let id = batch.ids.assign(digest);
 
@@ -176,6 +185,32 @@ fn span_event(
     b.set_opt(names::SPAN_ID, span_id.clone());
     add_shared(&mut b, attrs, res, scope);
     b.finish()
+}
+
+/// Span attributes a span event inherits when it lacks them. Claude Code's `tool.output`
+/// span event (the raw tool output, `OTEL_LOG_TOOL_CONTENT=1`) carries only the output and
+/// the path; its span carries the session and the user. Other agents' span events are
+/// left as sent (Codex's are content-free copies of its log records).
+const INHERITED_IDENTITY: &[&str] = &[
+    "session.id",
+    "user.id",
+    "user.email",
+    "user.account_uuid",
+    "user.account_id",
+    "organization.id",
+    "tool_name",
+    "tool_use_id",
+];
+
+fn inherited_identity(agent: Agent, span_attrs: &[values::Attr]) -> Vec<values::Attr> {
+    if agent != Agent::ClaudeCode {
+        return Vec::new();
+    }
+    span_attrs
+        .iter()
+        .filter(|(k, _)| INHERITED_IDENTITY.contains(&k.as_str()))
+        .cloned()
+        .collect()
 }
 
 fn kind_name(kind: i32) -> &'static str {

@@ -54,6 +54,8 @@ enum FileKind {
     SessionClass,
     /// `host_ips.yml`
     HostIps,
+    /// `identities.yml`
+    Identities,
 }
 
 impl FileKind {
@@ -64,6 +66,7 @@ impl FileKind {
             FileKind::Tools => "tools",
             FileKind::SessionClass => "session_class",
             FileKind::HostIps => "host_ips",
+            FileKind::Identities => "identities",
         }
     }
 }
@@ -80,9 +83,10 @@ fn kind_of(path: &Path, doc: &Yaml) -> Result<FileKind, String> {
         "tools" => FileKind::Tools,
         "session_class" => FileKind::SessionClass,
         "host_ips" => FileKind::HostIps,
+        "identities" => FileKind::Identities,
         _ if doc.get("version").is_some() => {
             return Err(format!(
-                "unknown registry type '{stem}' (known: posture, tools, session_class, host_ips)"
+                "unknown registry type '{stem}' (known: posture, tools, session_class, host_ips, identities)"
             ))
         }
         _ => FileKind::Plain,
@@ -467,6 +471,19 @@ fn check_registry(
                     .unwrap_or("hosts")
                     .to_owned();
                 c.fail(&key, "host_ips", msg);
+                String::new()
+            }
+        },
+        FileKind::Identities => match crate::pipeline::enrich::Identities::parse(doc) {
+            Ok(ids) => format!("{} identit(ies)", ids.len()),
+            Err(e) => {
+                let msg = e.to_string();
+                let key = msg
+                    .strip_prefix("people.")
+                    .and_then(|r| r.split(':').next())
+                    .unwrap_or("people")
+                    .to_owned();
+                c.fail(&key, "identities", msg);
                 String::new()
             }
         },

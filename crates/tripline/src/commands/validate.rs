@@ -19,7 +19,10 @@ use crate::exit;
 /// Reads the same inputs as `tripline replay` and reports, per agent, service, originator
 /// and version: every event name with its count, attribute keys and first/last time;
 /// whether prompts arrive unredacted; event names the known schema does not list; expected
-/// events that never arrived; and keys that changed versus the known schema (log events).
+/// events that never arrived; keys that changed versus the known schema (log events); and
+/// type drift (a known key whose value has another type than the schema's, after numbers
+/// and booleans sent as strings are converted). Then, per host (host_name): which agents
+/// and versions it sends, and which identity fields each agent's events carry.
 ///
 /// Exit codes: 0 everything matches; 1 differences or unredacted prompts found; 2 bad input.
 #[derive(clap::Args)]
@@ -74,15 +77,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(k, g)| render::GroupReport::new(k, g, survey::compare(k, g, &schema)))
         .collect();
+    let hosts: Vec<render::HostReport> = survey
+        .hosts
+        .iter()
+        .map(|(h, s)| render::HostReport::new(h, s))
+        .collect();
     let findings = reports
         .iter()
         .any(|r| !r.findings.is_empty() || r.prompts_unredacted > 0);
     let text = if args.json {
-        let mut t = serde_json::to_string_pretty(&serde_json::json!({ "groups": reports }))?;
+        let mut t = serde_json::to_string_pretty(
+            &serde_json::json!({ "groups": reports, "hosts": hosts }),
+        )?;
         t.push('\n');
         t
     } else {
-        render::table(&reports, args.all)
+        let mut t = render::table(&reports, args.all);
+        t.push_str(&render::hosts_table(&hosts));
+        t
     };
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

@@ -9,6 +9,7 @@
 mod command;
 mod context;
 pub(crate) mod hosts;
+pub(crate) mod identities;
 mod matcher;
 mod posture;
 mod session;
@@ -26,6 +27,7 @@ use crate::rulefiles;
 
 pub use context::{EnrichContext, EnrichDelta, EnrichEntry};
 pub use hosts::HostIps;
+pub use identities::Identities;
 pub use posture::Posture;
 pub use session::SessionClasses;
 pub use tools::Tools;
@@ -43,6 +45,7 @@ pub struct Registries {
     pub tools: Option<Tools>,
     pub session: Option<SessionClasses>,
     pub host_ips: Option<HostIps>,
+    pub identities: Option<Identities>,
 }
 
 impl Registries {
@@ -67,7 +70,8 @@ impl Registries {
                 "tools" => r.tools = Some(Tools::parse(&doc, lists).map_err(ctx)?),
                 "session_class" => r.session = Some(SessionClasses::parse(&doc, lists).map_err(ctx)?),
                 "host_ips" => r.host_ips = Some(HostIps::parse(&doc).map_err(ctx)?),
-                _ => bail!("{path}: unknown registry (expected posture.yml, tools.yml, session_class.yml or host_ips.yml)"),
+                "identities" => r.identities = Some(Identities::parse(&doc).map_err(ctx)?),
+                _ => bail!("{path}: unknown registry (expected posture.yml, tools.yml, session_class.yml, host_ips.yml or identities.yml)"),
             }
         }
         Ok(r)
@@ -135,6 +139,18 @@ impl Enricher {
                 }
                 None => {
                     ev.remove("host_name_from");
+                }
+            }
+        }
+        if let Some(ids) = &self.registries.identities {
+            match ids.resolve(ev) {
+                Some((person, field)) => {
+                    ev.insert("person", person);
+                    ev.insert("person_from", field);
+                }
+                None => {
+                    ev.remove("person");
+                    ev.remove("person_from");
                 }
             }
         }

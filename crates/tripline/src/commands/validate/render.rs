@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::survey::{Findings, Group, GroupKey};
+use super::survey::{Findings, Group, GroupKey, HostStats};
 
 /// One group with its findings, as `--json` prints it.
 #[derive(Serialize)]
@@ -51,6 +51,75 @@ impl<'a> GroupReport<'a> {
             findings,
         }
     }
+}
+
+/// One host as `--json` prints it.
+#[derive(Serialize)]
+pub struct HostReport<'a> {
+    pub host: &'a str,
+    pub agents: Vec<HostAgent<'a>>,
+    pub runtimes: Vec<&'a str>,
+}
+
+/// One agent and version a host sends, with its identity fields.
+#[derive(Serialize)]
+pub struct HostAgent<'a> {
+    pub agent: &'a str,
+    pub version: &'a str,
+    pub events: u64,
+    pub identity_fields: Vec<&'a str>,
+}
+
+impl<'a> HostReport<'a> {
+    pub fn new(host: &'a str, h: &'a HostStats) -> Self {
+        let agents = h
+            .agents
+            .iter()
+            .map(|((agent, version), n)| HostAgent {
+                agent: agent.as_str(),
+                version,
+                events: *n,
+                identity_fields: h
+                    .identity_fields
+                    .get(agent)
+                    .map(|f| f.iter().map(String::as_str).collect())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Self {
+            host,
+            agents,
+            runtimes: h.runtimes.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// The per-host part of the human-readable report.
+pub fn hosts_table(hosts: &[HostReport]) -> String {
+    let mut out = String::new();
+    if hosts.is_empty() {
+        return out;
+    }
+    out.push_str("hosts (host_name; - = events without one)\n");
+    for h in hosts {
+        let _ = writeln!(out, "  {}", h.host);
+        for a in &h.agents {
+            let ids = if a.identity_fields.is_empty() {
+                "none".to_owned()
+            } else {
+                a.identity_fields.join(", ")
+            };
+            let _ = writeln!(
+                out,
+                "    {:<12} version {:<10} {:>6} events  identity: {ids}",
+                a.agent, a.version, a.events
+            );
+        }
+        if !h.runtimes.is_empty() {
+            let _ = writeln!(out, "    runtime versions: {}", h.runtimes.join(", "));
+        }
+    }
+    out
 }
 
 /// The human-readable report. Log events and span events are listed one per row; spans and
@@ -134,6 +203,16 @@ pub fn table(reports: &[GroupReport], all: bool) -> String {
         }
         for (name, keys) in &f.missing_keys {
             let _ = writeln!(out, "  {name}: known keys not seen: {}", keys.join(", "));
+        }
+        for (key, d) in &f.type_drift {
+            let seen: Vec<&str> = d.seen.iter().map(String::as_str).collect();
+            let _ = writeln!(
+                out,
+                "  type drift: {key} should be {}, {} record(s) had {}",
+                d.expected,
+                d.records,
+                seen.join(", ")
+            );
         }
         if f.is_empty() {
             let _ = writeln!(out, "  matches the known schema");

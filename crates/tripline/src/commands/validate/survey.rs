@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use tripline_event::names::{self, canonical};
 use tripline_event::{Agent, Event};
-use tripline_otlp::known_schema::KnownSchema;
+use tripline_otlp::known_schema::{value_type, KnownSchema};
 
 /// Which telemetry source a group of events came from.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -37,12 +37,49 @@ pub struct Group {
     pub names: BTreeMap<(String, String), NameStats>,
     pub prompts_seen: u64,
     pub prompts_unredacted: u64,
+    /// Log records whose value of a typed key (the schema's `types`) had another type:
+    /// canonical key → (expected type, types seen instead, records).
+    pub drift: BTreeMap<String, TypeDrift>,
+}
+
+/// A key of a known agent arriving with an unexpected type.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TypeDrift {
+    pub expected: String,
+    pub seen: BTreeSet<String>,
+    pub records: u64,
+}
+
+/// Identity fields `validate` reports per host (canonical names).
+pub const IDENTITY_FIELDS: &[&str] = &[
+    "host_name",
+    "user_email",
+    "user_account_id",
+    "user_account_uuid",
+    "user_id",
+    "organization_id",
+    "installation_id",
+    "enduser_id",
+];
+
+/// What one host sends: agents with their versions, and identity fields.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HostStats {
+    /// (agent, agent version) → events. The version is `agent_version` (the CLI's), `-`
+    /// when the agent does not tell it (Gemini CLI reports only its Node.js version).
+    pub agents: BTreeMap<(Agent, String), u64>,
+    /// Runtime versions seen (`runtime_version`, Gemini CLI's Node.js).
+    pub runtimes: BTreeSet<String>,
+    /// Identity fields present on its events, per agent.
+    pub identity_fields: BTreeMap<Agent, BTreeSet<String>>,
 }
 
 /// The aggregation over all inputs.
 #[derive(Default)]
 pub struct Survey {
     pub groups: BTreeMap<GroupKey, Group>,
+    /// Keyed by `host_name` (`-` when the events carry none).
+    pub hosts: BTreeMap<String, HostStats>,
 }
 
 fn text(e: &Event, key: &str) -> Option<String> {
@@ -61,10 +98,28 @@ impl Survey {
                 .or_else(|| text(e, names::SERVICE_VERSION))
                 .unwrap_or_else(|| "-".into()),
         };
+        if agent != Agent::Unknown {
+            self.add_host(e, agent);
+        }
         let group = self.groups.entry(key).or_default();
         let signal = e.get_str(names::SIGNAL).unwrap_or("-").to_owned();
         let name = e.event_name().unwrap_or("-").to_owned();
         if signal == "log" {
+            if let Some(types) = schema.types(agent) {
+                for (raw, want) in types {
+                    let Some(v) = e.get(&canonical(raw)) else {
+                        continue;
+                    };
+                    let seen = value_type(v);
+                    if seen == "null" || want.accepts(seen) {
+                        continue;
+                    }
+                    let d = group.drift.entry(canonical(raw)).or_default();
+                    d.expected = want.as_str().to_owned();
+                    d.seen.insert(seen.to_owned());
+                    d.records += 1;
+                }
+            }
             if let Some(p) = schema.prompt(agent, &name) {
                 if let Some(v) = e.lookup(&p.key).and_then(|v| v.to_text()) {
                     group.prompts_seen += 1;
@@ -90,6 +145,25 @@ impl Survey {
     }
 }
 
+impl Survey {
+    /// Count `e` for its host.
+    fn add_host(&mut self, e: &Event, agent: Agent) {
+        let host = text(e, "host_name").unwrap_or_else(|| "-".into());
+        let stats = self.hosts.entry(host).or_default();
+        let version = text(e, "agent_version").unwrap_or_else(|| "-".into());
+        *stats.agents.entry((agent, version)).or_default() += 1;
+        if let Some(r) = text(e, "runtime_version") {
+            stats.runtimes.insert(r);
+        }
+        let fields = stats.identity_fields.entry(agent).or_default();
+        for f in IDENTITY_FIELDS {
+            if e.get(f).is_some_and(|v| !v.is_null()) {
+                fields.insert((*f).to_owned());
+            }
+        }
+    }
+}
+
 /// Differences between one group and the known schema (log events only).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Findings {
@@ -101,6 +175,8 @@ pub struct Findings {
     pub new_keys: BTreeMap<String, Vec<String>>,
     /// Per event: keys the schema marks as always present that were not seen.
     pub missing_keys: BTreeMap<String, Vec<String>>,
+    /// Keys whose values had an unexpected type.
+    pub type_drift: BTreeMap<String, TypeDrift>,
 }
 
 impl Findings {
@@ -109,6 +185,7 @@ impl Findings {
             && self.missing_expected.is_empty()
             && self.new_keys.is_empty()
             && self.missing_keys.is_empty()
+            && self.type_drift.is_empty()
     }
 }
 
@@ -138,7 +215,10 @@ const INTRINSIC: &[&str] = &[
 /// group are treated as resource or common keys, not as event-specific changes. Expected
 /// events are reported missing only for groups that carry at least one known event.
 pub fn compare(key: &GroupKey, group: &Group, schema: &KnownSchema) -> Findings {
-    let mut f = Findings::default();
+    let mut f = Findings {
+        type_drift: group.drift.clone(),
+        ..Findings::default()
+    };
     let logs: Vec<(&String, &NameStats)> = group
         .names
         .iter()
@@ -275,5 +355,70 @@ redacted = ["[REDACTED]"]
         assert_eq!(f.missing_expected, vec!["codex.conversation_starts"]);
         assert_eq!(f.new_keys["codex.user_prompt"], vec!["extra_key"]);
         assert_eq!(f.missing_keys["codex.user_prompt"], vec!["prompt_length"]);
+    }
+
+    #[test]
+    fn hosts_and_type_drift() {
+        let schema = KnownSchema::from_toml(
+            "[agents.gemini_cli]\ntypes = { interactive = \"bool\", duration_ms = \"number\", \"session.id\" = \"string\" }\n",
+        )
+        .unwrap();
+        let mut s = Survey::default();
+        let g = r#""signal":"log","agent":"gemini_cli","event_name":"gemini_cli.tool_call","host_name":"vm","runtime_version":"v20.20.2","installation_id":"i1","session_id":"s""#;
+        s.add(
+            &ev(&format!(r#"{{{g},"interactive":false,"duration_ms":3}}"#)),
+            &schema,
+        );
+        // a bool as a string, a number that did not parse, a null (not drift)
+        s.add(
+            &ev(&format!(
+                r#"{{{g},"interactive":"false","duration_ms":"soon"}}"#
+            )),
+            &schema,
+        );
+        s.add(
+            &ev(&format!(r#"{{{g},"interactive":null,"duration_ms":[1]}}"#)),
+            &schema,
+        );
+        s.add(
+            &ev(r#"{"signal":"log","agent":"claude_code","event_name":"user_prompt","agent_version":"2.1.337","user_email":"a@x","user_id":"u1"}"#),
+            &schema,
+        );
+        s.add(
+            &ev(r#"{"signal":"log","agent":"unknown","event_name":"x","host_name":"vm"}"#),
+            &schema,
+        );
+        let (key, group) = s
+            .groups
+            .iter()
+            .find(|(k, _)| k.agent == Agent::GeminiCli)
+            .unwrap();
+        let f = compare(key, group, &schema);
+        let interactive = &f.type_drift["interactive"];
+        assert_eq!(interactive.expected, "bool");
+        assert_eq!(interactive.seen, BTreeSet::from(["string".to_owned()]));
+        assert_eq!(interactive.records, 1);
+        let duration = &f.type_drift["duration_ms"];
+        assert_eq!(duration.expected, "number");
+        assert_eq!(
+            duration.seen,
+            BTreeSet::from(["array".to_owned(), "string".to_owned()])
+        );
+        assert!(!f.type_drift.contains_key("session_id"));
+        assert!(!f.is_empty());
+        let vm = &s.hosts["vm"];
+        assert_eq!(vm.agents[&(Agent::GeminiCli, "-".to_owned())], 3);
+        assert_eq!(vm.agents.len(), 1, "unknown agents are not listed per host");
+        assert_eq!(vm.runtimes, BTreeSet::from(["v20.20.2".to_owned()]));
+        assert_eq!(
+            vm.identity_fields[&Agent::GeminiCli],
+            BTreeSet::from(["host_name".to_owned(), "installation_id".to_owned()])
+        );
+        let none = &s.hosts["-"];
+        assert_eq!(none.agents[&(Agent::ClaudeCode, "2.1.337".to_owned())], 1);
+        assert_eq!(
+            none.identity_fields[&Agent::ClaudeCode],
+            BTreeSet::from(["user_email".to_owned(), "user_id".to_owned()])
+        );
     }
 }

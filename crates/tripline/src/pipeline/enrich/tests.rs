@@ -429,3 +429,40 @@ fn shell_commands_yield_paths_and_hosts() {
     assert_eq!(e.get("command_hosts"), None);
     assert_eq!(e.get("command_paths"), None);
 }
+
+#[test]
+fn identities_name_one_person_across_agents() {
+    let lists = builtin_lists();
+    let files = vec![(
+        "lists/identities.yml".to_owned(),
+        "version: 1\npeople:\n  alice: [alice@example.internal, 3F2A-INSTALL]\n".to_owned(),
+    )];
+    let mut en = Enricher::new(Registries::from_texts(&files, &lists).unwrap());
+    let mut codex = ev(&[
+        ("event_name", "codex.user_prompt"),
+        ("user_email", "Alice@Example.internal"),
+    ]);
+    en.enrich(&mut codex);
+    assert_eq!(codex.get_str("person"), Some("alice"));
+    assert_eq!(codex.get_str("person_from"), Some("user_email"));
+    let mut gemini = ev(&[
+        ("agent", "gemini_cli"),
+        ("event_name", "gemini_cli.user_prompt"),
+        ("installation_id", "3f2a-install"),
+    ]);
+    en.enrich(&mut gemini);
+    assert_eq!(gemini.get_str("person"), Some("alice"));
+    assert_eq!(gemini.get_str("person_from"), Some("installation_id"));
+    // a client-sent person is never kept
+    let mut forged = ev(&[
+        ("event_name", "codex.user_prompt"),
+        ("user_email", "mallory@example.internal"),
+        ("person", "alice"),
+        ("person_from", "user_email"),
+    ]);
+    en.enrich(&mut forged);
+    assert!(forged.get("person").is_none() && forged.get("person_from").is_none());
+    // the built-in registry loads and maps its placeholder
+    let builtin = Registries::load(&[], &lists).unwrap();
+    assert!(builtin.identities.is_some_and(|i| i.len() == 1));
+}
