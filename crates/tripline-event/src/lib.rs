@@ -13,6 +13,6 @@ pub mod event;
 pub mod names;
 pub mod value;
 
-pub use alert::{Alert, RuleRef, PATTERN_TAG_PREFIX};
+pub use alert::{Alert, Resolution, RuleRef, Triage, TriageStatus, PATTERN_TAG_PREFIX};
 pub use event::{Agent, Event, Signal};
 pub use value::Value;

@@ -167,6 +167,7 @@ mod tests {
             events: vec![],
             event_ids: vec![],
             summary: "sum".into(),
+            triage: None,
         });
         let f = RecordFields::of(&record(RecordKind::Alert, body));
         assert_eq!(f.rule_name.as_deref(), Some("codex_x"));

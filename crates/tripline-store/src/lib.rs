@@ -16,11 +16,15 @@
 //! * [`Outbox`]: what the sinks still have to deliver (events and alert revisions appended
 //!   in the batch's transaction when [`Store::set_outbox`] is on) and each sink's cursor.
 //!
+//! * Console ([`Store::put_console_user`], [`Store::record_triage`]): console users and
+//!   alert triage, each triage change a new alert revision with an audit row.
+//!
 //! Everything handed to the main store must already be redacted. `docs/storage.md`
 //! documents every table and column.
 
 pub mod check;
 mod checkpoint;
+mod console;
 mod connection;
 pub mod duration;
 mod error;
@@ -36,6 +40,7 @@ mod store;
 mod write;
 
 pub use checkpoint::Checkpointer;
+pub use console::{ConsoleUser, TriageOutcome};
 pub use error::StoreError;
 pub use options::{StoreOptions, Synchronous};
 pub use outbox::{Outbox, OutboxRow, QueueStats};

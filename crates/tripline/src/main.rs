@@ -58,6 +58,8 @@ enum Command {
     Wal(commands::wal::Command),
     #[command(subcommand)]
     Sinks(commands::sinks::Command),
+    #[command(subcommand)]
+    Console(commands::console::Command),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::Query(a) => commands::query::run(a),
         Command::Retention(c) => commands::retention::run(c),
         Command::Wal(c) => commands::wal::run(c),
+        Command::Console(c) => commands::console::run(c),
         Command::Sinks(c) => commands::sinks::run(c),
     };
     match result {

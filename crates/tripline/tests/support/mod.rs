@@ -18,6 +18,7 @@
 //! - [`rsyslog`]: an rsyslogd of the test's own, writing what it parsed as JSON lines.
 //! - [`duckdb`]: SQL over files through DuckDB in the test venv.
 //! - [`certs`]: a throwaway CA, server and client certificate (shared with the sinks crate).
+//! - [`console`]: console users, the real-traffic seed, and a cookie-keeping HTTP client.
 //! - [`segments`]: reading the JSON Lines files sinks write (plain, zstd, gzip).
 #![allow(dead_code)]
 
@@ -27,6 +28,7 @@ pub mod agent_run;
 pub mod certs;
 pub mod claude;
 pub mod codex;
+pub mod console;
 pub mod docs;
 pub mod duckdb;
 pub mod gemini;
