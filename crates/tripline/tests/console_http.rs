@@ -103,8 +103,9 @@ fn hostile_filter_values_are_escaped_and_never_hang() {
     let mut ana = Client::new(serve.http_addr());
     ana.login(ANALYST);
     let before = serve.query("SELECT count(*) AS n FROM alerts");
-    let long_a = "A".repeat(100 * 1024);
-    let long_tag = "<script>".repeat(100 * 1024 / 8);
+    // Long values: as long as a URL may be (64 KiB, encoded); 100 KB values go in a body below.
+    let long_a = "A".repeat(60 * 1024);
+    let long_tag = "<script>".repeat(40 * 1024 / 8);
     let hostile = [
         "' OR 1=1 --",
         "\"; DROP TABLE alerts; --",
@@ -118,15 +119,25 @@ fn hostile_filter_values_are_escaped_and_never_hang() {
     ];
     for v in hostile {
         let e = encode(v);
-        let paths = [
-            format!("/ui/alerts?agent={e}&pattern={e}&level={e}&rule={e}&host={e}&user={e}&from={e}&to={e}&status={e}"),
-            format!("/ui/alerts?rule={e}&rule={e}"),
-            format!("/ui/sessions?conversation={e}&user={e}&host={e}&from={e}&to={e}"),
+        let alert_keys = ["agent", "pattern", "level", "rule", "host", "user", "from", "to", "status"];
+        let session_keys = ["conversation", "user", "host", "from", "to"];
+        let mut paths = vec![
             format!("/ui/sessions/{e}"),
             format!("/ui/alerts/{e}"),
             format!("/ui/rules/{e}"),
             format!("/ui/health?minutes={e}"),
         ];
+        if v.len() < 1024 {
+            // Short values: every filter at once, and a repeated key.
+            let all = |keys: &[&str]| keys.iter().map(|k| format!("{k}={e}")).collect::<Vec<_>>().join("&");
+            paths.push(format!("/ui/alerts?{}", all(&alert_keys)));
+            paths.push(format!("/ui/alerts?rule={e}&rule={e}"));
+            paths.push(format!("/ui/sessions?{}", all(&session_keys)));
+        } else {
+            // Long values: one filter at a time (all nine would pass the URL limit).
+            paths.extend(alert_keys.iter().map(|k| format!("/ui/alerts?{k}={e}")));
+            paths.extend(session_keys.iter().map(|k| format!("/ui/sessions?{k}={e}")));
+        }
         for path in &paths {
             let t = Instant::now();
             let page = ana.get(path);
@@ -151,7 +162,9 @@ fn hostile_filter_values_are_escaped_and_never_hang() {
     assert_eq!(serve.query("SELECT count(*) AS n FROM alerts"), before, "alerts intact");
     // Over the URL limit: refused at once, not read into a query.
     let t = Instant::now();
-    let huge = ana.get(&format!("/ui/alerts?rule={}", "B".repeat(300 * 1024)));
+    let huge = ana.get(&format!("/ui/alerts?rule={}", "B".repeat(70 * 1024)));
+    assert!(huge.status == 414 || huge.status == 431, "{}", huge.status);
+    let huge = ana.get(&format!("/ui/alerts?rule={}", "B".repeat(1024 * 1024)));
     assert!(huge.status == 414 || huge.status == 431, "{}", huge.status);
     assert!(t.elapsed() < Duration::from_secs(10));
     // An over-long form body is refused with 413.
@@ -163,6 +176,23 @@ fn hostile_filter_values_are_escaped_and_never_hang() {
         &[("csrf", &csrf), ("action", "acknowledge"), ("note", &big_note)],
     );
     assert_eq!(p.status, 413);
+    // A 100 KB hostile note is accepted, cut, stored as text and shown escaped.
+    let note = "<script>alert(1)</script>'; DROP TABLE alert_audit; --".repeat(100 * 1024 / 52);
+    let p = ana.post(
+        &format!("/ui/alerts/{}/triage", encode(&id)),
+        &[("csrf", &csrf), ("action", "acknowledge"), ("note", &note)],
+    );
+    assert_eq!(p.status, 303);
+    let shown = ana.get(&format!("/ui/alerts/{}", encode(&id)));
+    assert!(shown.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!shown.body.contains("<script>alert"));
+    let stored = serve.query(&format!("SELECT note FROM alert_audit WHERE alert_id = '{id}'"));
+    assert_eq!(str_col(&stored[0], "note").chars().count(), 4000, "cut to 4000 characters");
+    // A 100 KB login name is refused like any wrong name.
+    let anon = Client::new(serve.http_addr());
+    let p = anon.post("/ui/login", &[("name", &"<x>".repeat(34 * 1024)), ("password", "p")]);
+    assert_eq!(p.status, 401);
+    assert!(!p.body.contains("<x>"));
 }
 
 #[test]
@@ -193,7 +223,9 @@ fn every_page_renders_the_seeded_traffic() {
     let queue = ana.get("/ui/alerts?pattern=posture_weakened");
     assert_eq!(queue.status, 200);
     assert!(queue.body.contains(RULE));
-    assert!(!queue.body.contains("codex_api_error_burst"), "pattern filter");
+    let table = &queue.body[queue.body.find("<table id=\"alerts\"").unwrap()..];
+    assert!(table.contains(RULE));
+    assert!(!table.contains("codex_api_error_burst"), "pattern filter");
     let detail = ana.get(&format!("/ui/alerts/{}", encode(&id)));
     assert!(detail.body.contains("Sigma source"));
     assert!(detail.body.contains("tripline.pattern.posture_weakened"));
