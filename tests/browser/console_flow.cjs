@@ -56,10 +56,13 @@ async function main() {
     // 4. Follow it to its session timeline and see the rm -rf tool result.
     await Promise.all([page.waitForNavigation(), page.click("#session-link")]);
     out.timeline_url = page.url();
-    const rmrf = page.locator("#timeline td", { hasText: "rm -rf" }).first();
-    await rmrf.waitFor({ state: "visible", timeout: 10000 });
-    out.timeline_rm_rf = (await rmrf.textContent()).includes("rm -rf");
-    await rmrf.scrollIntoViewIfNeeded();
+    // The tool result row, with the command shown up front (not folded away).
+    const row = page.locator("#timeline tbody tr", { hasText: "tool_result" })
+      .filter({ has: page.locator("dd:visible", { hasText: "rm -rf" }) }).first();
+    await row.waitFor({ state: "visible", timeout: 10000 });
+    out.timeline_rm_rf = (await row.locator("dd:visible", { hasText: "rm -rf" }).first().textContent()).includes("rm -rf");
+    await row.evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await page.evaluate(() => window.scrollBy(0, -120));
     await page.screenshot({ path: `${shots}/console-session.png`, fullPage: false });
 
     // 5. Back to the alert: acknowledge, then close as a true positive.
@@ -83,6 +86,9 @@ async function main() {
     await page.goto(`${base}/ui/alerts?pattern=posture_weakened&status=closed`);
     out.closed_in_queue = await page.$$eval(`tr[data-alert="${alertId}"]`, (r) => r.length);
 
+    // Errors so far (the 403s below are expected and the browser logs them too).
+    out.console_errors = errors.slice();
+
     // 6. An analyst cannot open the raw tier.
     const raw = await page.goto(`${base}/ui/raw`);
     out.raw_status = raw.status();
@@ -95,7 +101,6 @@ async function main() {
     await page.screenshot({ path: `${shots}/console-health.png`, fullPage: false });
 
     out.external_requests = external;
-    out.console_errors = errors;
   } finally {
     await context.close();
   }

@@ -43,6 +43,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/config", get(config))
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
+        .route("/assets/favicon.svg", get(favicon))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(guard))
@@ -121,6 +122,11 @@ async fn blocking<T: Send + 'static>(
 async fn css() -> Response {
     static CSS: &str = include_str!("assets/console.css");
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], CSS).into_response()
+}
+
+async fn favicon() -> Response {
+    static SVG: &str = include_str!("assets/favicon.svg");
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "max-age=86400")], SVG).into_response()
 }
 
 async fn js() -> Response {

@@ -25,6 +25,7 @@ pub(crate) fn bare(title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · tripline" }
                 link rel="stylesheet" href="/ui/assets/console.css";
+                link rel="icon" type="image/svg+xml" href="/ui/assets/favicon.svg";
             }
             body {
                 (body)

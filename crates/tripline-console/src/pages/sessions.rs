@@ -26,19 +26,66 @@ const HIDDEN: &[&str] = &[
 /// Longest value shown whole; longer ones are cut (the store keeps them).
 const SHOW_CHARS: usize = 2000;
 
-/// An event's fields as a compact list (values escaped, long ones cut).
+/// The fields a timeline row shows up front, when present (the agent layer's names,
+/// `docs/fields.md`); the rest are one click away.
+const ESSENTIAL: &[&str] = &[
+    "agent_event",
+    "tool_name",
+    "command",
+    "arguments",
+    "decision",
+    "decision_source",
+    "tool_decision",
+    "tool_decision_source",
+    "tool_class",
+    "success",
+    "output",
+    "prompt",
+    "model",
+    "status_code",
+    "error",
+    "error_message",
+    "duration_ms",
+    "session_approval_policy",
+    "session_sandbox_policy",
+    "session_permission_mode",
+    "posture_allowed",
+    "mcp_server",
+];
+
+fn shown(k: &str) -> bool {
+    !HIDDEN.contains(&k) && !k.starts_with(names::RESOURCE_PREFIX) && !k.starts_with(names::SCOPE_PREFIX)
+}
+
+fn value_text(v: &tripline_event::Value) -> String {
+    let text = v.to_text().unwrap_or_default();
+    if text.chars().count() > SHOW_CHARS {
+        let mut cut: String = text.chars().take(SHOW_CHARS).collect();
+        cut.push('…');
+        cut
+    } else {
+        text
+    }
+}
+
+/// An event's fields as a compact list (values escaped, long ones cut): the essential
+/// ones first, every other one under "all fields".
 pub(crate) fn fields(e: &Event) -> Markup {
     html! {
         dl.kv.fields {
-            @for (k, v) in e.iter() {
-                @if !HIDDEN.contains(&k.as_str()) && !k.starts_with(names::RESOURCE_PREFIX) && !k.starts_with(names::SCOPE_PREFIX) {
-                    @let text = v.to_text().unwrap_or_default();
-                    dt { (k) }
-                    dd { code {
-                        @if text.chars().count() > SHOW_CHARS {
-                            (text.chars().take(SHOW_CHARS).collect::<String>()) "…"
-                        } @else { (text) }
-                    } }
+            @for k in ESSENTIAL {
+                @if let Some(v) = e.get(k).filter(|v| !v.to_text().unwrap_or_default().is_empty()) {
+                    dt { (k) } dd { code { (value_text(v)) } }
+                }
+            }
+        }
+        details {
+            summary { "all fields" }
+            dl.kv.fields {
+                @for (k, v) in e.iter() {
+                    @if shown(k) && !ESSENTIAL.contains(&k.as_str()) {
+                        dt { (k) } dd { code { (value_text(v)) } }
+                    }
                 }
             }
         }
