@@ -231,10 +231,11 @@ fn main() {
             "/health",
             "/health?minutes=1440",
         ];
-        println!("| page | p50 ms | p95 ms | max ms |");
-        println!("|---|---:|---:|---:|");
+        println!("| page | p50 ms | p95 ms | max ms | page bytes |");
+        println!("|---|---:|---:|---:|---:|");
         for path in pages {
             let mut times = Vec::with_capacity(rounds);
+            let mut bytes = 0;
             for round in 0..rounds + 5 {
                 let req = Request::get(path).header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
                 let t = Instant::now();
@@ -246,11 +247,12 @@ fn main() {
                 if round >= 5 {
                     times.push(spent);
                 }
+                bytes = body.len();
             }
             times.sort();
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
             println!(
-                "| `/ui{path}` | {:.1} | {:.1} | {:.1} |",
+                "| `/ui{path}` | {:.1} | {:.1} | {:.1} | {bytes} |",
                 ms(percentile(&times, 0.5)),
                 ms(percentile(&times, 0.95)),
                 ms(*times.last().unwrap())

@@ -522,11 +522,10 @@ pub fn rule_stats(
     days: &[String],
 ) -> Result<std::collections::HashMap<String, RuleStats>, StoreError> {
     let mut out: std::collections::HashMap<String, RuleStats> = Default::default();
+    // Alerts, hits and last fired: the covering (rule_name, time, count) index alone.
     let mut stmt = conn.prepare_cached(
-        "SELECT a.rule_name, count(*), sum(a.count), max(a.time),
-                sum(t.status = 'closed'), sum(t.resolution = 'false_positive')
-         FROM alerts a LEFT JOIN alert_triage t ON t.alert_id = a.id
-         GROUP BY a.rule_name LIMIT 1000",
+        "SELECT rule_name, count(*), sum(count), max(time) FROM alerts INDEXED BY alerts_rule_stats
+         GROUP BY rule_name LIMIT 1000",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((
@@ -535,9 +534,8 @@ pub fn rule_stats(
                 alerts: r.get(1)?,
                 hits: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
                 last_fired: r.get(3)?,
-                closed: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
-                false_positive: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
                 daily: vec![0; days.len()],
+                ..RuleStats::default()
             },
         ))
     })?;
@@ -545,9 +543,28 @@ pub fn rule_stats(
         let (name, stats) = row?;
         out.insert(name, stats);
     }
+    // Closed and false-positive counts: only the triaged alerts, each found by its key.
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.rule_name, sum(t.status = 'closed'), sum(t.resolution = 'false_positive')
+         FROM alert_triage t JOIN alerts a ON a.id = t.alert_id GROUP BY a.rule_name LIMIT 1000",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+            r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+        ))
+    })?;
+    for row in rows {
+        let (name, closed, fp) = row?;
+        if let Some(s) = out.get_mut(&name) {
+            s.closed = closed;
+            s.false_positive = fp;
+        }
+    }
     if let Some(first) = days.first() {
         let mut stmt = conn.prepare_cached(
-            "SELECT rule_name, substr(time, 1, 10), count(*) FROM alerts
+            "SELECT rule_name, substr(time, 1, 10), count(*) FROM alerts INDEXED BY alerts_rule_stats
              WHERE time >= ?1 GROUP BY 1, 2 LIMIT 20000",
         )?;
         let rows = stmt.query_map([first], |r| {
@@ -577,16 +594,24 @@ pub struct Throughput {
 /// Stored events per `bucket_ms` since `since_ms` (index-only scan of
 /// `(ingest_time, signal, agent)`).
 pub fn throughput(conn: &Connection, since_ms: i64, bucket_ms: i64) -> Result<Throughput, StoreError> {
-    let rows = conn
-        .prepare_cached(
-            "SELECT (ingest_time / ?2) * ?2, coalesce(signal, ''), coalesce(agent, ''), count(*)
-             FROM events WHERE ingest_time >= ?1 GROUP BY 1, 2, 3 LIMIT 100000",
-        )?
-        .query_map([since_ms, bucket_ms.max(1)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(Throughput { rows })
+    // Grouped by the index's own columns, SQLite streams the groups in index order (no
+    // sort); the buckets are summed here.
+    let bucket_ms = bucket_ms.max(1);
+    let mut sums: std::collections::BTreeMap<(i64, String, String), i64> = Default::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT ingest_time, coalesce(signal, ''), coalesce(agent, ''), count(*)
+         FROM events INDEXED BY events_ingest_signal_agent
+         WHERE ingest_time >= ?1 GROUP BY ingest_time, signal, agent",
+    )?;
+    let mut rows = stmt.query([since_ms])?;
+    while let Some(r) = rows.next()? {
+        let t: i64 = r.get(0)?;
+        let key = ((t / bucket_ms) * bucket_ms, r.get(1)?, r.get(2)?);
+        *sums.entry(key).or_default() += r.get::<_, i64>(3)?;
+    }
+    Ok(Throughput {
+        rows: sums.into_iter().map(|((b, s, a), n)| (b, s, a, n)).collect(),
+    })
 }
 
 /// Totals for the health page.

@@ -11,6 +11,9 @@ pub(crate) struct Readers {
     idle: Mutex<Vec<Store>>,
 }
 
+/// Page cache of each reader connection: -32768 KiB = 32 MiB.
+const CACHE_KIB: i64 = -32 * 1024;
+
 /// At most this many idle connections are kept.
 const KEEP: usize = 4;
 
@@ -30,7 +33,12 @@ impl Readers {
         let store = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let store = match store {
             Some(s) => s,
-            None => Store::open_read_only(&self.dir)?,
+            None => {
+                let store = Store::open_read_only(&self.dir)?;
+                // A page cache of its own per connection (KiB when negative).
+                store.connection().pragma_update(None, "cache_size", CACHE_KIB)?;
+                store
+            }
         };
         let out = f(store.connection());
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());

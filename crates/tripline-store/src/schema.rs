@@ -132,7 +132,7 @@ const MAIN_MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alert_audit_alert ON alert_audit(alert_id, seq);
     CREATE INDEX alerts_conversation_id ON alerts(conversation_id);
-    CREATE INDEX alerts_rule_name_time ON alerts(rule_name, time);
+    CREATE INDEX alerts_rule_stats ON alerts(rule_name, time, count);
     CREATE INDEX alerts_agent_time ON alerts(agent, time);
     CREATE INDEX alerts_host_name ON alerts(host_name);
     CREATE INDEX alerts_user_email ON alerts(user_email);
