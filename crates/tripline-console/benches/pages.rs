@@ -34,11 +34,31 @@ const EVENT_NAMES: [&str; 5] = [
 ];
 const RULES: [(&str, &str, &str); 12] = [
     ("codex_sandbox_policy_weakened", "posture_weakened", "high"),
-    ("claude_code_permission_mode_weakened", "posture_weakened", "high"),
-    ("gemini_cli_approval_mode_weakened", "posture_weakened", "medium"),
-    ("codex_prompt_content_exported", "content_exported", "medium"),
-    ("codex_sensitive_tool_output_exported", "content_exported", "high"),
-    ("codex_destructive_tool_auto_approved", "destructive_auto_approved", "high"),
+    (
+        "claude_code_permission_mode_weakened",
+        "posture_weakened",
+        "high",
+    ),
+    (
+        "gemini_cli_approval_mode_weakened",
+        "posture_weakened",
+        "medium",
+    ),
+    (
+        "codex_prompt_content_exported",
+        "content_exported",
+        "medium",
+    ),
+    (
+        "codex_sensitive_tool_output_exported",
+        "content_exported",
+        "high",
+    ),
+    (
+        "codex_destructive_tool_auto_approved",
+        "destructive_auto_approved",
+        "high",
+    ),
     ("codex_api_error_burst", "api_errors", "low"),
     ("codex_tool_failure_burst", "tool_failures", "low"),
     ("codex_tool_call_rate_spike", "rate_spike", "medium"),
@@ -64,12 +84,18 @@ fn event(i: u64, now: i64) -> Event {
     e.insert(names::EVENT_NAME, EVENT_NAMES[(i % 5) as usize]);
     e.insert(names::CONVERSATION_ID, format!("conv-{conv:06}"));
     e.insert(names::HOST_NAME, format!("host-{}", conv % 200));
-    e.insert(names::USER_EMAIL, format!("user-{}@example.com", conv % 500));
+    e.insert(
+        names::USER_EMAIL,
+        format!("user-{}@example.com", conv % 500),
+    );
     e.insert(names::SERVICE_NAME, "codex_exec");
     e.insert(names::SERVICE_VERSION, format!("0.{}.0", 160 + conv % 10));
     e.insert(names::ORIGINATOR, "codex_exec");
     e.insert("tool_name", "shell");
-    e.insert("arguments", format!("[REDACTED:tool_arguments sha256={:016x}]", i * 7919));
+    e.insert(
+        "arguments",
+        format!("[REDACTED:tool_arguments sha256={:016x}]", i * 7919),
+    );
     e
 }
 
@@ -78,9 +104,18 @@ fn alert(i: u64, now: i64) -> Alert {
     let (rule, pattern, level) = RULES[(i % RULES.len() as u64) as usize];
     let ms = now - SPAN_MS + (i as i64 * SPAN_MS / ALERTS as i64);
     let mut group = std::collections::BTreeMap::new();
-    group.insert(names::CONVERSATION_ID.to_owned(), Value::from(format!("conv-{conv:06}")));
-    group.insert(names::HOST_NAME.to_owned(), Value::from(format!("host-{}", conv % 200)));
-    group.insert(names::USER_EMAIL.to_owned(), Value::from(format!("user-{}@example.com", conv % 500)));
+    group.insert(
+        names::CONVERSATION_ID.to_owned(),
+        Value::from(format!("conv-{conv:06}")),
+    );
+    group.insert(
+        names::HOST_NAME.to_owned(),
+        Value::from(format!("host-{}", conv % 200)),
+    );
+    group.insert(
+        names::USER_EMAIL.to_owned(),
+        Value::from(format!("user-{}@example.com", conv % 500)),
+    );
     let evidence = event(conv * PER_CONVERSATION, now);
     Alert {
         id: format!("al-{i:06}"),
@@ -137,7 +172,11 @@ fn build(dir: &Path, now: i64) {
         a.revision += 1;
         let closed = a.id.ends_with('0');
         a.triage = Some(Triage {
-            status: if closed { TriageStatus::Closed } else { TriageStatus::Acknowledged },
+            status: if closed {
+                TriageStatus::Closed
+            } else {
+                TriageStatus::Acknowledged
+            },
             resolution: closed.then_some(tripline_event::Resolution::FalsePositive),
             note: "bench".into(),
             by: "bench".into(),
@@ -190,11 +229,20 @@ fn main() {
     let tmp = tempfile::tempdir_in(base).expect("temp dir");
     let now = chrono::Utc::now().timestamp_millis();
     build(tmp.path(), now);
-    let db = std::fs::metadata(tmp.path().join("tripline.db")).map(|m| m.len()).unwrap_or(0);
+    let db = std::fs::metadata(tmp.path().join("tripline.db"))
+        .map(|m| m.len())
+        .unwrap_or(0);
     eprintln!("database: {:.0} MiB", db as f64 / 1048576.0);
-    let rounds: usize = std::env::var("TRIPLINE_BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
+    let rounds: usize = std::env::var("TRIPLINE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let console = Console::new(ConsoleOptions {
             data_dir: tmp.path().to_owned(),
@@ -211,13 +259,21 @@ fn main() {
             .oneshot(
                 Request::post("/login")
                     .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(Body::from("name=bench&password=bench-password-1&next=/ui/alerts"))
+                    .body(Body::from(
+                        "name=bench&password=bench-password-1&next=/ui/alerts",
+                    ))
                     .unwrap(),
             )
             .await
             .unwrap();
         assert_eq!(login.status(), StatusCode::SEE_OTHER);
-        let cookie = login.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let cookie = login.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
         let pages = [
             "/alerts",
             "/alerts?pattern=posture_weakened&status=new",
@@ -237,13 +293,23 @@ fn main() {
             let mut times = Vec::with_capacity(rounds);
             let mut bytes = 0;
             for round in 0..rounds + 5 {
-                let req = Request::get(path).header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
+                let req = Request::get(path)
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap();
                 let t = Instant::now();
                 let res = app.clone().oneshot(req).await.unwrap();
                 let status = res.status();
-                let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+                let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
                 let spent = t.elapsed();
-                assert_eq!(status, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&body));
+                assert_eq!(
+                    status,
+                    StatusCode::OK,
+                    "{path}: {}",
+                    String::from_utf8_lossy(&body)
+                );
                 if round >= 5 {
                     times.push(spent);
                 }

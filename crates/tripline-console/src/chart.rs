@@ -25,7 +25,12 @@ const PAD_R: f64 = 8.0;
 
 /// A line chart of `series`; `x_label` formats an x value for the axis (its two ends),
 /// `unit` follows the y-axis maximum.
-pub fn lines(title: &str, series: &[Series], unit: &str, x_label: impl Fn(f64) -> String) -> Markup {
+pub fn lines(
+    title: &str,
+    series: &[Series],
+    unit: &str,
+    x_label: impl Fn(f64) -> String,
+) -> Markup {
     let all = series.iter().flat_map(|s| s.points.iter());
     let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0.0f64);
     for (x, y) in all {
@@ -101,11 +106,21 @@ pub fn bars(title: &str, bars: &[(String, f64)]) -> Markup {
 pub fn spark(values: &[i64]) -> Markup {
     let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
     let (w, h) = (84.0, 18.0);
-    let step = if values.len() > 1 { w / (values.len() - 1) as f64 } else { w };
+    let step = if values.len() > 1 {
+        w / (values.len() - 1) as f64
+    } else {
+        w
+    };
     let pts = values
         .iter()
         .enumerate()
-        .map(|(i, v)| format!("{:.1},{:.1}", i as f64 * step, h - 1.0 - (*v as f64 / max) * (h - 2.0)))
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 * step,
+                h - 1.0 - (*v as f64 / max) * (h - 2.0)
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ");
     html! {
@@ -132,8 +147,14 @@ mod tests {
     #[test]
     fn draws_one_polyline_per_series_and_escapes_names() {
         let s = vec![
-            Series { name: "logs <codex>".into(), points: vec![(0.0, 1.0), (1.0, 3.0)] },
-            Series { name: "metrics".into(), points: vec![(0.0, 2.0)] },
+            Series {
+                name: "logs <codex>".into(),
+                points: vec![(0.0, 1.0), (1.0, 3.0)],
+            },
+            Series {
+                name: "metrics".into(),
+                points: vec![(0.0, 2.0)],
+            },
         ];
         let svg = lines("events/s", &s, "/s", |x| format!("{x}")).into_string();
         assert_eq!(svg.matches("<polyline").count(), 2);

@@ -87,7 +87,8 @@ pub fn parse(text: &str) -> Sample {
                 s.latency.push((le, value));
             }
             "tripline_sink_queued" => {
-                s.sink_queued.insert(label("sink").unwrap_or_default(), value);
+                s.sink_queued
+                    .insert(label("sink").unwrap_or_default(), value);
             }
             "tripline_sink_dead_lettered_total" => {
                 s.dead_lettered

@@ -325,7 +325,9 @@ pub fn timeline(conn: &Connection, id: &str) -> Result<Timeline, StoreError> {
             "SELECT id, event FROM events WHERE conversation_id = ?1
              ORDER BY time, id LIMIT {TIMELINE_ROWS}"
         ))?
-        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .query_map([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
         .filter_map(|row| match row {
             Ok((id, json)) => serde_json::from_str::<Event>(&json)
                 .ok()
@@ -400,6 +402,9 @@ pub struct SessionRow {
     pub alerts: i64,
 }
 
+/// A conversation the session scan found: id, agent, host, user.
+type Found = (String, Option<String>, Option<String>, Option<String>);
+
 /// The scan behind the session list looks at no more than this many newest events.
 const SESSION_SCAN: i64 = 20_000;
 
@@ -420,7 +425,7 @@ pub fn sessions(conn: &Connection, f: &SessionFilter) -> Result<Vec<SessionRow>,
          GROUP BY conversation_id ORDER BY max(time) DESC LIMIT 100",
         w.sql
     );
-    let found: Vec<(String, Option<String>, Option<String>, Option<String>)> = conn
+    let found: Vec<Found> = conn
         .prepare_cached(&sql)?
         .query_map(params_from_iter(&w.args), |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -429,7 +434,8 @@ pub fn sessions(conn: &Connection, f: &SessionFilter) -> Result<Vec<SessionRow>,
     let mut stats = conn.prepare_cached(
         "SELECT min(time), max(time), count(*) FROM events WHERE conversation_id = ?1",
     )?;
-    let mut alerts = conn.prepare_cached("SELECT count(*) FROM alerts WHERE conversation_id = ?1")?;
+    let mut alerts =
+        conn.prepare_cached("SELECT count(*) FROM alerts WHERE conversation_id = ?1")?;
     let mut rows = Vec::with_capacity(found.len());
     for (id, agent, host, user) in found {
         let (first, last, events) =
@@ -593,7 +599,11 @@ pub struct Throughput {
 
 /// Stored events per `bucket_ms` since `since_ms` (index-only scan of
 /// `(ingest_time, signal, agent)`).
-pub fn throughput(conn: &Connection, since_ms: i64, bucket_ms: i64) -> Result<Throughput, StoreError> {
+pub fn throughput(
+    conn: &Connection,
+    since_ms: i64,
+    bucket_ms: i64,
+) -> Result<Throughput, StoreError> {
     // Grouped by the index's own columns, SQLite streams the groups in index order (no
     // sort); the buckets are summed here.
     let bucket_ms = bucket_ms.max(1);
@@ -610,7 +620,10 @@ pub fn throughput(conn: &Connection, since_ms: i64, bucket_ms: i64) -> Result<Th
         *sums.entry(key).or_default() += r.get::<_, i64>(3)?;
     }
     Ok(Throughput {
-        rows: sums.into_iter().map(|((b, s, a), n)| (b, s, a, n)).collect(),
+        rows: sums
+            .into_iter()
+            .map(|((b, s, a), n)| (b, s, a, n))
+            .collect(),
     })
 }
 

@@ -36,7 +36,9 @@ impl Readers {
             None => {
                 let store = Store::open_read_only(&self.dir)?;
                 // A page cache of its own per connection (KiB when negative).
-                store.connection().pragma_update(None, "cache_size", CACHE_KIB)?;
+                store
+                    .connection()
+                    .pragma_update(None, "cache_size", CACHE_KIB)?;
                 store
             }
         };

@@ -52,10 +52,7 @@ pub fn router(console: Arc<Console>) -> Router {
 
 /// Refuse over-long URLs before any work; add the security headers to every answer.
 async fn guard(req: Request, next: Next) -> Response {
-    let len = req
-        .uri()
-        .path_and_query()
-        .map_or(0, |p| p.as_str().len());
+    let len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     let mut res = if len > MAX_URL_BYTES {
         (StatusCode::URI_TOO_LONG, "URL too long").into_response()
     } else {
@@ -69,8 +66,14 @@ async fn guard(req: Request, next: Next) -> Response {
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     res
@@ -78,13 +81,18 @@ async fn guard(req: Request, next: Next) -> Response {
 
 /// The request's viewer, or the answer for a request without a session: a redirect to
 /// the login page for `GET`, 401 otherwise.
-fn viewer(c: &Console, method: &Method, headers: &HeaderMap, here: &str) -> Result<Viewer, Response> {
+fn viewer(
+    c: &Console,
+    method: &Method,
+    headers: &HeaderMap,
+    here: &str,
+) -> Result<Viewer, Box<Response>> {
     c.sessions.viewer(headers).ok_or_else(|| {
-        if method == Method::GET {
+        Box::new(if method == Method::GET {
             Redirect::to(&format!("/ui/login?next={}", query::encode(here))).into_response()
         } else {
             (StatusCode::UNAUTHORIZED, "log in first").into_response()
-        }
+        })
     })
 }
 
@@ -100,12 +108,20 @@ fn page(markup: Markup) -> Response {
 }
 
 fn forbidden(v: &Viewer, what: &str) -> Response {
-    (StatusCode::FORBIDDEN, pages::layout::error(v, "Forbidden", what)).into_response()
+    (
+        StatusCode::FORBIDDEN,
+        pages::layout::error(v, "Forbidden", what),
+    )
+        .into_response()
 }
 
 fn failed(e: impl std::fmt::Display) -> Response {
     tracing::warn!("console: {e}");
-    (StatusCode::INTERNAL_SERVER_ERROR, "the store could not be read").into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the store could not be read",
+    )
+        .into_response()
 }
 
 /// Run a blocking store read on the blocking pool.
@@ -121,17 +137,38 @@ async fn blocking<T: Send + 'static>(
 
 async fn css() -> Response {
     static CSS: &str = include_str!("assets/console.css");
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], CSS).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
 }
 
 async fn favicon() -> Response {
     static SVG: &str = include_str!("assets/favicon.svg");
-    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "max-age=86400")], SVG).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        SVG,
+    )
+        .into_response()
 }
 
 async fn js() -> Response {
     static JS: &str = include_str!("assets/console.js");
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], JS).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        JS,
+    )
+        .into_response()
 }
 
 /// Only local paths under /ui are followed after login.
@@ -166,7 +203,9 @@ async fn login(State(c): Shared, Form(f): Form<LoginForm>) -> Response {
         let user = console.reader.with(|conn| {
             let store_user = conn
                 .prepare_cached("SELECT role, password_hash FROM console_users WHERE name = ?1")?
-                .query_row([&who], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)));
+                .query_row([&who], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                });
             Ok(store_user.ok())
         });
         let (role, hash) = user.ok().flatten()?;
@@ -203,7 +242,7 @@ struct CsrfForm {
 async fn logout(State(c): Shared, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
     let v = match viewer(&c, &Method::POST, &headers, "") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !auth::csrf_ok(&v, &f.csrf) {
         return forbidden(&v, "The form's CSRF token is not this session's.");
@@ -235,7 +274,7 @@ fn alert_filter(q: &[(String, String)]) -> AlertFilter {
 async fn alerts(State(c): Shared, headers: HeaderMap, Query(q): Pairs) -> Response {
     let v = match viewer(&c, &Method::GET, &headers, "/ui/alerts") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let f = alert_filter(&q);
     let (console, filter) = (Arc::clone(&c), f.clone());
@@ -248,24 +287,38 @@ async fn alerts(State(c): Shared, headers: HeaderMap, Query(q): Pairs) -> Respon
     })
     .await;
     match got {
-        Ok((rows, total, choices)) => {
-            page(pages::alerts::queue(&v, &f, &rows, total, &choices, &c.opts.rules))
-        }
+        Ok((rows, total, choices)) => page(pages::alerts::queue(
+            &v,
+            &f,
+            &rows,
+            total,
+            &choices,
+            &c.opts.rules,
+        )),
         Err(r) => r,
     }
 }
 
 async fn alert(State(c): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let id = cut(&id, 256);
-    let v = match viewer(&c, &Method::GET, &headers, &format!("/ui/alerts/{}", query::encode(&id))) {
+    let v = match viewer(
+        &c,
+        &Method::GET,
+        &headers,
+        &format!("/ui/alerts/{}", query::encode(&id)),
+    ) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let console = Arc::clone(&c);
     let got = blocking(move || console.reader.with(|conn| query::alert(conn, &id))).await;
     match got {
         Ok(Some(detail)) => {
-            let rule = c.opts.rules.iter().find(|r| r.name == detail.alert.rule.name);
+            let rule = c
+                .opts
+                .rules
+                .iter()
+                .find(|r| r.name == detail.alert.rule.name);
             page(pages::alerts::detail(&v, &detail, rule))
         }
         Ok(None) => (
@@ -308,7 +361,7 @@ async fn triage(
 ) -> Response {
     let v = match viewer(&c, &Method::POST, &headers, "") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !auth::csrf_ok(&v, &f.csrf) {
         return forbidden(&v, "The form's CSRF token is not this session's.");
@@ -329,7 +382,9 @@ async fn triage(
         };
         let mut alert = detail.alert;
         let Some(status) = next_status(alert.triage.as_ref().map(|t| t.status), &action) else {
-            return Ok(Err(format!("An alert cannot be moved with {action:?} from its status.")));
+            return Ok(Err(format!(
+                "An alert cannot be moved with {action:?} from its status."
+            )));
         };
         if status == TriageStatus::Closed && resolution.is_none() {
             return Ok(Err("Closing needs a resolution.".into()));
@@ -338,7 +393,11 @@ async fn triage(
         alert.revision += 1;
         alert.triage = Some(Triage {
             status,
-            resolution: if status == TriageStatus::Closed { resolution } else { None },
+            resolution: if status == TriageStatus::Closed {
+                resolution
+            } else {
+                None
+            },
             note,
             by: who,
             time: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -353,7 +412,9 @@ async fn triage(
         let store = writer.as_mut().expect("opened above");
         match store.record_triage(&alert, now.timestamp_millis()) {
             Ok(TriageOutcome::Stored) => Ok(Ok(())),
-            Ok(TriageOutcome::Stale) => Ok(Err("The alert changed meanwhile; reload and try again.".into())),
+            Ok(TriageOutcome::Stale) => Ok(Err(
+                "The alert changed meanwhile; reload and try again.".into(),
+            )),
             Err(e) => {
                 *writer = None;
                 Err(e.to_string())
@@ -366,7 +427,11 @@ async fn triage(
             tracing::info!(alert = %id, user = %v.name, action = %f.action, "console triage");
             Redirect::to(&format!("/ui/alerts/{}", query::encode(&id))).into_response()
         }
-        Ok(Ok(Err(why))) => (StatusCode::CONFLICT, pages::layout::error(&v, "Not changed", &why)).into_response(),
+        Ok(Ok(Err(why))) => (
+            StatusCode::CONFLICT,
+            pages::layout::error(&v, "Not changed", &why),
+        )
+            .into_response(),
         Ok(Err(e)) => failed(e),
         Err(e) => failed(e),
     }
@@ -386,7 +451,7 @@ fn session_filter(q: &[(String, String)]) -> SessionFilter {
 async fn sessions(State(c): Shared, headers: HeaderMap, Query(q): Pairs) -> Response {
     let v = match viewer(&c, &Method::GET, &headers, "/ui/sessions") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let f = session_filter(&q);
     let (console, filter) = (Arc::clone(&c), f.clone());
@@ -398,9 +463,14 @@ async fn sessions(State(c): Shared, headers: HeaderMap, Query(q): Pairs) -> Resp
 
 async fn session(State(c): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let id = cut(&id, 256);
-    let v = match viewer(&c, &Method::GET, &headers, &format!("/ui/sessions/{}", query::encode(&id))) {
+    let v = match viewer(
+        &c,
+        &Method::GET,
+        &headers,
+        &format!("/ui/sessions/{}", query::encode(&id)),
+    ) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (console, conv) = (Arc::clone(&c), id.clone());
     match blocking(move || console.reader.with(|conn| query::timeline(conn, &conv))).await {
@@ -412,7 +482,7 @@ async fn session(State(c): Shared, headers: HeaderMap, Path(id): Path<String>) -
 async fn inventory(State(c): Shared, headers: HeaderMap) -> Response {
     let v = match viewer(&c, &Method::GET, &headers, "/ui/inventory") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let console = Arc::clone(&c);
     match blocking(move || console.reader.with(query::inventory)).await {
@@ -426,14 +496,18 @@ fn last_days() -> Vec<String> {
     let today = chrono::Utc::now().date_naive();
     (0..14)
         .rev()
-        .map(|d| (today - chrono::Duration::days(d)).format("%Y-%m-%d").to_string())
+        .map(|d| {
+            (today - chrono::Duration::days(d))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
         .collect()
 }
 
 async fn rules(State(c): Shared, headers: HeaderMap) -> Response {
     let v = match viewer(&c, &Method::GET, &headers, "/ui/rules") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let console = Arc::clone(&c);
     let days = last_days();
@@ -447,18 +521,22 @@ async fn rule(State(c): Shared, headers: HeaderMap, Path(name): Path<String>) ->
     let name = cut(&name, 256);
     let v = match viewer(&c, &Method::GET, &headers, "/ui/rules") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match c.opts.rules.iter().find(|r| r.name == name) {
         Some(rule) => page(pages::rules::detail(&v, rule)),
-        None => (StatusCode::NOT_FOUND, pages::layout::error(&v, "Not found", "No rule has this name.")).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            pages::layout::error(&v, "Not found", "No rule has this name."),
+        )
+            .into_response(),
     }
 }
 
 async fn health(State(c): Shared, headers: HeaderMap, Query(q): Pairs) -> Response {
     let v = match viewer(&c, &Method::GET, &headers, "/ui/health") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let minutes: i64 = first(&q, "minutes").parse().unwrap_or(60).clamp(5, 24 * 60);
     let bucket_ms = (minutes * 60_000 / 60).max(10_000);
@@ -467,24 +545,30 @@ async fn health(State(c): Shared, headers: HeaderMap, Query(q): Pairs) -> Respon
     let console = Arc::clone(&c);
     let got = blocking(move || {
         console.reader.with(|conn| {
-            Ok((query::throughput(conn, since, bucket_ms)?, query::totals(conn)?))
+            Ok((
+                query::throughput(conn, since, bucket_ms)?,
+                query::totals(conn)?,
+            ))
         })
     })
     .await;
     match got {
         Ok((tp, totals)) => {
             let sizes = pages::health::Sizes::of(&c.opts.data_dir);
-            page(pages::health::page(&v, pages::health::View {
-                minutes,
-                bucket_ms,
-                since_ms: since,
-                throughput: &tp,
-                totals: &totals,
-                sizes: &sizes,
-                samples: &c.samples.all(),
-                retention: &c.opts.retention,
-                metrics: c.opts.metrics.is_some(),
-            }))
+            page(pages::health::page(
+                &v,
+                pages::health::View {
+                    minutes,
+                    bucket_ms,
+                    since_ms: since,
+                    throughput: &tp,
+                    totals: &totals,
+                    sizes: &sizes,
+                    samples: &c.samples.all(),
+                    retention: &c.opts.retention,
+                    metrics: c.opts.metrics.is_some(),
+                },
+            ))
         }
         Err(r) => r,
     }
@@ -493,7 +577,7 @@ async fn health(State(c): Shared, headers: HeaderMap, Query(q): Pairs) -> Respon
 async fn raw(State(c): Shared, headers: HeaderMap, Query(q): Pairs) -> Response {
     let v = match viewer(&c, &Method::GET, &headers, "/ui/raw") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if v.role != Role::Admin {
         return forbidden(&v, "The raw tier is for admins only.");
@@ -525,7 +609,7 @@ async fn raw(State(c): Shared, headers: HeaderMap, Query(q): Pairs) -> Response 
 async fn config(State(c): Shared, headers: HeaderMap) -> Response {
     let v = match viewer(&c, &Method::GET, &headers, "/ui/config") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if v.role != Role::Admin {
         return forbidden(&v, "The configuration is for admins only.");

@@ -94,9 +94,13 @@ impl TriageStatus {
 
     /// The status named `s`, if any.
     pub fn parse(s: &str) -> Option<TriageStatus> {
-        [TriageStatus::New, TriageStatus::Acknowledged, TriageStatus::Closed]
-            .into_iter()
-            .find(|t| t.as_str() == s)
+        [
+            TriageStatus::New,
+            TriageStatus::Acknowledged,
+            TriageStatus::Closed,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
     }
 }
 
@@ -112,9 +116,13 @@ impl Resolution {
 
     /// The resolution named `s`, if any.
     pub fn parse(s: &str) -> Option<Resolution> {
-        [Resolution::TruePositive, Resolution::Benign, Resolution::FalsePositive]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Resolution::TruePositive,
+            Resolution::Benign,
+            Resolution::FalsePositive,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 

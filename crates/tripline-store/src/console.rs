@@ -34,7 +34,11 @@ pub enum TriageOutcome {
 
 impl Store {
     /// Create the user, or replace its role and password hash. Returns whether it was new.
-    pub fn put_console_user(&mut self, user: &ConsoleUser, now_ms: i64) -> Result<bool, StoreError> {
+    pub fn put_console_user(
+        &mut self,
+        user: &ConsoleUser,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
         let tx = self.connection_mut().transaction()?;
         let existed = tx
             .prepare_cached("SELECT 1 FROM console_users WHERE name = ?1")?
@@ -68,7 +72,11 @@ impl Store {
     /// Store `alert` (whose `triage` is set and whose `revision` is one above the stored
     /// one) as a new revision, its current triage and one audit row, in one transaction.
     /// With the outbox on, the revision goes to the sinks like any other.
-    pub fn record_triage(&mut self, alert: &Alert, now_ms: i64) -> Result<TriageOutcome, StoreError> {
+    pub fn record_triage(
+        &mut self,
+        alert: &Alert,
+        now_ms: i64,
+    ) -> Result<TriageOutcome, StoreError> {
         let Some(triage) = &alert.triage else {
             return Ok(TriageOutcome::Stale);
         };

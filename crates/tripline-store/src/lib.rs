@@ -24,8 +24,8 @@
 
 pub mod check;
 mod checkpoint;
-mod console;
 mod connection;
+mod console;
 pub mod duration;
 mod error;
 mod fsperm;

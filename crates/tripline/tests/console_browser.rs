@@ -36,7 +36,11 @@ fn triage_flow_in_chromium_from_login_to_the_exported_revision() {
     let data = root.path().join("data");
     console::add_test_users(&data);
     let config = root.path().join("tripline.toml");
-    std::fs::write(&config, "[[sinks]]\nname = \"triage\"\ntype = \"file\"\nreceive = [\"alerts\"]\n").unwrap();
+    std::fs::write(
+        &config,
+        "[[sinks]]\nname = \"triage\"\ntype = \"file\"\nreceive = [\"alerts\"]\n",
+    )
+    .unwrap();
     let serve = Serve::start_in(Some(&data), &["--config", config.to_str().unwrap()]);
     console::seed(serve.http_addr());
     let rows = serve.wait_rows(
@@ -77,10 +81,21 @@ fn triage_flow_in_chromium_from_login_to_the_exported_revision() {
     // What the browser saw.
     assert_eq!(out["login_redirect"], "/ui/login", "{out}");
     assert_eq!(out["after_login"], "/ui/alerts", "{out}");
-    assert!(out["filter_url"].as_str().unwrap().contains("pattern=posture_weakened"));
-    let queue: Vec<&str> = out["queue_rules"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(out["filter_url"]
+        .as_str()
+        .unwrap()
+        .contains("pattern=posture_weakened"));
+    let queue: Vec<&str> = out["queue_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     assert!(queue.contains(&RULE), "{queue:?}");
-    assert!(!queue.iter().any(|r| r.contains("api_error")), "only posture_weakened rules: {queue:?}");
+    assert!(
+        !queue.iter().any(|r| r.contains("api_error")),
+        "only posture_weakened rules: {queue:?}"
+    );
     assert_eq!(out["detail_status"], "new");
     assert_eq!(out["timeline_rm_rf"], true, "{out}");
     assert_eq!(out["after_ack"], "acknowledged");
@@ -90,12 +105,27 @@ fn triage_flow_in_chromium_from_login_to_the_exported_revision() {
     assert_eq!(out["audit_rows"], 2);
     assert_eq!(out["revision"].as_i64(), Some(rev0 + 2));
     assert_eq!(out["closed_in_queue"], 1);
-    assert_eq!(out["raw_status"], 403, "an analyst cannot open the raw tier");
+    assert_eq!(
+        out["raw_status"], 403,
+        "an analyst cannot open the raw tier"
+    );
     assert_eq!(out["config_status"], 403);
     assert!(out["health_svgs"].as_i64().unwrap() >= 4, "{out}");
-    assert_eq!(out["external_requests"], serde_json::json!([]), "everything is served locally");
-    assert_eq!(out["console_errors"], serde_json::json!([]), "no script or CSP errors");
-    for shot in ["console-alerts.png", "console-session.png", "console-alert-closed.png"] {
+    assert_eq!(
+        out["external_requests"],
+        serde_json::json!([]),
+        "everything is served locally"
+    );
+    assert_eq!(
+        out["console_errors"],
+        serde_json::json!([]),
+        "no script or CSP errors"
+    );
+    for shot in [
+        "console-alerts.png",
+        "console-session.png",
+        "console-alert-closed.png",
+    ] {
         let png = std::fs::read(shots.join(shot)).unwrap();
         assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{shot}");
     }
@@ -121,8 +151,14 @@ fn triage_flow_in_chromium_from_login_to_the_exported_revision() {
         .into_iter()
         .filter(|r| r["id"] == alert_id.as_str())
         .collect();
-    let revs: Vec<i64> = exported.iter().filter_map(|r| r["revision"].as_i64()).collect();
-    assert!(revs.contains(&rev0) || revs.iter().all(|r| *r > rev0), "{revs:?}");
+    let revs: Vec<i64> = exported
+        .iter()
+        .filter_map(|r| r["revision"].as_i64())
+        .collect();
+    assert!(
+        revs.contains(&rev0) || revs.iter().all(|r| *r > rev0),
+        "{revs:?}"
+    );
     let closed = exported
         .iter()
         .find(|r| r["revision"].as_i64() == Some(rev0 + 2))

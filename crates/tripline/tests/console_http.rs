@@ -46,8 +46,13 @@ fn posture_alert(serve: &Serve) -> (String, String) {
          AND EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = a.conversation_id
                      AND e.event LIKE '%rm -rf%')"
     ));
-    let row = rows.first().expect("a posture alert whose session ran rm -rf");
-    (str_col(row, "id").to_owned(), str_col(row, "conversation_id").to_owned())
+    let row = rows
+        .first()
+        .expect("a posture alert whose session ran rm -rf");
+    (
+        str_col(row, "id").to_owned(),
+        str_col(row, "conversation_id").to_owned(),
+    )
 }
 
 #[test]
@@ -57,7 +62,13 @@ fn no_session_is_redirected_or_refused_and_a_wrong_csrf_token_is_refused() {
     let page = anon.get("/ui/alerts");
     assert_eq!(page.status, 303);
     assert!(page.header("location").unwrap().starts_with("/ui/login"));
-    for path in ["/ui/sessions", "/ui/inventory", "/ui/rules", "/ui/health", "/ui/raw"] {
+    for path in [
+        "/ui/sessions",
+        "/ui/inventory",
+        "/ui/rules",
+        "/ui/health",
+        "/ui/raw",
+    ] {
         assert_eq!(anon.get(path).status, 303, "{path}");
     }
     let (id, _) = posture_alert(&serve);
@@ -68,7 +79,10 @@ fn no_session_is_redirected_or_refused_and_a_wrong_csrf_token_is_refused() {
     let mut ana = Client::new(serve.http_addr());
     ana.login(ANALYST);
     let cookie = ana.cookie.clone().unwrap();
-    let login = anon.post("/ui/login", &[("name", ANALYST.0), ("password", "wrong-password-x")]);
+    let login = anon.post(
+        "/ui/login",
+        &[("name", ANALYST.0), ("password", "wrong-password-x")],
+    );
     assert_eq!(login.status, 401);
     let page = ana.get(&format!("/ui/alerts/{}", encode(&id)));
     assert_eq!(page.status, 200);
@@ -82,8 +96,15 @@ fn no_session_is_redirected_or_refused_and_a_wrong_csrf_token_is_refused() {
     root.login(ADMIN);
     let other = root.get("/ui/alerts").csrf();
     assert_ne!(other, good);
-    assert_eq!(ana.post(&triage, &[("action", "acknowledge"), ("csrf", &other)]).status, 403);
-    assert!(serve.query("SELECT * FROM alert_triage").is_empty(), "nothing changed");
+    assert_eq!(
+        ana.post(&triage, &[("action", "acknowledge"), ("csrf", &other)])
+            .status,
+        403
+    );
+    assert!(
+        serve.query("SELECT * FROM alert_triage").is_empty(),
+        "nothing changed"
+    );
     // The cookie is Secure, HttpOnly and SameSite=Strict.
     let set = Client::new(serve.http_addr());
     let p = set.post("/ui/login", &[("name", ANALYST.0), ("password", ANALYST.1)]);
@@ -94,7 +115,11 @@ fn no_session_is_redirected_or_refused_and_a_wrong_csrf_token_is_refused() {
     // Logging out ends the session.
     let csrf = ana.get("/ui/alerts").csrf();
     assert_eq!(ana.post("/ui/logout", &[("csrf", &csrf)]).status, 303);
-    assert_eq!(ana.get("/ui/alerts").status, 303, "{cookie} no longer works");
+    assert_eq!(
+        ana.get("/ui/alerts").status,
+        303,
+        "{cookie} no longer works"
+    );
 }
 
 #[test]
@@ -119,7 +144,9 @@ fn hostile_filter_values_are_escaped_and_never_hang() {
     ];
     for v in hostile {
         let e = encode(v);
-        let alert_keys = ["agent", "pattern", "level", "rule", "host", "user", "from", "to", "status"];
+        let alert_keys = [
+            "agent", "pattern", "level", "rule", "host", "user", "from", "to", "status",
+        ];
         let session_keys = ["conversation", "user", "host", "from", "to"];
         let mut paths = vec![
             format!("/ui/sessions/{e}"),
@@ -129,7 +156,12 @@ fn hostile_filter_values_are_escaped_and_never_hang() {
         ];
         if v.len() < 1024 {
             // Short values: every filter at once, and a repeated key.
-            let all = |keys: &[&str]| keys.iter().map(|k| format!("{k}={e}")).collect::<Vec<_>>().join("&");
+            let all = |keys: &[&str]| {
+                keys.iter()
+                    .map(|k| format!("{k}={e}"))
+                    .collect::<Vec<_>>()
+                    .join("&")
+            };
             paths.push(format!("/ui/alerts?{}", all(&alert_keys)));
             paths.push(format!("/ui/alerts?rule={e}&rule={e}"));
             paths.push(format!("/ui/sessions?{}", all(&session_keys)));
@@ -148,18 +180,35 @@ fn hostile_filter_values_are_escaped_and_never_hang() {
                 &path[..path.len().min(60)],
                 page.status
             );
-            assert!(t.elapsed() < Duration::from_secs(20), "{label:?} took {:?}", t.elapsed());
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "{label:?} took {:?}",
+                t.elapsed()
+            );
             for raw in ["<script>", "<img src=x", "onerror=alert(1)>"] {
                 assert!(!page.body.contains(raw), "{label:?}: {raw} unescaped");
             }
             assert!(!page.body.contains("$argon2"), "{label:?}: a hash leaked");
         }
         let queue = ana.get(&format!("/ui/alerts?rule={e}"));
-        assert!(queue.body.contains("Showing 0 of 0 alerts"), "{}", &v[..v.len().min(40)]);
+        assert!(
+            queue.body.contains("Showing 0 of 0 alerts"),
+            "{}",
+            &v[..v.len().min(40)]
+        );
     }
-    let echoed = ana.get(&format!("/ui/alerts?host={}", encode("<script>alert(1)</script>")));
-    assert!(echoed.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert_eq!(serve.query("SELECT count(*) AS n FROM alerts"), before, "alerts intact");
+    let echoed = ana.get(&format!(
+        "/ui/alerts?host={}",
+        encode("<script>alert(1)</script>")
+    ));
+    assert!(echoed
+        .body
+        .contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_eq!(
+        serve.query("SELECT count(*) AS n FROM alerts"),
+        before,
+        "alerts intact"
+    );
     // Over the URL limit: refused at once, not read into a query.
     let t = Instant::now();
     let huge = ana.get(&format!("/ui/alerts?rule={}", "B".repeat(70 * 1024)));
@@ -173,7 +222,11 @@ fn hostile_filter_values_are_escaped_and_never_hang() {
     let big_note = "n".repeat(300 * 1024);
     let p = ana.post(
         &format!("/ui/alerts/{}/triage", encode(&id)),
-        &[("csrf", &csrf), ("action", "acknowledge"), ("note", &big_note)],
+        &[
+            ("csrf", &csrf),
+            ("action", "acknowledge"),
+            ("note", &big_note),
+        ],
     );
     assert_eq!(p.status, 413);
     // A 100 KB hostile note is accepted, cut, stored as text and shown escaped.
@@ -186,11 +239,20 @@ fn hostile_filter_values_are_escaped_and_never_hang() {
     let shown = ana.get(&format!("/ui/alerts/{}", encode(&id)));
     assert!(shown.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!shown.body.contains("<script>alert"));
-    let stored = serve.query(&format!("SELECT note FROM alert_audit WHERE alert_id = '{id}'"));
-    assert_eq!(str_col(&stored[0], "note").chars().count(), 4000, "cut to 4000 characters");
+    let stored = serve.query(&format!(
+        "SELECT note FROM alert_audit WHERE alert_id = '{id}'"
+    ));
+    assert_eq!(
+        str_col(&stored[0], "note").chars().count(),
+        4000,
+        "cut to 4000 characters"
+    );
     // A 100 KB login name is refused like any wrong name.
     let anon = Client::new(serve.http_addr());
-    let p = anon.post("/ui/login", &[("name", &"<x>".repeat(34 * 1024)), ("password", "p")]);
+    let p = anon.post(
+        "/ui/login",
+        &[("name", &"<x>".repeat(34 * 1024)), ("password", "p")],
+    );
     assert_eq!(p.status, 401);
     assert!(!p.body.contains("<x>"));
 }
@@ -229,15 +291,23 @@ fn every_page_renders_the_seeded_traffic() {
     let detail = ana.get(&format!("/ui/alerts/{}", encode(&id)));
     assert!(detail.body.contains("Sigma source"));
     assert!(detail.body.contains("tripline.pattern.posture_weakened"));
-    assert!(detail.body.contains(&format!("/ui/sessions/{}", encode(&conversation))));
+    assert!(detail
+        .body
+        .contains(&format!("/ui/sessions/{}", encode(&conversation))));
     let timeline = ana.get(&format!("/ui/sessions/{}", encode(&conversation)));
     assert_eq!(timeline.status, 200);
-    assert!(timeline.body.contains("rm -rf"), "the rm -rf tool result is in the timeline");
+    assert!(
+        timeline.body.contains("rm -rf"),
+        "the rm -rf tool result is in the timeline"
+    );
     let sessions = ana.get("/ui/sessions");
     assert!(sessions.body.contains(&conversation));
     let inventory = ana.get("/ui/inventory");
     for agent in ["codex", "claude_code", "gemini_cli"] {
-        assert!(inventory.body.contains(&format!("<td>{agent}</td>")), "{agent} in the inventory");
+        assert!(
+            inventory.body.contains(&format!("<td>{agent}</td>")),
+            "{agent} in the inventory"
+        );
     }
     let rules = ana.get("/ui/rules");
     assert!(rules.body.contains(RULE));
@@ -255,31 +325,68 @@ fn triage_is_stored_audited_and_exported_as_a_new_revision() {
     let mut ana = Client::new(serve.http_addr());
     ana.login(ANALYST);
     let (id, _) = posture_alert(&serve);
-    let rev0: i64 = serve.query(&format!("SELECT revision FROM alerts WHERE id = '{id}'"))[0]["revision"]
+    let rev0: i64 = serve.query(&format!("SELECT revision FROM alerts WHERE id = '{id}'"))[0]
+        ["revision"]
         .as_i64()
         .unwrap();
     let path = format!("/ui/alerts/{}", encode(&id));
     let csrf = ana.get(&path).csrf();
     let triage = format!("{path}/triage");
-    assert_eq!(ana.post(&triage, &[("csrf", &csrf), ("action", "acknowledge"), ("note", "looking")]).status, 303);
-    // Closing without a resolution is refused.
-    assert_eq!(ana.post(&triage, &[("csrf", &csrf), ("action", "close")]).status, 409);
     assert_eq!(
-        ana.post(&triage, &[("csrf", &csrf), ("action", "close"), ("resolution", "true_positive"), ("note", "ran rm -rf <b>")]).status,
+        ana.post(
+            &triage,
+            &[
+                ("csrf", &csrf),
+                ("action", "acknowledge"),
+                ("note", "looking")
+            ]
+        )
+        .status,
+        303
+    );
+    // Closing without a resolution is refused.
+    assert_eq!(
+        ana.post(&triage, &[("csrf", &csrf), ("action", "close")])
+            .status,
+        409
+    );
+    assert_eq!(
+        ana.post(
+            &triage,
+            &[
+                ("csrf", &csrf),
+                ("action", "close"),
+                ("resolution", "true_positive"),
+                ("note", "ran rm -rf <b>")
+            ]
+        )
+        .status,
         303
     );
     let shown = ana.get(&path);
     assert!(shown.body.contains("data-status=\"closed\""));
     assert!(shown.body.contains("true_positive"));
     assert!(shown.body.contains("ran rm -rf &lt;b&gt;"));
-    let t = serve.query(&format!("SELECT status, resolution, actor FROM alert_triage WHERE alert_id = '{id}'"));
+    let t = serve.query(&format!(
+        "SELECT status, resolution, actor FROM alert_triage WHERE alert_id = '{id}'"
+    ));
     assert_eq!(str_col(&t[0], "status"), "closed");
     assert_eq!(str_col(&t[0], "resolution"), "true_positive");
     assert_eq!(str_col(&t[0], "actor"), ANALYST.0);
-    let audit = serve.query(&format!("SELECT status, revision FROM alert_audit WHERE alert_id = '{id}' ORDER BY seq"));
-    let steps: Vec<(&str, i64)> = audit.iter().map(|r| (str_col(r, "status"), r["revision"].as_i64().unwrap())).collect();
-    assert_eq!(steps, vec![("acknowledged", rev0 + 1), ("closed", rev0 + 2)]);
-    let stored = serve.query(&format!("SELECT revision, alert FROM alerts WHERE id = '{id}'"));
+    let audit = serve.query(&format!(
+        "SELECT status, revision FROM alert_audit WHERE alert_id = '{id}' ORDER BY seq"
+    ));
+    let steps: Vec<(&str, i64)> = audit
+        .iter()
+        .map(|r| (str_col(r, "status"), r["revision"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![("acknowledged", rev0 + 1), ("closed", rev0 + 2)]
+    );
+    let stored = serve.query(&format!(
+        "SELECT revision, alert FROM alerts WHERE id = '{id}'"
+    ));
     assert_eq!(stored[0]["revision"].as_i64(), Some(rev0 + 2));
     let alert: serde_json::Value = serde_json::from_str(str_col(&stored[0], "alert")).unwrap();
     assert_eq!(alert["triage"]["status"], "closed");
@@ -298,14 +405,18 @@ fn triage_is_stored_audited_and_exported_as_a_new_revision() {
     assert_eq!(closed["triage"]["status"], "closed");
     assert_eq!(closed["triage"]["resolution"], "true_positive");
     assert_eq!(closed["triage"]["by"], ANALYST.0);
-    assert!(revisions.iter().any(|r| r["triage"]["status"] == "acknowledged"));
+    assert!(revisions
+        .iter()
+        .any(|r| r["triage"]["status"] == "acknowledged"));
 }
 
 /// Where the `triage` file sink writes.
 fn sink_out(data: &Path) -> std::path::PathBuf {
     let dir = data.join("sinks").join("triage");
     wait::poll("the file sink directory", Duration::from_secs(10), || {
-        dir.is_dir().then_some(()).ok_or_else(|| format!("{} missing", dir.display()))
+        dir.is_dir()
+            .then_some(())
+            .ok_or_else(|| format!("{} missing", dir.display()))
     });
     dir
 }

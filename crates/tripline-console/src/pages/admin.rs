@@ -57,5 +57,10 @@ pub(crate) fn raw(v: &Viewer, found: Option<&RawView>) -> Markup {
 
 /// The effective configuration (secrets masked by `serve`).
 pub(crate) fn config(v: &Viewer, text: &str) -> Markup {
-    layout::page(v, "/ui/config", "Configuration", html! { pre #config { (text) } })
+    layout::page(
+        v,
+        "/ui/config",
+        "Configuration",
+        html! { pre #config { (text) } },
+    )
 }

@@ -41,7 +41,10 @@ pub(crate) fn queue(
     choices: &FilterChoices,
     rules: &[RuleDoc],
 ) -> Markup {
-    let mut patterns: Vec<String> = rules.iter().filter_map(|r| r.pattern().map(str::to_owned)).collect();
+    let mut patterns: Vec<String> = rules
+        .iter()
+        .filter_map(|r| r.pattern().map(str::to_owned))
+        .collect();
     patterns.sort();
     patterns.dedup();
     let own = |xs: &[&str]| xs.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
@@ -96,7 +99,10 @@ pub(crate) fn queue(
 pub(crate) fn detail(v: &Viewer, d: &AlertDetail, rule: Option<&RuleDoc>) -> Markup {
     let a = &d.alert;
     let current = a.triage.as_ref().map_or(TriageStatus::New, |t| t.status);
-    let conversation = a.group.get(names::CONVERSATION_ID).and_then(|c| c.to_text());
+    let conversation = a
+        .group
+        .get(names::CONVERSATION_ID)
+        .and_then(|c| c.to_text());
     layout::page(
         v,
         "/ui/alerts",

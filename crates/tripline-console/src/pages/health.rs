@@ -21,7 +21,12 @@ pub(crate) struct Sizes {
 impl Sizes {
     /// The main database, its WAL and the raw tier, as present.
     pub(crate) fn of(dir: &Path) -> Sizes {
-        let names = ["tripline.db", "tripline.db-wal", "raw/raw.db", "raw/raw.db-wal"];
+        let names = [
+            "tripline.db",
+            "tripline.db-wal",
+            "raw/raw.db",
+            "raw/raw.db-wal",
+        ];
         Sizes {
             files: names
                 .iter()
@@ -62,7 +67,11 @@ fn rates(view: &View<'_>, key: impl Fn(&(i64, String, String, i64)) -> String) -
     let secs = view.bucket_ms as f64 / 1000.0;
     by.into_iter()
         .map(|(name, counts)| Series {
-            name: if name.is_empty() { "(none)".into() } else { name },
+            name: if name.is_empty() {
+                "(none)".into()
+            } else {
+                name
+            },
             points: buckets
                 .iter()
                 .map(|b| (*b as f64, *counts.get(b).unwrap_or(&0) as f64 / secs))
@@ -83,10 +92,14 @@ fn refusals(samples: &[Sample]) -> Vec<Series> {
     for w in samples.windows(2) {
         for (reason, after) in &w[1].refused {
             let before = w[0].refused.get(reason).copied().unwrap_or(0.0);
-            by.entry(reason.clone()).or_default().push((w[1].time_ms as f64, (after - before).max(0.0)));
+            by.entry(reason.clone())
+                .or_default()
+                .push((w[1].time_ms as f64, (after - before).max(0.0)));
         }
     }
-    by.into_iter().map(|(name, points)| Series { name, points }).collect()
+    by.into_iter()
+        .map(|(name, points)| Series { name, points })
+        .collect()
 }
 
 /// Acknowledgement latency p50 and p95 per sample interval, in milliseconds.
@@ -103,8 +116,14 @@ fn latency(samples: &[Sample]) -> Vec<Series> {
         }
     }
     vec![
-        Series { name: "p50 (bucket bound)".into(), points: p50 },
-        Series { name: "p95 (bucket bound)".into(), points: p95 },
+        Series {
+            name: "p50 (bucket bound)".into(),
+            points: p50,
+        },
+        Series {
+            name: "p95 (bucket bound)".into(),
+            points: p95,
+        },
     ]
 }
 

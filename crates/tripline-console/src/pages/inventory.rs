@@ -14,10 +14,22 @@ const SILENT_MS: i64 = 24 * 3600 * 1000;
 
 /// The inventory page.
 pub(crate) fn page(v: &Viewer, rows: &[Surface], rules: &[RuleDoc]) -> Markup {
-    let distinct = |f: &dyn Fn(&Surface) -> &str| rows.iter().map(f).filter(|s| !s.is_empty()).collect::<BTreeSet<_>>().len();
+    let distinct = |f: &dyn Fn(&Surface) -> &str| {
+        rows.iter()
+            .map(f)
+            .filter(|s| !s.is_empty())
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
     let now = chrono::Utc::now().timestamp_millis();
-    let silent: Vec<&Surface> = rows.iter().filter(|s| now - s.last_ingest_ms > SILENT_MS).collect();
-    let first_seen: Vec<&RuleDoc> = rules.iter().filter(|r| r.source.contains("first_seen")).collect();
+    let silent: Vec<&Surface> = rows
+        .iter()
+        .filter(|s| now - s.last_ingest_ms > SILENT_MS)
+        .collect();
+    let first_seen: Vec<&RuleDoc> = rules
+        .iter()
+        .filter(|r| r.source.contains("first_seen"))
+        .collect();
     layout::page(
         v,
         "/ui/inventory",

@@ -63,7 +63,12 @@ pub(crate) fn page(v: &Viewer, active: &str, title: &str, body: Markup) -> Marku
 
 /// An error page for a signed-in user.
 pub(crate) fn error(v: &Viewer, title: &str, why: &str) -> Markup {
-    page(v, "", title, html! { p.err { (why) } p { a href="/ui/alerts" { "Back to the alerts" } } })
+    page(
+        v,
+        "",
+        title,
+        html! { p.err { (why) } p { a href="/ui/alerts" { "Back to the alerts" } } },
+    )
 }
 
 /// A level as a coloured pill.

@@ -14,7 +14,12 @@ use crate::rules::RuleDoc;
 pub(crate) fn list(v: &Viewer, rules: &[RuleDoc], stats: &HashMap<String, RuleStats>) -> Markup {
     let none = RuleStats::default();
     let mut sorted: Vec<&RuleDoc> = rules.iter().collect();
-    sorted.sort_by_key(|r| (std::cmp::Reverse(stats.get(&r.name).map_or(0, |s| s.alerts)), r.name.clone()));
+    sorted.sort_by_key(|r| {
+        (
+            std::cmp::Reverse(stats.get(&r.name).map_or(0, |s| s.alerts)),
+            r.name.clone(),
+        )
+    });
     layout::page(
         v,
         "/ui/rules",

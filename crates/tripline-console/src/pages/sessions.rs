@@ -54,7 +54,9 @@ const ESSENTIAL: &[&str] = &[
 ];
 
 fn shown(k: &str) -> bool {
-    !HIDDEN.contains(&k) && !k.starts_with(names::RESOURCE_PREFIX) && !k.starts_with(names::SCOPE_PREFIX)
+    !HIDDEN.contains(&k)
+        && !k.starts_with(names::RESOURCE_PREFIX)
+        && !k.starts_with(names::SCOPE_PREFIX)
 }
 
 fn value_text(v: &tripline_event::Value) -> String {

@@ -66,11 +66,15 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
 fn read_password() -> anyhow::Result<String> {
     let stdin = io::stdin();
     let password = if stdin.is_terminal() {
-        std::env::var(PASSWORD_ENV)
-            .with_context(|| format!("stdin is a terminal: pipe the password in or set {PASSWORD_ENV}"))?
+        std::env::var(PASSWORD_ENV).with_context(|| {
+            format!("stdin is a terminal: pipe the password in or set {PASSWORD_ENV}")
+        })?
     } else {
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).context("reading the password from stdin")?;
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from stdin")?;
         if line.trim_end_matches(['\r', '\n']).is_empty() {
             std::env::var(PASSWORD_ENV).unwrap_or_default()
         } else {
@@ -94,7 +98,11 @@ fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
         data: args.data.clone(),
         ..Overrides::default()
     };
-    let cfg = Config::load(args.config.as_deref(), &|k| std::env::var(k).ok(), &overrides)?;
+    let cfg = Config::load(
+        args.config.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &overrides,
+    )?;
     let dir = &cfg.server.data_dir;
     let mut store = Store::open(dir, &setup::store_options(&cfg))
         .with_context(|| format!("opening the store in {}", dir.display()))?;

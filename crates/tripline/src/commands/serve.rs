@@ -224,15 +224,17 @@ fn console(
         ("alerts".to_owned(), cfg.retention.alerts_ttl.to_string()),
         ("raw tier".to_owned(), cfg.retention.raw_ttl.to_string()),
     ];
-    Ok(tripline_console::Console::new(tripline_console::ConsoleOptions {
-        data_dir: data_dir.to_owned(),
-        sinks: !cfg.sinks.is_empty(),
-        rules,
-        metrics: Some(Arc::new(move || m.render())),
-        config_text: masked_config(cfg),
-        retention,
-        tls: !cfg.tls.cert.as_os_str().is_empty(),
-    }))
+    Ok(tripline_console::Console::new(
+        tripline_console::ConsoleOptions {
+            data_dir: data_dir.to_owned(),
+            sinks: !cfg.sinks.is_empty(),
+            rules,
+            metrics: Some(Arc::new(move || m.render())),
+            config_text: masked_config(cfg),
+            retention,
+            tls: !cfg.tls.cert.as_os_str().is_empty(),
+        },
+    ))
 }
 
 /// The effective config as TOML for the console's admin page, with every value whose key

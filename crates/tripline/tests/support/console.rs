@@ -16,7 +16,9 @@ pub const ADMIN: (&str, &str) = ("root", "admin-password-12");
 /// `tripline console user add --name NAME --role ROLE --data DATA`, the password on stdin.
 pub fn add_user(data: &Path, name: &str, role: &str, password: &str) {
     let mut child = tools::tripline_command()
-        .args(["console", "user", "add", "--name", name, "--role", role, "--data"])
+        .args([
+            "console", "user", "add", "--name", name, "--role", role, "--data",
+        ])
         .arg(data)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -167,10 +169,17 @@ impl Client {
     pub fn login(&mut self, (name, password): (&str, &str)) {
         let page = self.post(
             "/ui/login",
-            &[("name", name), ("password", password), ("next", "/ui/alerts")],
+            &[
+                ("name", name),
+                ("password", password),
+                ("next", "/ui/alerts"),
+            ],
         );
         assert_eq!(page.status, 303, "login as {name}: {}", page.body);
-        let cookie = page.header("set-cookie").expect("a session cookie").to_owned();
+        let cookie = page
+            .header("set-cookie")
+            .expect("a session cookie")
+            .to_owned();
         self.cookie = Some(cookie.split(';').next().unwrap().to_owned());
     }
 
@@ -232,7 +241,11 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
             return out;
         };
         let size = usize::from_str_radix(
-            String::from_utf8_lossy(&data[..eol]).split(';').next().unwrap().trim(),
+            String::from_utf8_lossy(&data[..eol])
+                .split(';')
+                .next()
+                .unwrap()
+                .trim(),
             16,
         )
         .unwrap_or(0);
