@@ -27,6 +27,7 @@ mod checkpoint;
 mod connection;
 mod console;
 pub mod duration;
+mod engine_state;
 mod error;
 mod fsperm;
 mod options;
@@ -35,12 +36,12 @@ pub mod query;
 mod raw;
 mod retention;
 mod schema;
-mod state;
 mod store;
 mod write;
 
 pub use checkpoint::Checkpointer;
 pub use console::{ConsoleUser, TriageOutcome};
+pub use engine_state::StateChanges;
 pub use error::StoreError;
 pub use options::{StoreOptions, Synchronous};
 pub use outbox::{Outbox, OutboxRow, QueueStats};
@@ -50,6 +51,5 @@ pub use raw::{
 };
 pub use retention::{format_ms, parse_rfc3339_ms, RetentionPolicy, RetentionReport, SpaceReport};
 pub use schema::SCHEMA_VERSION;
-pub use state::StateChanges;
 pub use store::{Store, MAIN_DB_FILE};
 pub use write::{WriteBatch, WriteStats};

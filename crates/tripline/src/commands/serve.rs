@@ -213,7 +213,7 @@ fn console(
     metrics: &Arc<Metrics>,
 ) -> anyhow::Result<Arc<tripline_console::Console>> {
     use tripline_receive::MetricsSource;
-    let sources = crate::pipeline::detect::rule_sources(&setup::rule_set(cfg, extra))?;
+    let sources = crate::pipeline::analyze::rule_sources(&setup::rule_set(cfg, extra))?;
     let rules = sources
         .iter()
         .flat_map(|s| tripline_console::RuleDoc::from_source(&s.path, &s.text))
