@@ -4,6 +4,8 @@
 #                 sigma-cli, PyYAML, duckdb)
 #   .tools/node   npm project from tests/package.json + tests/package-lock.json (the Codex,
 #                 Claude Code and Gemini CLIs and the OpenTelemetry JS SDK), installed with `npm ci`
+#   .tools/browser  npm project from tests/browser/ (playwright-core, which drives the
+#                 Debian chromium in the console's browser tests; no browser is downloaded)
 #   Debian packages listed in APT_PACKAGES below, only when a command is missing.
 # Idempotent: each part records a hash of its inputs and is skipped while they are unchanged,
 # so a second run only checks what is there (a second or two).
@@ -31,6 +33,7 @@ need_cmd() {
 APT_PACKAGES=(
   "rsyslogd:rsyslog"
   "/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls"
+  "/usr/bin/chromium:chromium"   # the console's browser tests (driven by playwright-core)
 )
 
 install_apt_packages() {
@@ -102,6 +105,26 @@ install_node_modules() {
 }
 
 # ---------------------------------------------------------------------------------------
+# playwright-core for the console's browser tests (tests/browser/). PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD:
+# the tests use Debian's chromium, never a downloaded browser.
+install_browser_modules() {
+  local dir="$TOOLS/browser" src="$ROOT/tests/browser" stamp want
+  [ -f "$src/package-lock.json" ] || die "missing $src/package-lock.json"
+  mkdir -p "$dir"
+  want="$(inputs_hash "$src/package.json" "$src/package-lock.json")"
+  stamp="$dir/node_modules/.tripline-inputs"
+  if [ -d "$dir/node_modules" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    say "browser node_modules up to date ($dir)"
+    return 0
+  fi
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
+  say "npm ci in $dir (playwright-core)"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
+    || die "npm ci in $dir failed"
+  echo "$want" >"$stamp"
+}
+
+# ---------------------------------------------------------------------------------------
 # One line per tool with its version; fails when a tool does not run.
 report_versions() {
   local py="$TOOLS/venv/bin/python" v
@@ -136,6 +159,11 @@ EOF
       console.log(`tool ${n}: ${JSON.parse(require("fs").readFileSync(f, "utf8")).version}`);
     }')" || die "an npm package from tests/package.json is missing from $TOOLS/node"
   echo "$v"
+  v="$(cd "$TOOLS/browser" && node -e 'console.log(require("playwright-core/package.json").version)')" \
+    || die "playwright-core is missing from $TOOLS/browser"
+  echo "tool playwright-core: $v"
+  v="$(/usr/bin/chromium --version 2>&1)" || die "/usr/bin/chromium --version failed: $v"
+  echo "tool chromium: $v"
   local entry cmd
   for entry in "${APT_PACKAGES[@]+"${APT_PACKAGES[@]}"}"; do
     cmd="${entry%%:*}"
@@ -146,4 +174,5 @@ EOF
 install_apt_packages
 install_python_venv
 install_node_modules
+install_browser_modules
 report_versions

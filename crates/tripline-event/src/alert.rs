@@ -63,6 +63,95 @@ pub struct Alert {
     pub event_ids: Vec<String>,
     /// One human sentence.
     pub summary: String,
+    /// Where a person's triage has got to (set by the console; absent until then). A
+    /// triage change is a new revision of the alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triage: Option<Triage>,
+}
+
+/// Triage state of an alert: new -> acknowledged -> closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriageStatus {
+    /// Nobody has looked at it yet.
+    New,
+    /// Someone is looking at it.
+    Acknowledged,
+    /// Done, with a [`Resolution`].
+    Closed,
+}
+
+/// How a closed alert was resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// A real problem.
+    TruePositive,
+    /// Real, but allowed.
+    Benign,
+    /// The rule was wrong.
+    FalsePositive,
+}
+
+impl TriageStatus {
+    /// The stored and displayed name (`new`, `acknowledged`, `closed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriageStatus::New => "new",
+            TriageStatus::Acknowledged => "acknowledged",
+            TriageStatus::Closed => "closed",
+        }
+    }
+
+    /// The status named `s`, if any.
+    pub fn parse(s: &str) -> Option<TriageStatus> {
+        [
+            TriageStatus::New,
+            TriageStatus::Acknowledged,
+            TriageStatus::Closed,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+    }
+}
+
+impl Resolution {
+    /// The stored and displayed name (`true_positive`, `benign`, `false_positive`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolution::TruePositive => "true_positive",
+            Resolution::Benign => "benign",
+            Resolution::FalsePositive => "false_positive",
+        }
+    }
+
+    /// The resolution named `s`, if any.
+    pub fn parse(s: &str) -> Option<Resolution> {
+        [
+            Resolution::TruePositive,
+            Resolution::Benign,
+            Resolution::FalsePositive,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// One triage step: who moved the alert to which status, when, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Triage {
+    /// The status after this step.
+    pub status: TriageStatus,
+    /// Set when `status` is closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
+    /// The person's note (may be empty).
+    #[serde(default)]
+    pub note: String,
+    /// The console user who made the change.
+    pub by: String,
+    /// When, RFC 3339.
+    pub time: String,
 }
 
 impl Alert {

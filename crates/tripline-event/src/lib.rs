@@ -15,6 +15,6 @@ pub mod id;
 pub mod names;
 pub mod value;
 
-pub use alert::{Alert, RuleRef, PATTERN_TAG_PREFIX};
+pub use alert::{Alert, Resolution, RuleRef, Triage, TriageStatus, PATTERN_TAG_PREFIX};
 pub use event::{Agent, Event, Signal};
 pub use value::Value;

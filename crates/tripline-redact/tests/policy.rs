@@ -555,6 +555,7 @@ fn alerts_are_redacted_like_their_events() {
         events: vec![ev],
         event_ids: vec!["e1".into()],
         summary: format!("dev@example.com ran a tool whose output had {AWS}"),
+        triage: None,
     };
     let report = r.redact_alert(&mut alert);
     let pseudonym = r.pseudonym("dev@example.com");

@@ -158,5 +158,6 @@ pub fn build(p: AlertParts<'_>) -> Alert {
         events: evidence,
         event_ids: p.event_ids,
         summary,
+        triage: None,
     }
 }

@@ -95,6 +95,7 @@ mod tests {
             events: vec![],
             event_ids: vec![],
             summary: "sum".into(),
+            triage: None,
         }
     }
 

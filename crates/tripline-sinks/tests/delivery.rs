@@ -90,6 +90,7 @@ fn alert(id: &str, revision: u32, level: &str) -> Alert {
         events: vec![],
         event_ids: vec![],
         summary: "s".into(),
+        triage: None,
     }
 }
 

@@ -775,6 +775,7 @@ fn redacted_records() -> (Vec<Record>, Needles, Vec<u8>) {
         events: evidence,
         event_ids: vec![],
         summary: format!("{} pasted {}", planted::EMAIL, planted::AWS_KEY),
+        triage: None,
     };
     redactor.redact_alert(&mut a);
     records.push(Record {

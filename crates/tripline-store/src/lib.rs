@@ -16,6 +16,9 @@
 //! * [`Outbox`]: what the sinks still have to deliver (events and alert revisions appended
 //!   in the batch's transaction when [`Store::set_outbox`] is on) and each sink's cursor.
 //!
+//! * Console ([`Store::put_console_user`], [`Store::record_triage`]): console users and
+//!   alert triage, each triage change a new alert revision with an audit row.
+//!
 //! Everything handed to the main store must already be redacted. `docs/storage.md`
 //! documents every table and column.
 
@@ -25,6 +28,7 @@ pub const MAIN_DB_FILE: &str = "tripline.db";
 pub mod check;
 mod checkpoint;
 mod connection;
+mod console;
 mod engine_state;
 mod error;
 mod fsperm;
@@ -38,6 +42,7 @@ mod store;
 mod write;
 
 pub use checkpoint::Checkpointer;
+pub use console::{ConsoleUser, TriageOutcome};
 pub use engine_state::StateChanges;
 pub use error::StoreError;
 pub use options::{StoreOptions, Synchronous};

@@ -101,6 +101,43 @@ const MAIN_MIGRATIONS: &[&str] = &[
         raw_seq     INTEGER NOT NULL,
         updated_ms  INTEGER NOT NULL
     );",
+    // v4: the console: its users (Argon2 hashes), each alert's current triage and the
+    // triage audit trail; indexes for the console's alert filters and health charts.
+    "CREATE TABLE console_users (
+        name          TEXT PRIMARY KEY,
+        role          TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_ms    INTEGER NOT NULL,
+        updated_ms    INTEGER NOT NULL
+    );
+    CREATE TABLE alert_triage (
+        alert_id    TEXT PRIMARY KEY,
+        status      TEXT NOT NULL,
+        resolution  TEXT,
+        note        TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        time_ms     INTEGER NOT NULL,
+        revision    INTEGER NOT NULL
+    );
+    CREATE INDEX alert_triage_status ON alert_triage(status);
+    CREATE TABLE alert_audit (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_id    TEXT NOT NULL,
+        revision    INTEGER NOT NULL,
+        status      TEXT NOT NULL,
+        resolution  TEXT,
+        note        TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        time_ms     INTEGER NOT NULL
+    );
+    CREATE INDEX alert_audit_alert ON alert_audit(alert_id, seq);
+    CREATE INDEX alerts_conversation_id ON alerts(conversation_id);
+    CREATE INDEX alerts_rule_stats ON alerts(rule_name, time, count);
+    CREATE INDEX alerts_agent_time ON alerts(agent, time);
+    CREATE INDEX alerts_host_name ON alerts(host_name);
+    CREATE INDEX alerts_user_email ON alerts(user_email);
+    CREATE INDEX events_ingest_signal_agent ON events(ingest_time, signal, agent);
+    CREATE INDEX events_conversation_time ON events(conversation_id, time);",
 ];
 
 /// Migrations of the raw tier database (`raw/raw.db`).

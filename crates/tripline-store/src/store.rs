@@ -111,6 +111,11 @@ impl Store {
         self.outbox = enabled;
     }
 
+    /// Whether [`Store::set_outbox`] is on.
+    pub(crate) fn outbox_enabled(&self) -> bool {
+        self.outbox
+    }
+
     /// The latest snapshot stored under `key`, if any.
     pub fn load_state(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self

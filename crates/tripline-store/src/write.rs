@@ -151,7 +151,7 @@ fn field_text<'e>(event: &'e Event, name: &str) -> Option<Cow<'e, str>> {
 }
 
 /// Returns whether the row changed (new id, or a newer revision).
-fn upsert_alert(
+pub(crate) fn upsert_alert(
     tx: &Transaction<'_>,
     alert: &Alert,
     ingest_time_ms: i64,

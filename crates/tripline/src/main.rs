@@ -103,6 +103,8 @@ enum Command {
   tripline sinks test siem --config tripline.toml"
     )]
     Sinks(commands::sinks::Command),
+    #[command(subcommand)]
+    Console(commands::console::Command),
 }
 
 fn main() -> ExitCode {
@@ -118,6 +120,7 @@ fn main() -> ExitCode {
         Command::Query(a) => commands::query::run(a),
         Command::Retention(c) => commands::retention::run(c),
         Command::Wal(c) => commands::wal::run(c),
+        Command::Console(c) => commands::console::run(c),
         Command::Sinks(c) => commands::sinks::run(c),
     };
     match result {

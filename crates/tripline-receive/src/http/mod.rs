@@ -103,6 +103,14 @@ impl HttpServer {
         self.local_addr
     }
 
+    /// Serve `routes` under `path` on this listener (same address, same TLS), ahead of the
+    /// OTLP handler. The caller's routes do their own authentication: ingest tokens apply
+    /// to the OTLP paths only.
+    pub fn nest(&mut self, path: &str, routes: Router) {
+        let otlp = std::mem::take(&mut self.router);
+        self.router = otlp.nest(path, routes);
+    }
+
     /// The readiness flag behind `GET /readyz` (starts not ready).
     pub fn readiness(&self) -> Readiness {
         self.readiness.clone()

@@ -93,6 +93,7 @@ pub fn alert(id: &str, revision: u32, count: u64) -> Alert {
         events: vec![codex_event(1)],
         event_ids: vec![codex_event(1).id().unwrap_or_default().to_owned()],
         summary: format!("sandbox weakened {count} time(s)"),
+        triage: None,
     }
 }
 

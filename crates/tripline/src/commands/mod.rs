@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod config;
+pub mod console;
 pub mod lists;
 pub mod query;
 pub mod replay;

@@ -143,9 +143,11 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         Arc::clone(&metrics),
     );
     let ingest: Arc<dyn Ingest> = Arc::new(ingest);
-    let http = bind_http_with_metrics(&http_cfg, Arc::clone(&ingest), Some(metrics))
+    let console = console(&cfg, &extra, &data_dir, &metrics)?;
+    let mut http = bind_http_with_metrics(&http_cfg, Arc::clone(&ingest), Some(metrics))
         .await
         .with_context(|| format!("binding OTLP/HTTP on {}", cfg.server.http_addr))?;
+    http.nest("/ui", tripline_console::router(Arc::clone(&console)));
     let grpc = bind_grpc(&grpc_cfg, Arc::clone(&ingest))
         .await
         .with_context(|| format!("binding OTLP/gRPC on {}", cfg.server.grpc_addr))?;
@@ -177,6 +179,9 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
         limits,
         stopped(stop_rx.clone()),
     ));
+    let sampler = tokio::spawn(
+        Arc::clone(&console).sample_metrics(METRICS_SAMPLE_EVERY, stopped(stop_rx.clone())),
+    );
     let http_task = tokio::spawn(http.serve(stopped(stop_rx.clone())));
     let grpc_task = tokio::spawn(grpc.serve(stopped(stop_rx.clone())));
 
@@ -194,12 +199,69 @@ async fn serve(cfg: Config, args: Args) -> anyhow::Result<()> {
     let _ = retention.await;
     let _ = lists.await;
     let _ = intake.await;
+    let _ = sampler.await;
     tracing::info!("flushing sinks");
     tokio::task::spawn_blocking(move || routing.stop())
         .await
         .context("stopping the sinks")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the console samples the metrics for its health charts.
+const METRICS_SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The web console (`/ui/` on the OTLP/HTTP listener) over this serve's store, rules and
+/// metrics.
+fn console(
+    cfg: &Config,
+    extra: &Extra,
+    data_dir: &Path,
+    metrics: &Arc<Metrics>,
+) -> anyhow::Result<Arc<tripline_console::Console>> {
+    use tripline_receive::MetricsSource;
+    let sources = crate::pipeline::analyze::rule_sources(&setup::rule_set(cfg, extra))?;
+    let rules = sources
+        .iter()
+        .flat_map(|s| tripline_console::RuleDoc::from_source(&s.path, &s.text))
+        .collect();
+    let m = Arc::clone(metrics);
+    let retention = vec![
+        ("events".to_owned(), cfg.retention.events_ttl.to_string()),
+        ("alerts".to_owned(), cfg.retention.alerts_ttl.to_string()),
+        ("raw tier".to_owned(), cfg.retention.raw_ttl.to_string()),
+    ];
+    Ok(tripline_console::Console::new(
+        tripline_console::ConsoleOptions {
+            data_dir: data_dir.to_owned(),
+            sinks: !cfg.sinks.is_empty(),
+            rules,
+            metrics: Some(Arc::new(move || m.render())),
+            config_text: masked_config(cfg),
+            retention,
+            tls: !cfg.tls.cert.as_os_str().is_empty(),
+        },
+    ))
+}
+
+/// The effective config as TOML for the console's admin page, with every value whose key
+/// names a secret (token, key, password, secret) replaced.
+fn masked_config(cfg: &Config) -> String {
+    let text = toml::to_string_pretty(cfg).unwrap_or_default();
+    text.lines()
+        .map(|line| {
+            let key = line.split('=').next().unwrap_or("").to_ascii_lowercase();
+            let secret = ["token", "password", "secret", "key"]
+                .iter()
+                .any(|w| key.contains(w));
+            if secret && line.contains('=') && !key.trim_start().starts_with('[') {
+                format!("{}= \"(masked)\"", line.split('=').next().unwrap_or(""))
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Wait for SIGTERM or SIGINT.

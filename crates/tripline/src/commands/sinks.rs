@@ -110,6 +110,7 @@ fn synthetic_alert(planted: &str) -> Alert {
         event_ids: vec![event.id().unwrap_or_default().to_owned()],
         events: vec![event],
         summary: format!("SYNTHETIC alert sent by `tripline sinks test`; this planted fake secret must arrive redacted: {planted}"),
+        triage: None,
     }
 }
 

@@ -31,24 +31,30 @@ pub struct Analyzer {
     enricher: Enricher,
 }
 
+/// The rule files of `set` (the built-in pack first, test files left out), as read.
+pub fn rule_sources(set: &RuleSet) -> anyhow::Result<Vec<RuleSource>> {
+    let mut sources = Vec::new();
+    if set.builtin {
+        for (path, text) in builtin::RULES {
+            if rulefiles::is_test_file(Path::new(path)) {
+                continue;
+            }
+            sources.push(RuleSource {
+                path: format!("<builtin>/rules/{path}"),
+                text: (*text).to_owned(),
+            });
+        }
+    }
+    let (files, _tests) = rulefiles::find(&set.dirs)?;
+    sources.extend(rulefiles::load_sources(&files)?);
+    Ok(sources)
+}
+
 impl Analyzer {
     /// Load and compile every rule. Any rule that does not compile is an error naming its
     /// file and line: no rule is skipped silently.
     pub fn load(set: &RuleSet, opts: EngineOptions) -> anyhow::Result<Analyzer> {
-        let mut sources = Vec::new();
-        if set.builtin {
-            for (path, text) in builtin::RULES {
-                if rulefiles::is_test_file(Path::new(path)) {
-                    continue;
-                }
-                sources.push(RuleSource {
-                    path: format!("<builtin>/rules/{path}"),
-                    text: (*text).to_owned(),
-                });
-            }
-        }
-        let (files, _tests) = rulefiles::find(&set.dirs)?;
-        sources.extend(rulefiles::load_sources(&files)?);
+        let sources = rule_sources(set)?;
         let lists = load_lists(set)?;
         let engine = compile(&sources, &lists, &opts)?;
         let enricher = Enricher::new(Registries::load(&set.lists, &lists)?);

@@ -19,6 +19,7 @@
 //! - [`duckdb`]: SQL over files through DuckDB in the test venv.
 //! - [`certs`]: the one way tests make certificates: a CA, server and client certificates
 //!   (shared with the receiver's and the sinks crate's tests).
+//! - [`console`]: console users, the real-traffic seed, and a cookie-keeping HTTP client.
 //! - [`segments`]: reading the JSON Lines files sinks write (plain, zstd, gzip).
 #![allow(dead_code)]
 
@@ -28,6 +29,7 @@ pub mod agent_run;
 pub mod certs;
 pub mod claude;
 pub mod codex;
+pub mod console;
 pub mod docs;
 pub mod duckdb;
 pub mod gemini;

@@ -41,6 +41,10 @@ pub enum Tool {
     /// sigma-cli in the venv (`.tools/venv/bin/sigma`) with the Splunk and Elasticsearch
     /// backends.
     SigmaCli,
+    /// Debian's `chromium` (`/usr/bin/chromium`): the console's browser tests.
+    Chromium,
+    /// `playwright-core` from npm in `.tools/browser` (`tests/browser/package.json`).
+    PlaywrightCore,
 }
 
 impl Tool {
@@ -78,6 +82,11 @@ impl Tool {
             Tool::SigmaCli => format!(
                 "sigma-cli with pySigma-backend-splunk and -elasticsearch ({})",
                 sigma_cli_path(&tools).display()
+            ),
+            Tool::Chromium => format!("chromium (Debian package chromium, {CHROMIUM})"),
+            Tool::PlaywrightCore => format!(
+                "playwright-core from npm ({})",
+                playwright_core_path(&tools).display()
             ),
         }
     }
@@ -124,6 +133,10 @@ impl Tool {
                     .iter()
                     .all(|b| site.join("sigma/backends").join(b).is_dir());
                 Some(sigma_cli_path(&tools)).filter(|p| ok && p.is_file())
+            }
+            Tool::Chromium => Some(PathBuf::from(CHROMIUM)).filter(|p| p.is_file()),
+            Tool::PlaywrightCore => {
+                Some(playwright_core_path(&tools)).filter(|p| p.join("package.json").is_file())
             }
         }
     }
@@ -241,6 +254,14 @@ fn rsyslog_module(name: &str) -> Option<PathBuf> {
     dirs.into_iter()
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
+}
+
+/// Where Debian's chromium package puts the browser.
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// `.tools/browser/node_modules/playwright-core`.
+pub fn playwright_core_path(tools: &Path) -> PathBuf {
+    tools.join("browser/node_modules/playwright-core")
 }
 
 fn sigma_cli_path(tools: &Path) -> PathBuf {

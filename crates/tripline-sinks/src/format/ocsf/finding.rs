@@ -6,7 +6,7 @@
 //! alert id is activity 2 (Update), so downstream systems update one finding per alert.
 
 use serde_json::{json, Map, Value as Json};
-use tripline_event::Alert;
+use tripline_event::{Alert, TriageStatus};
 
 use super::{epoch_ms, severity_id, OCSF_VERSION};
 
@@ -26,6 +26,18 @@ pub fn detection_finding(alert: &Alert) -> Json {
         serde_json::to_value(&alert.group).unwrap_or(Json::Null),
     );
     unmapped.insert("tripline_agent".into(), json!(alert.agent));
+    if let Some(t) = &alert.triage {
+        unmapped.insert(
+            "tripline_triage".into(),
+            serde_json::to_value(t).unwrap_or(Json::Null),
+        );
+    }
+    // OCSF finding status: 1 New, 2 In Progress, 4 Resolved (the console's triage).
+    let (status_id, status) = match alert.triage.as_ref().map(|t| t.status) {
+        None | Some(TriageStatus::New) => (1, "New"),
+        Some(TriageStatus::Acknowledged) => (2, "In Progress"),
+        Some(TriageStatus::Closed) => (4, "Resolved"),
+    };
     let evidences: Vec<Json> = alert
         .events
         .iter()
@@ -47,7 +59,8 @@ pub fn detection_finding(alert: &Alert) -> Json {
         "count": alert.count,
         "message": alert.summary,
         "is_alert": true,
-        "status_id": 1,
+        "status_id": status_id,
+        "status": status,
         "metadata": {
             "version": OCSF_VERSION,
             "uid": format!("{}:{}", alert.id, alert.revision),
@@ -97,6 +110,7 @@ mod tests {
             events: vec![],
             event_ids: vec!["e1".into(), "e2".into()],
             summary: "s".into(),
+            triage: None,
         }
     }
 
