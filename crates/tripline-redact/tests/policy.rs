@@ -611,6 +611,7 @@ fn summary_field_values_are_redacted_by_their_field_class() {
         events: vec![ev],
         event_ids: vec!["e1".into()],
         summary: format!("Weakened: {}", pairs.join(", ")),
+        triage: None,
     };
     assert!(alert.summary.contains("…"), "the prompt pair is truncated");
     r.redact_alert(&mut alert);

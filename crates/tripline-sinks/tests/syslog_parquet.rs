@@ -62,7 +62,7 @@ fn alert(n: u32, time_ms: i64, agent: &str) -> Record {
             rule_name: Some("codex_sandbox_disabled".into()),
             rule_title: Some("Sandbox | disabled".into()),
             rule_level: Some("high".into()),
-            conversation_id: Some(format!("conv-{n}").into()),
+            conversation_id: Some(format!("conv-{n}")),
             host_name: Some("dev-1".into()),
             user_email: Some("anon:abc".into()),
             summary: Some("sandbox off = risky\nsecond line".into()),

@@ -103,7 +103,13 @@ enum Command {
   tripline sinks test siem --config tripline.toml"
     )]
     Sinks(commands::sinks::Command),
-    #[command(subcommand)]
+    /// Manage the users of the web console that serve shows under /ui/
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  printf '%s\\n' \"$PASSWORD\" | tripline console user add --name ana --role analyst
+  TRIPLINE_CONSOLE_PASSWORD=... tripline console user add --name root --role admin"
+    )]
     Console(commands::console::Command),
 }
 

@@ -9,13 +9,10 @@
 
 mod support;
 
-#[path = "../../tripline-receive/tests/common/certs.rs"]
-mod certs;
-
 use std::path::Path;
 
-use certs::{Pair, Pki};
 use serde_json::json;
+use support::certs::{Pair, Pki};
 use support::codex::CodexEnv;
 use support::mock_model::MockModel;
 use support::query::{show, Row};

@@ -9,13 +9,10 @@
 
 mod support;
 
-#[path = "../../tripline-receive/tests/common/certs.rs"]
-mod certs;
-
 use std::path::{Path, PathBuf};
 
-use certs::{Pair, Pki};
 use serde_json::Value;
+use support::certs::{Pair, Pki};
 use support::otel_sdk::{emit, python_emitter};
 use support::query::{show, Row};
 use support::serve::Serve;

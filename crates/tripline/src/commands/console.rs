@@ -1,14 +1,13 @@
 //! `tripline console`: manage the users of the web console that `serve` shows under /ui/.
 
 use std::io::{self, BufRead, IsTerminal};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use tripline_console::Role;
 use tripline_store::{ConsoleUser, Store};
 
-use crate::config::{Config, Overrides};
+use crate::commands::settings::SettingsArgs;
 use crate::pipeline::setup;
 
 /// Environment variable read for the password when stdin is a terminal.
@@ -16,27 +15,29 @@ const PASSWORD_ENV: &str = "TRIPLINE_CONSOLE_PASSWORD";
 /// Shortest password accepted.
 const MIN_PASSWORD_CHARS: usize = 12;
 
-/// Manage web console users (separate from ingest tokens).
+/// `tripline console ...`
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Manage console users.
-    #[command(subcommand)]
+    /// Create console users (separate from ingest tokens)
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  printf '%s\\n' \"$PASSWORD\" | tripline console user add --name ana --role analyst"
+    )]
     User(UserCommand),
 }
 
 /// `tripline console user ...`
 #[derive(clap::Subcommand)]
 pub enum UserCommand {
-    /// Create a console user, or replace an existing user's role and password.
+    /// Create a console user, or replace an existing user's role and password
     ///
     /// The password is read from the first line of stdin, or from the environment variable
     /// TRIPLINE_CONSOLE_PASSWORD when stdin is a terminal; it must have at least 12
     /// characters. Only its Argon2id hash is stored, in the store of the data dir.
-    ///
-    /// Examples:
-    ///   printf '%s\n' "$PASSWORD" | tripline console user add --name ana --role analyst
-    ///   TRIPLINE_CONSOLE_PASSWORD=... tripline console user add --name root --role admin
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = "Examples:
+  printf '%s\\n' \"$PASSWORD\" | tripline console user add --name ana --role analyst
+  TRIPLINE_CONSOLE_PASSWORD=... tripline console user add --name root --role admin --data /var/lib/tripline")]
     Add(AddArgs),
 }
 
@@ -49,12 +50,8 @@ pub struct AddArgs {
     /// analyst (redacted data, can change alert status) or admin (also raw tier and config)
     #[arg(long, value_parser = ["analyst", "admin"])]
     role: String,
-    /// Data directory of the store [default: ./tripline-data]
-    #[arg(long, value_name = "DIR")]
-    data: Option<PathBuf>,
-    /// TOML config file
-    #[arg(long, value_name = "FILE", env = "TRIPLINE_CONFIG")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    settings: SettingsArgs,
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
@@ -94,16 +91,8 @@ fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
     }
-    let overrides = Overrides {
-        data: args.data.clone(),
-        ..Overrides::default()
-    };
-    let cfg = Config::load(
-        args.config.as_deref(),
-        &|k| std::env::var(k).ok(),
-        &overrides,
-    )?;
-    let dir = &cfg.server.data_dir;
+    let cfg = args.settings.load()?;
+    let dir = cfg.data_dir();
     let mut store = Store::open(dir, &setup::store_options(&cfg))
         .with_context(|| format!("opening the store in {}", dir.display()))?;
     let hash = tripline_console::hash_password(&password)?;
