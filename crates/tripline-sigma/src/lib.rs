@@ -24,6 +24,7 @@ pub mod mapping;
 pub mod matcher;
 pub mod modifiers;
 pub mod pattern;
+pub mod profile;
 pub mod rule;
 pub mod secret;
 pub mod source;
@@ -38,6 +39,7 @@ pub use engine::{
 pub use error::CompileError;
 pub use evidence::Evidence;
 pub use first_seen::BaselineEntry;
+pub use profile::ProfileEntry;
 pub use lists::Lists;
 pub use mapping::FieldMapping;
 pub use secret::{SecretCheck, SecretConfidence};
