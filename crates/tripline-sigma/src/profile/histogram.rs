@@ -39,10 +39,27 @@ fn representative(i: u32) -> f64 {
 /// The decaying histogram.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
-    /// bucket index -> weight, as of `ref_ns`
+    /// bucket index -> weight, as of `ref_ns` (persisted as `[index, weight]` pairs)
+    #[serde(with = "pairs")]
     pub weights: BTreeMap<u32, f64>,
     /// event time the weights are decayed to (ns)
     pub ref_ns: i64,
+}
+
+/// The weights as a list of pairs: map keys that are numbers do not survive every serde
+/// path (an internally tagged state entry buffers them as text).
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &BTreeMap<u32, f64>, s: S) -> Result<S::Ok, S::Error> {
+        m.iter().collect::<Vec<_>>().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u32, f64>, D::Error> {
+        Ok(Vec::<(u32, f64)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 /// Robust figures of a histogram.
