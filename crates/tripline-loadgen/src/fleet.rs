@@ -204,9 +204,22 @@ struct Member {
 fn members(spec: &FleetSpec) -> Vec<Member> {
     let mut r = Rng::new(spec.seed ^ 0x5eed);
     let verbs = [
-        "cargo test", "cargo build", "git status", "git diff", "rg TODO", "ls src", "cat README.md",
-        "npm test", "pytest -q", "make lint", "go test ./...", "sed -n 1,80p src/lib.rs",
-        "git log --oneline", "cargo clippy", "just check", "tsc --noEmit",
+        "cargo test",
+        "cargo build",
+        "git status",
+        "git diff",
+        "rg TODO",
+        "ls src",
+        "cat README.md",
+        "npm test",
+        "pytest -q",
+        "make lint",
+        "go test ./...",
+        "sed -n 1,80p src/lib.rs",
+        "git log --oneline",
+        "cargo clippy",
+        "just check",
+        "tsc --noEmit",
     ];
     let mut out = Vec::new();
     for i in 1..=spec.humans {
@@ -232,10 +245,15 @@ fn members(spec: &FleetSpec) -> Vec<Member> {
             human: false,
             calls: 24.0,
             length: 6.0 * MIN as f64,
-            commands: ["cargo build --release", "cargo test --release", "git fetch", "make ci"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            commands: [
+                "cargo build --release",
+                "cargo test --release",
+                "git fetch",
+                "make ci",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             day_start: 0,
             day_end: 24 * 60,
         });
@@ -317,8 +335,9 @@ pub fn for_each_event(spec: &FleetSpec, mut f: impl FnMut(Map<String, Value>)) {
         let weekday = day.rem_euclid(7) < 5; // the start is a Monday
         let mut r = Rng::new(spec.seed ^ (day as u64).wrapping_mul(0x9e37_79b9));
         for (mi, m) in members.iter().enumerate() {
-            let silent = plant("silent_host")
-                .is_some_and(|p| p.entity == m.host && p.start_ns <= day_ns && day_ns < p.start_ns + DAY);
+            let silent = plant("silent_host").is_some_and(|p| {
+                p.entity == m.host && p.start_ns <= day_ns && day_ns < p.start_ns + DAY
+            });
             let version = match plant("version_drift") {
                 Some(p) if p.entity == m.host && day_ns >= p.start_ns => "0.170.0",
                 _ => "0.169.0",
@@ -358,7 +377,8 @@ pub fn for_each_event(spec: &FleetSpec, mut f: impl FnMut(Map<String, Value>)) {
                         _ => "codex_exec",
                     };
                     let mut length = r.lognormal(m.length, 0.3) as i64;
-                    if plant("long_sessions").is_some_and(|p| p.entity == m.user && s >= p.start_ns) {
+                    if plant("long_sessions").is_some_and(|p| p.entity == m.user && s >= p.start_ns)
+                    {
                         length *= 5;
                     }
                     sessions.push(Session {
@@ -443,21 +463,35 @@ fn session_events(
         _ => "codex_cli_rs",
     };
     let mut n = 0u32;
-    let mut emit = |t: i64, mut o: Map<String, Value>, push: &mut dyn FnMut(i64, Map<String, Value>)| {
-        if o.get("signal") == Some(&json!("log")) {
-            o.insert("conversation_id".into(), json!(conv));
-            o.insert("session_class".into(), json!(class));
-            o.insert("originator".into(), json!(originator));
-            o.insert("terminal_type".into(), json!(if m.human { "xterm-256color" } else { "unknown" }));
-        }
-        n += 1;
-        o.insert("id".into(), json!(format!("{:016x}{:016x}", fnv(&conv), (n as u64) ^ (t as u64).rotate_left(17))));
-        push(t, o);
-    };
+    let mut emit =
+        |t: i64, mut o: Map<String, Value>, push: &mut dyn FnMut(i64, Map<String, Value>)| {
+            if o.get("signal") == Some(&json!("log")) {
+                o.insert("conversation_id".into(), json!(conv));
+                o.insert("session_class".into(), json!(class));
+                o.insert("originator".into(), json!(originator));
+                o.insert(
+                    "terminal_type".into(),
+                    json!(if m.human { "xterm-256color" } else { "unknown" }),
+                );
+            }
+            n += 1;
+            o.insert(
+                "id".into(),
+                json!(format!(
+                    "{:016x}{:016x}",
+                    fnv(&conv),
+                    (n as u64) ^ (t as u64).rotate_left(17)
+                )),
+            );
+            push(t, o);
+        };
     let start = ctx.base("log", "codex.conversation_starts", s.start);
     let mut start = start;
     start.insert("agent_event".into(), json!("session_start"));
-    start.insert("approval_policy".into(), json!(if m.human { "on-request" } else { "never" }));
+    start.insert(
+        "approval_policy".into(),
+        json!(if m.human { "on-request" } else { "never" }),
+    );
     start.insert("sandbox_policy".into(), json!("workspace-write"));
     emit(s.start, start, push);
     let mut prompt = ctx.base("log", "codex.user_prompt", s.start + SEC);
@@ -475,7 +509,13 @@ fn session_events(
         o.insert("tool_name".into(), json!("shell"));
         o.insert("call_id".into(), json!(format!("call_{k}")));
         o.insert("command".into(), json!(cmd));
-        o.insert("command_paths".into(), json!(cmd.split(' ').filter(|w| w.contains('/') || w.contains('.')).collect::<Vec<_>>()));
+        o.insert(
+            "command_paths".into(),
+            json!(cmd
+                .split(' ')
+                .filter(|w| w.contains('/') || w.contains('.'))
+                .collect::<Vec<_>>()),
+        );
         o.insert("success".into(), json!(r.unit() > 0.03));
         o.insert("duration_ms".into(), json!(r.range(20, 4000)));
         emit(t, o, push);
@@ -521,9 +561,16 @@ pub fn summary(spec: &FleetSpec) -> BTreeMap<&'static str, u64> {
     for_each_event(spec, |o| {
         *out.entry("events").or_default() += 1;
         if o.get("event_name") == Some(&json!("codex.conversation_starts")) {
-            let class = o.get("session_class").and_then(Value::as_str).unwrap_or_default();
-            *out.entry(if class == "human" { "human_sessions" } else { "automation_sessions" })
-                .or_default() += 1;
+            let class = o
+                .get("session_class")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            *out.entry(if class == "human" {
+                "human_sessions"
+            } else {
+                "automation_sessions"
+            })
+            .or_default() += 1;
         }
     });
     out
@@ -535,7 +582,10 @@ mod tests {
 
     #[test]
     fn rfc3339_is_canonical() {
-        assert_eq!(rfc3339(1_793_577_600 * SEC), "2026-11-02T00:00:00.000000000Z");
+        assert_eq!(
+            rfc3339(1_793_577_600 * SEC),
+            "2026-11-02T00:00:00.000000000Z"
+        );
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000000000Z");
     }
 

@@ -92,8 +92,11 @@ fn run(
         }
         r.events += 1;
         let ev = Event::from_json_object(o);
-        r.outputs
-            .extend(e.process(&ev).into_iter().filter(|o| o.kind != OutputKind::Match || !o.rule_name.contains("__")));
+        r.outputs.extend(
+            e.process(&ev)
+                .into_iter()
+                .filter(|o| o.kind != OutputKind::Match || !o.rule_name.contains("__")),
+        );
         if let Some(s) = store.as_deref_mut() {
             if n % 1000 == 999 {
                 let d = e.state_delta();
@@ -109,10 +112,7 @@ fn run(
 }
 
 fn show(o: &Output) -> String {
-    format!(
-        "{} {} {}",
-        o.alert.time, o.rule_name, o.alert.summary
-    )
+    format!("{} {} {}", o.alert.time, o.rule_name, o.alert.summary)
 }
 
 #[test]
@@ -168,7 +168,10 @@ fn planted_anomalies_detected_without_false_alerts() {
     assert!(per_10k < 1.0, "{per_10k} false alerts per 10k sessions");
     // the runaway session's alert names the figures
     let runaway = first["runaway_session"];
-    assert!(runaway.alert.summary.contains("tool calls in this session; p99 for sessions of"));
+    assert!(runaway
+        .alert
+        .summary
+        .contains("tool calls in this session; p99 for sessions of"));
     assert!(runaway.alert.group.contains_key("profile_threshold"));
 }
 
@@ -185,7 +188,11 @@ fn normal_month_has_no_alerts_after_learning() {
         eprintln!("false: {}", show(o));
     }
     let per_10k = r.outputs.len() as f64 * 10_000.0 / r.sessions as f64;
-    eprintln!("normal month (seed 61): {} sessions, {} alerts, {per_10k:.2} per 10k", r.sessions, r.outputs.len());
+    eprintln!(
+        "normal month (seed 61): {} sessions, {} alerts, {per_10k:.2} per 10k",
+        r.sessions,
+        r.outputs.len()
+    );
     assert!(per_10k < 1.0);
 }
 
@@ -206,11 +213,7 @@ fn restart_from_state_entries_mid_month_equals_uninterrupted() {
     let cut = reference.events / 2 + 517;
     let a = run(&mut first, &spec, 0..cut, Some(&mut store));
     let committed = cut - cut % 1000;
-    let a: Vec<&Output> = a
-        .outputs
-        .iter()
-        .filter(|o| o.time_ns.is_some())
-        .collect();
+    let a: Vec<&Output> = a.outputs.iter().filter(|o| o.time_ns.is_some()).collect();
     let mut second = engine(&opts);
     second
         .restore_entries(store.values())
@@ -277,12 +280,21 @@ fn bad_input_stays_bounded_and_counted() {
     assert_eq!(skips.future, 1);
     let sizes = e.profile_sizes();
     for (rule, (units, profiles)) in &sizes {
-        assert!(*units <= 100 && *profiles <= 100, "{rule}: {units} units, {profiles} profiles");
+        assert!(
+            *units <= 100 && *profiles <= 100,
+            "{rule}: {units} units, {profiles} profiles"
+        );
     }
     let per_rule: Vec<_> = skips.per_rule.values().collect();
-    assert!(per_rule.iter().any(|s| s.get("capped_values").copied().unwrap_or(0) >= 999_000));
-    assert!(per_rule.iter().any(|s| s.get("no_unit").copied().unwrap_or(0) >= 500));
-    assert!(per_rule.iter().any(|s| s.get("late").copied().unwrap_or(0) >= 1));
+    assert!(per_rule
+        .iter()
+        .any(|s| s.get("capped_values").copied().unwrap_or(0) >= 999_000));
+    assert!(per_rule
+        .iter()
+        .any(|s| s.get("no_unit").copied().unwrap_or(0) >= 500));
+    assert!(per_rule
+        .iter()
+        .any(|s| s.get("late").copied().unwrap_or(0) >= 1));
     let evicted: u64 = e.take_state_evictions().values().sum();
     eprintln!("skips {skips:?}; sizes {sizes:?}; evictions {evicted}");
     // the profile rules' state stays small: no per-event growth (profiles, units and
@@ -291,7 +303,11 @@ fn bad_input_stays_bounded_and_counted() {
     let bytes: usize = e
         .state_entries()
         .iter()
-        .filter(|(k, _)| ["[\"p\"", "[\"u\"", "[\"e\""].iter().any(|p| k.starts_with(p)))
+        .filter(|(k, _)| {
+            ["[\"p\"", "[\"u\"", "[\"e\""]
+                .iter()
+                .any(|p| k.starts_with(p))
+        })
         .map(|(_, b)| b.len())
         .sum();
     eprintln!("profile state: {bytes} bytes");

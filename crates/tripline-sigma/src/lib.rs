@@ -39,8 +39,8 @@ pub use engine::{
 pub use error::CompileError;
 pub use evidence::Evidence;
 pub use first_seen::BaselineEntry;
-pub use profile::ProfileEntry;
 pub use lists::Lists;
 pub use mapping::FieldMapping;
+pub use profile::ProfileEntry;
 pub use secret::{SecretCheck, SecretConfidence};
 pub use source::FieldSource;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde_norway::Value as Yaml;
 
 use crate::error::LocalError;
-use crate::profile::spec::{parse_profile, parse_silence, ProfileSpec, SilenceSpec};
 use crate::mapping::FieldMapping;
+use crate::profile::spec::{parse_profile, parse_silence, ProfileSpec, SilenceSpec};
 use crate::rule::parse_duration_ns;
 use crate::yaml::{key_text, kind};
 
@@ -349,14 +349,20 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
     let profile = match ctype {
         CorrType::VolumeProfile => Some(parse_profile(m.get("profile"), mapping)?),
         _ if m.contains_key("profile") => {
-            return Err(e("correlation.profile", "only valid for type volume_profile"))
+            return Err(e(
+                "correlation.profile",
+                "only valid for type volume_profile",
+            ))
         }
         _ => None,
     };
     let silence = match ctype {
         CorrType::EmitterSilence => Some(parse_silence(m.get("silence"), &group_by, mapping)?),
         _ if m.contains_key("silence") => {
-            return Err(e("correlation.silence", "only valid for type emitter_silence"))
+            return Err(e(
+                "correlation.silence",
+                "only valid for type emitter_silence",
+            ))
         }
         _ => None,
     };

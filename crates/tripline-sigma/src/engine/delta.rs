@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use super::state::{EntryKey, State};
 use super::Engine;
 use crate::correlation::window::{Entry, GroupWindow};
-use crate::rule::Group;
 use crate::profile::silence::Emitter;
 use crate::profile::volume::{OpenUnit, Profile, Skips};
+use crate::rule::Group;
 use crate::suppress::SuppressEntry;
 
 /// What changed in the engine state since the last [`Engine::mark_committed`].
@@ -460,7 +460,11 @@ impl Engine {
                     scope,
                     profile,
                 } => {
-                    s.volume.entry(rule).or_default().profiles.insert(scope, profile);
+                    s.volume
+                        .entry(rule)
+                        .or_default()
+                        .profiles
+                        .insert(scope, profile);
                 }
                 EntryIn::Unit { rule, unit, open } => {
                     s.volume.entry(rule).or_default().units.insert(unit, open);

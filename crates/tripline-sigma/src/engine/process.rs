@@ -311,7 +311,11 @@ impl Engine {
 
     fn corr_hit(&mut self, ci: usize, hit: Hit<'_>, out: &mut Vec<Output>) {
         if self.corr[ci].spec.ctype.is_profile() {
-            let id = hit.event_ids.first().map(String::as_str).unwrap_or_default();
+            let id = hit
+                .event_ids
+                .first()
+                .map(String::as_str)
+                .unwrap_or_default();
             let ev = hit.evidence.as_deref();
             self.profile_hit(ci, hit.src, hit.t, id, ev, out);
             return;

@@ -278,7 +278,11 @@ impl Engine {
                 let h = t.div_euclid(HOUR_NS);
                 let names = Group::from([("hour".to_owned(), Value::Str(format_ns(h * HOUR_NS)))]);
                 let end = (h + 1).saturating_mul(HOUR_NS);
-                (format!("{sk}\u{1e}{h}"), names, end.saturating_add(spec.idle_ns))
+                (
+                    format!("{sk}\u{1e}{h}"),
+                    names,
+                    end.saturating_add(spec.idle_ns),
+                )
             }
         };
         let track = &mut self.state.track;
@@ -290,7 +294,14 @@ impl Engine {
             if st.units.len() >= self.opts.max_groups_per_rule.max(1) {
                 if let Some(victim) = st.earliest() {
                     *track.evictions.entry(rule.to_owned()).or_default() += 1;
-                    close_unit(rule, spec, st, track, &victim, self.opts.max_groups_per_rule);
+                    close_unit(
+                        rule,
+                        spec,
+                        st,
+                        track,
+                        &victim,
+                        self.opts.max_groups_per_rule,
+                    );
                 }
             }
             let u = OpenUnit {
@@ -333,7 +344,11 @@ impl Engine {
                 }
             }
             Measure::Sum(f) => {
-                if let Some(x) = src.field(f).and_then(Value::as_f64).filter(|x| x.is_finite()) {
+                if let Some(x) = src
+                    .field(f)
+                    .and_then(Value::as_f64)
+                    .filter(|x| x.is_finite())
+                {
                     u.sum += x;
                 }
             }
@@ -394,7 +409,9 @@ impl Engine {
         let group_event = Event::from_fields(o.group.clone());
         self.emit(
             o,
-            suppress.as_ref().map(|s| (s, &group_event as &dyn FieldSource)),
+            suppress
+                .as_ref()
+                .map(|s| (s, &group_event as &dyn FieldSource)),
             out,
         );
     }
@@ -409,7 +426,8 @@ impl Engine {
             return;
         };
         let track = &mut self.state.track;
-        if !st.emitters.contains_key(&key) && st.emitters.len() >= self.opts.max_groups_per_rule.max(1)
+        if !st.emitters.contains_key(&key)
+            && st.emitters.len() >= self.opts.max_groups_per_rule.max(1)
         {
             let victim = st
                 .emitters
@@ -469,7 +487,9 @@ impl Engine {
             let group_event = Event::from_fields(o.group.clone());
             self.emit(
                 o,
-                suppress.as_ref().map(|s| (s, &group_event as &dyn FieldSource)),
+                suppress
+                    .as_ref()
+                    .map(|s| (s, &group_event as &dyn FieldSource)),
                 out,
             );
         }
@@ -478,8 +498,13 @@ impl Engine {
     /// Every learned volume profile.
     pub fn profiles(&self) -> Vec<ProfileEntry> {
         let mut out = Vec::new();
-        for c in self.corr.iter().filter(|c| c.spec.ctype == CorrType::VolumeProfile) {
-            let (Some(spec), Some(st)) = (c.spec.profile.as_ref(), self.state.volume.get(&c.meta.id))
+        for c in self
+            .corr
+            .iter()
+            .filter(|c| c.spec.ctype == CorrType::VolumeProfile)
+        {
+            let (Some(spec), Some(st)) =
+                (c.spec.profile.as_ref(), self.state.volume.get(&c.meta.id))
             else {
                 continue;
             };
@@ -694,10 +719,14 @@ fn silence_output(
     if let Some(agent) = e.group.get("agent").and_then(Value::as_str) {
         a.agent = agent.to_owned();
     }
-    a.group
-        .insert("silent_hours".into(), fig_value((hours * 10.0).round() / 10.0));
-    a.group
-        .insert("silence_surprise".into(), fig_value((e.surprise * 10.0).round() / 10.0));
+    a.group.insert(
+        "silent_hours".into(),
+        fig_value((hours * 10.0).round() / 10.0),
+    );
+    a.group.insert(
+        "silence_surprise".into(),
+        fig_value((e.surprise * 10.0).round() / 10.0),
+    );
     Output {
         kind: OutputKind::Profile,
         rule_id: c.meta.id.clone(),

@@ -19,13 +19,16 @@ const NEGLIGIBLE: f64 = 1e-9;
 /// share the last).
 pub const MAX_BUCKETS: u32 = 1_300;
 
-/// Bucket index of `v` (negative and non-finite values count as 0).
+/// Bucket index of `v` (negative values and NaN count as 0, +inf as the last bucket).
 fn bucket(v: f64) -> u32 {
-    if !v.is_finite() || v < LINEAR as f64 {
-        return if v.is_finite() && v > 0.0 { v as u32 } else { 0 };
+    if v.is_nan() || v <= 0.0 {
+        return 0;
     }
-    let i = LINEAR + ((v / LINEAR as f64).ln() / GROWTH.ln()) as u32;
-    i.min(MAX_BUCKETS)
+    if v < LINEAR as f64 {
+        return v as u32;
+    }
+    let i = LINEAR as f64 + ((v / LINEAR as f64).ln() / GROWTH.ln()).floor();
+    i.min(MAX_BUCKETS as f64) as u32
 }
 
 /// The value a bucket stands for: the integer, or the geometric middle of the range.
@@ -94,7 +97,10 @@ impl Histogram {
 
     /// The `q` quantile (0..=1) of the weighted buckets.
     pub fn quantile(&self, q: f64) -> f64 {
-        weighted_quantile(self.weights.iter().map(|(&i, &w)| (representative(i), w)), q)
+        weighted_quantile(
+            self.weights.iter().map(|(&i, &w)| (representative(i), w)),
+            q,
+        )
     }
 
     /// Median, the `q` quantile and the MAD.
@@ -140,7 +146,18 @@ mod tests {
     #[test]
     fn buckets_are_bounded_and_monotonic() {
         let mut prev = 0;
-        for v in [0.0, 0.5, 1.0, 63.0, 64.0, 100.0, 1e6, 1e12, 1e300, f64::INFINITY] {
+        for v in [
+            0.0,
+            0.5,
+            1.0,
+            63.0,
+            64.0,
+            100.0,
+            1e6,
+            1e12,
+            1e300,
+            f64::INFINITY,
+        ] {
             let b = bucket(v);
             assert!(b >= prev && b <= MAX_BUCKETS);
             prev = b;

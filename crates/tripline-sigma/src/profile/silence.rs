@@ -61,7 +61,10 @@ impl Emitter {
     /// times out of three is about 0.73 likely, not certain, and a slot never active is 0;
     /// capped at [`P_MAX`].
     pub fn p(&self, s: usize) -> f64 {
-        let (a, n) = (self.active.get(s).copied().unwrap_or(0.0), self.seen.get(s).copied().unwrap_or(0.0));
+        let (a, n) = (
+            self.active.get(s).copied().unwrap_or(0.0),
+            self.seen.get(s).copied().unwrap_or(0.0),
+        );
         (a / (n + 1.0)).min(P_MAX)
     }
 

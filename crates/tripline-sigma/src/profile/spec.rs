@@ -84,7 +84,12 @@ pub struct SilenceSpec {
     pub forget_ns: i64,
 }
 
-fn duration(m: &serde_norway::Mapping, key: &str, field: &str, default: i64) -> Result<i64, Located> {
+fn duration(
+    m: &serde_norway::Mapping,
+    key: &str,
+    field: &str,
+    default: i64,
+) -> Result<i64, Located> {
     match m.get(key) {
         None => Ok(default),
         Some(v) => {
@@ -117,7 +122,10 @@ fn check_keys(m: &serde_norway::Mapping, field: &str, allowed: &[&str]) -> Resul
     for k in m.keys() {
         let k = key_text(k).unwrap_or_default();
         if !allowed.contains(&k.as_str()) {
-            return Err(e(&format!("{field}.{k}"), format!("unsupported: unknown {field} key")));
+            return Err(e(
+                &format!("{field}.{k}"),
+                format!("unsupported: unknown {field} key"),
+            ));
         }
     }
     Ok(())
@@ -136,8 +144,18 @@ pub fn parse_profile(v: Option<&Yaml>, mapping: &FieldMapping) -> Result<Profile
         m,
         F,
         &[
-            "unit", "session_field", "idle", "measure", "field", "label", "min_samples",
-            "quantile", "factor", "mad_k", "floor", "half_life",
+            "unit",
+            "session_field",
+            "idle",
+            "measure",
+            "field",
+            "label",
+            "min_samples",
+            "quantile",
+            "factor",
+            "mad_k",
+            "floor",
+            "half_life",
         ],
     )?;
     let unit = match text(m, "unit").as_deref() {
@@ -156,9 +174,12 @@ pub fn parse_profile(v: Option<&Yaml>, mapping: &FieldMapping) -> Result<Profile
     };
     let field = text(m, "field").map(|f| mapping.map(&f).to_owned());
     let need_field = |name: &str| {
-        field
-            .clone()
-            .ok_or_else(|| e(&format!("{F}.field"), format!("measure {name} needs a field")))
+        field.clone().ok_or_else(|| {
+            e(
+                &format!("{F}.field"),
+                format!("measure {name} needs a field"),
+            )
+        })
     };
     let measure = match text(m, "measure").as_deref() {
         None | Some("count") => Measure::Count,
@@ -173,7 +194,10 @@ pub fn parse_profile(v: Option<&Yaml>, mapping: &FieldMapping) -> Result<Profile
         }
     };
     if field.is_some() && matches!(measure, Measure::Count | Measure::Duration) {
-        return Err(e(&format!("{F}.field"), "only valid for measures distinct and sum"));
+        return Err(e(
+            &format!("{F}.field"),
+            "only valid for measures distinct and sum",
+        ));
     }
     let label = text(m, "label").unwrap_or_else(|| match &measure {
         Measure::Count => "events".into(),

@@ -160,7 +160,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             writeln!(
                 out,
                 "{:<28} {:<48} {:>8.1} {:>8.1} {:>8.1} {:>10.1} {:>8} {:<31} {state}",
-                names.get(&p.rule_id).map(String::as_str).unwrap_or(&p.rule_id),
+                names
+                    .get(&p.rule_id)
+                    .map(String::as_str)
+                    .unwrap_or(&p.rule_id),
                 scope.join(","),
                 p.p50,
                 p.pq,
