@@ -41,7 +41,7 @@ pub fn run(target: &str, data: &[u8]) {
 /// projection) and through the whole-line parser: they accept and refuse the same lines,
 /// with the same message, and read the same values.
 pub fn jsonl_line(data: &[u8]) {
-    use tripline_sigma::batch::{parse_full, LineParser};
+    use tripline_sigma::stream::{parse_full, LineParser};
     let keys: Vec<String> = ["a", "b", "event_name", "id", "time", "x", "x.y"]
         .iter()
         .map(|k| k.to_string())
@@ -74,7 +74,6 @@ fn small_limits() -> Limits {
         max_attributes: 8,
         max_string_len: 64,
         max_array_len: 8,
-        ..Limits::default()
     }
 }
 

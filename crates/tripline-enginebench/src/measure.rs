@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use serde_json::{json, Value as Json};
-use tripline_sigma::batch::{self, RunOptions};
+use tripline_sigma::stream::{self, StreamOptions};
 use tripline_sigma::{Engine, EngineOptions, Evidence, Lists, Output, OutputKind, RuleSource};
 
 /// How the events reach the engine.
@@ -136,7 +136,7 @@ pub fn run(
                 if line.trim().is_empty() {
                     continue;
                 }
-                let ev = batch::parse_full(line.as_bytes())
+                let ev = stream::parse_full(line.as_bytes())
                     .map_err(|e| anyhow::anyhow!("{name}:{}: {e}", n + slice.len() as u64 + 1))?;
                 slice.push(Arc::new(Evidence::parsed(ev)));
                 if slice.len() == SLICE {
@@ -147,7 +147,7 @@ pub fn run(
                 break;
             }
             let start = Instant::now();
-            n += batch::run_events(&mut engine, &slice, threads, |o, idx| {
+            n += stream::run_events(&mut engine, &slice, threads, |o, idx| {
                 let lines: Vec<u64> = idx.iter().map(|i| i + base).collect();
                 found.add(o, &lines);
                 Ok(())
@@ -160,12 +160,12 @@ pub fn run(
     }
     let start = Instant::now();
     let file = std::fs::File::open(events).with_context(|| format!("{name}: cannot open"))?;
-    let opts = RunOptions {
+    let opts = StreamOptions {
         threads,
         projected: mode == Mode::Projected,
-        ..RunOptions::default()
+        ..StreamOptions::default()
     };
-    let n = batch::run_jsonl(&mut engine, file, opts, |o, lines| {
+    let n = stream::run_jsonl(&mut engine, file, opts, |o, lines| {
         found.add(o, lines);
         Ok(())
     })

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use tripline_enginebench::gen::{GenSpec, Generator};
 use tripline_enginebench::measure::{compile, load_rules};
-use tripline_sigma::batch::{self, RunOptions};
+use tripline_sigma::stream::{self, StreamOptions};
 use tripline_sigma::{Output, RuleSource};
 
 fn pack() -> Vec<RuleSource> {
@@ -47,10 +47,10 @@ fn reference(sources: &[RuleSource], text: &str) -> Vec<String> {
     out
 }
 
-fn batched(sources: &[RuleSource], text: &str, opts: RunOptions) -> Vec<String> {
+fn streamed(sources: &[RuleSource], text: &str, opts: StreamOptions) -> Vec<String> {
     let mut engine = compile(sources).unwrap();
     let mut out = Vec::new();
-    batch::run_jsonl(&mut engine, text.as_bytes(), opts, |o, lines| {
+    stream::run_jsonl(&mut engine, text.as_bytes(), opts, |o, lines| {
         out.push(record(o, lines));
         Ok(())
     })
@@ -93,12 +93,12 @@ fn one_thread_many_threads_projected_and_whole_agree_on_20k_events() {
     for threads in [1, 2, 4] {
         for projected in [true, false] {
             for chunk_bytes in [1 << 20, 40_000] {
-                let opts = RunOptions {
+                let opts = StreamOptions {
                     threads,
                     projected,
                     chunk_bytes,
                 };
-                let got = batched(&sources, &text, opts);
+                let got = streamed(&sources, &text, opts);
                 assert_eq!(got.len(), want.len(), "{opts:?}: output count");
                 for (i, (g, w)) in got.iter().zip(&want).enumerate() {
                     assert_eq!(g, w, "{opts:?}: output {i} differs");
@@ -112,7 +112,7 @@ fn one_thread_many_threads_projected_and_whole_agree_on_20k_events() {
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             std::sync::Arc::new(tripline_sigma::Evidence::parsed(
-                batch::parse_full(l.as_bytes()).unwrap(),
+                stream::parse_full(l.as_bytes()).unwrap(),
             ))
         })
         .collect();
@@ -125,7 +125,7 @@ fn one_thread_many_threads_projected_and_whole_agree_on_20k_events() {
     for threads in [1, 3] {
         let mut engine = compile(&sources).unwrap();
         let mut got = Vec::new();
-        batch::run_events(&mut engine, &events, threads, |o, idx| {
+        stream::run_events(&mut engine, &events, threads, |o, idx| {
             let lines: Vec<u64> = idx.iter().map(|i| line_of[*i as usize]).collect();
             got.push(record(o, &lines));
             Ok(())
@@ -150,12 +150,12 @@ fn a_bad_line_stops_after_the_outputs_before_it_on_any_thread_count() {
     for threads in [1, 3] {
         let mut engine = compile(&sources).unwrap();
         let mut got = Vec::new();
-        let opts = RunOptions {
+        let opts = StreamOptions {
             threads,
             projected: true,
             chunk_bytes: 10_000,
         };
-        let err = batch::run_jsonl(&mut engine, text.as_bytes(), opts, |o, lines| {
+        let err = stream::run_jsonl(&mut engine, text.as_bytes(), opts, |o, lines| {
             got.push(record(o, lines));
             Ok(())
         })

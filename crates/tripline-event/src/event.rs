@@ -33,6 +33,7 @@ impl<'de> Deserialize<'de> for Event {
 }
 
 impl Event {
+    /// An event with no fields.
     pub fn new() -> Self {
         Self::default()
     }
@@ -46,10 +47,12 @@ impl Event {
         }
     }
 
+    /// An event holding exactly these fields.
     pub fn from_fields(fields: BTreeMap<String, Value>) -> Self {
         Self { fields }
     }
 
+    /// Sets a field, returning the value it replaced.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
         self.fields.insert(key.into(), value.into())
     }
@@ -63,6 +66,7 @@ impl Event {
         true
     }
 
+    /// Removes a field, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         self.fields.remove(key)
     }
@@ -72,10 +76,12 @@ impl Event {
         self.fields.get(key)
     }
 
+    /// A field's value, to change in place.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         self.fields.get_mut(key)
     }
 
+    /// A field's value when it is a string.
     pub fn get_str(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(Value::as_str)
     }
@@ -97,30 +103,37 @@ impl Event {
         self.fields.get(&names::canonical(name))
     }
 
+    /// Whether the event has this field.
     pub fn contains_key(&self, key: &str) -> bool {
         self.fields.contains_key(key)
     }
 
+    /// The fields in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.fields.iter()
     }
 
+    /// The fields in key order, values mutable.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut Value)> {
         self.fields.iter_mut()
     }
 
+    /// How many fields the event has.
     pub fn len(&self) -> usize {
         self.fields.len()
     }
 
+    /// Whether the event has no fields.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
 
+    /// All fields, by key.
     pub fn fields(&self) -> &BTreeMap<String, Value> {
         &self.fields
     }
 
+    /// The fields, taking the event apart.
     pub fn into_fields(self) -> BTreeMap<String, Value> {
         self.fields
     }
@@ -135,14 +148,17 @@ impl Event {
         self.get_str(names::TIME)
     }
 
+    /// The `event_name` field.
     pub fn event_name(&self) -> Option<&str> {
         self.get_str(names::EVENT_NAME)
     }
 
+    /// The `signal` field, parsed.
     pub fn signal(&self) -> Option<Signal> {
         self.get_str(names::SIGNAL).and_then(Signal::parse)
     }
 
+    /// The `agent` field, parsed (`Unknown` when absent).
     pub fn agent(&self) -> Agent {
         self.get_str(names::AGENT)
             .map(Agent::parse)
@@ -174,15 +190,21 @@ fn nested<'a>(map: &'a BTreeMap<String, Value>, path: &str) -> Option<&'a Value>
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
+    /// An OTLP log record.
     Log,
+    /// One OTLP metric data point.
     Metric,
+    /// An OTLP span.
     Span,
+    /// An event inside an OTLP span.
     SpanEvent,
 }
 
 impl Signal {
+    /// Every signal, in the order reports list them.
     pub const ALL: [Signal; 4] = [Signal::Log, Signal::Metric, Signal::Span, Signal::SpanEvent];
 
+    /// The `signal` field's value (`log`, `metric`, `span`, `span_event`).
     pub fn as_str(self) -> &'static str {
         match self {
             Signal::Log => "log",
@@ -192,6 +214,7 @@ impl Signal {
         }
     }
 
+    /// The signal a `signal` field value names, if any.
     pub fn parse(s: &str) -> Option<Signal> {
         Signal::ALL.into_iter().find(|sig| sig.as_str() == s)
     }
@@ -201,13 +224,18 @@ impl Signal {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Agent {
+    /// OpenAI Codex (CLI, IDE extension, desktop app, `codex exec`).
     Codex,
+    /// Anthropic Claude Code.
     ClaudeCode,
+    /// Google Gemini CLI.
     GeminiCli,
+    /// An exporter tripline does not recognize.
     Unknown,
 }
 
 impl Agent {
+    /// Every agent, in the order reports list them.
     pub const ALL: [Agent; 4] = [
         Agent::Codex,
         Agent::ClaudeCode,
@@ -215,6 +243,7 @@ impl Agent {
         Agent::Unknown,
     ];
 
+    /// The `agent` field's value (`codex`, `claude_code`, `gemini_cli`, `unknown`).
     pub fn as_str(self) -> &'static str {
         match self {
             Agent::Codex => "codex",
@@ -224,6 +253,7 @@ impl Agent {
         }
     }
 
+    /// The agent an `agent` field value names (`Unknown` for anything else).
     pub fn parse(s: &str) -> Agent {
         Agent::ALL
             .into_iter()

@@ -11,16 +11,24 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Value {
     #[default]
+    /// JSON `null`, or an absent OTLP value.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// A signed 64-bit integer.
     Int(i64),
+    /// A double.
     Float(f64),
+    /// A UTF-8 string.
     Str(String),
+    /// An ordered list.
     Array(Vec<Value>),
+    /// A map, in key order.
     Object(BTreeMap<String, Value>),
 }
 
 impl Value {
+    /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),
@@ -28,6 +36,7 @@ impl Value {
         }
     }
 
+    /// The integer, if this is one.
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Value::Int(i) => Some(*i),
@@ -36,6 +45,7 @@ impl Value {
         }
     }
 
+    /// The number as a double, if this is an integer or a double.
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Int(i) => Some(*i as f64),
@@ -44,6 +54,7 @@ impl Value {
         }
     }
 
+    /// The boolean, if this is one.
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             Value::Bool(b) => Some(*b),
@@ -51,6 +62,7 @@ impl Value {
         }
     }
 
+    /// Whether this is `Null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }

@@ -22,8 +22,11 @@ use crate::gen::mix;
 /// Which OTLP signal a body carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Signal {
+    /// `/v1/logs`.
     Logs,
+    /// `/v1/metrics`.
     Metrics,
+    /// `/v1/traces`.
     Traces,
 }
 
@@ -65,8 +68,11 @@ struct Body {
 /// Request `k`, ready to send.
 #[derive(Clone, Debug)]
 pub struct CorpusRequest {
+    /// Which OTLP endpoint the body goes to.
     pub signal: Signal,
+    /// The protobuf request body, with fresh ids.
     pub body: Vec<u8>,
+    /// How many events tripline makes of it.
     pub events: u64,
 }
 

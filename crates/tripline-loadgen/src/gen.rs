@@ -166,7 +166,7 @@ impl GenSpec {
                     "grep -rn TODO src",
                 ];
                 let cmd = cmds[(r % cmds.len() as u64) as usize];
-                let ok = r % 11 != 0;
+                let ok = !r.is_multiple_of(11);
                 attrs.extend([
                     kv_str(
                         "tool_result_seq",

@@ -7,6 +7,7 @@ use anyhow::{bail, Context};
 /// Cumulative bucket counts of one histogram, by upper bound (the last is `+Inf`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Histogram {
+    /// `(le, cumulative count)` pairs, ascending, `+Inf` last.
     pub buckets: Vec<(f64, u64)>,
 }
 

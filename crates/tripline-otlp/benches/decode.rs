@@ -3,6 +3,8 @@
 //! to about 2 MB; repeating a protobuf message's bytes concatenates its repeated fields).
 //!
 //! cargo bench -p tripline-otlp --bench decode
+// `criterion_group!` defines a public function this bench cannot document.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 

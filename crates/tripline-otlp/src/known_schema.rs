@@ -30,6 +30,7 @@ pub struct KnownSchema {
 #[serde(deny_unknown_fields)]
 pub struct AgentKeys {
     #[serde(default)]
+    /// Resource and scope keys every event of the agent may carry.
     pub common: Vec<String>,
 }
 
@@ -37,6 +38,7 @@ pub struct AgentKeys {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KnownEvent {
+    /// The agent this schema describes.
     pub agent: Agent,
     /// The `event.name` value.
     pub name: String,
@@ -69,7 +71,9 @@ impl KnownEvent {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PromptField {
+    /// The agent that sent the event.
     pub agent: Agent,
+    /// The event's name.
     pub event: String,
     /// Raw attribute key of the prompt text.
     pub key: String,

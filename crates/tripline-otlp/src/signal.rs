@@ -6,12 +6,16 @@ use std::fmt;
 /// The OTLP signal of an export request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OtlpSignal {
+    /// `/v1/logs`, `ExportLogsServiceRequest`.
     Logs,
+    /// `/v1/metrics`, `ExportMetricsServiceRequest`.
     Metrics,
+    /// `/v1/traces`, `ExportTraceServiceRequest`.
     Traces,
 }
 
 impl OtlpSignal {
+    /// Every signal, in the order reports list them.
     pub const ALL: [OtlpSignal; 3] = [OtlpSignal::Logs, OtlpSignal::Metrics, OtlpSignal::Traces];
 
     /// `logs`, `metrics` or `traces`.
@@ -74,7 +78,9 @@ impl fmt::Display for OtlpSignal {
 /// How an OTLP payload is encoded (after any content decompression).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Encoding {
+    /// `application/x-protobuf`.
     Protobuf,
+    /// `application/json`.
     Json,
 }
 
@@ -94,6 +100,7 @@ impl Encoding {
         }
     }
 
+    /// The `Content-Type` of a body in this encoding.
     pub fn content_type(self) -> &'static str {
         match self {
             Encoding::Protobuf => "application/x-protobuf",

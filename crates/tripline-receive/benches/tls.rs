@@ -7,6 +7,8 @@
 //!   handshake (and mTLS the client certificate's verification).
 //!
 //! cargo bench -p tripline-receive --bench tls
+// `criterion_group!` defines a public function this bench cannot document.
+#![allow(missing_docs)]
 
 #[path = "../tests/common/certs.rs"]
 mod certs;

@@ -1,4 +1,6 @@
 //! Engine throughput on pre-parsed Codex-shaped events with a handful of typical rules.
+// `criterion_group!` defines a public function this bench cannot document.
+#![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tripline_event::Event;

@@ -1,6 +1,6 @@
 //! A matched event kept as evidence by correlation windows and alerts.
 //!
-//! The batch path ([`crate::batch`]) reads only the keys the rules need from most lines.
+//! The JSON Lines stream path ([`crate::stream`]) reads only the keys the rules need from most lines.
 //! A line that matches a rule feeding a correlation still has to be kept whole for the
 //! alert that may fire later, yet most such windows never fire: [`Evidence::line`] keeps
 //! the line's bytes and parses them the first time the whole event is asked for.
@@ -12,9 +12,9 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tripline_event::Event;
 
-use crate::batch::line::parse_full;
-use crate::batch::scan::FlatLine;
 use crate::source::FieldSource;
+use crate::stream::line::parse_full;
+use crate::stream::scan::FlatLine;
 
 /// One matched event: the fields the engine reads when applying the match, and the
 /// whole event for alerts (the same event, or parsed from its line on first use).
@@ -29,7 +29,7 @@ enum Fields {
     Whole(Event),
     /// the projection of a line onto the keys the rules read, and the line
     Projected { fields: Event, line: Box<[u8]> },
-    /// a flat line and its scanned values (see `batch::scan`)
+    /// a flat line and its scanned values (see `stream::scan`)
     Flat(FlatLine),
 }
 
@@ -55,7 +55,7 @@ impl Evidence {
         }
     }
 
-    /// A flat line as the batch path scanned it.
+    /// A flat line as the stream path scanned it.
     pub(crate) fn flat(line: FlatLine) -> Evidence {
         Evidence {
             fields: Fields::Flat(line),

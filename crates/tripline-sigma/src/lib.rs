@@ -10,7 +10,6 @@
 //! Semantics and every decision on the spec's open points: `docs/sigma.md`.
 
 pub mod alert;
-pub mod batch;
 pub mod condition;
 pub mod correlation;
 pub mod detection;
@@ -28,6 +27,7 @@ pub mod profile;
 pub mod rule;
 pub mod secret;
 pub mod source;
+pub mod stream;
 pub mod suppress;
 pub mod time;
 pub mod yaml;

@@ -51,6 +51,7 @@ fn default_max_age() -> Duration {
     Duration::from_secs(3600)
 }
 
+/// Writes records to rolling, optionally compressed JSON Lines segments.
 pub struct ArchiveSink {
     name: String,
     writer: SegmentWriter,
@@ -58,6 +59,7 @@ pub struct ArchiveSink {
     last_sweep: Option<Instant>,
 }
 
+/// Builds an archive sink from its `[[sinks]]` options.
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, "archive", options)?;
     let err = |message: String| BuildError {

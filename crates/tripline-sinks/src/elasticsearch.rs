@@ -57,6 +57,7 @@ struct Elasticsearch {
     client: HttpClient,
 }
 
+/// Builds an Elasticsearch bulk sink from its `[[sinks]]` options.
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, KIND, options)?;
     let err = |message: String| BuildError {

@@ -51,6 +51,7 @@ pub struct FileSink {
     writer: SegmentWriter,
 }
 
+/// Builds a file sink from its `[[sinks]]` options.
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, "file", options)?;
     let err = |message: String| BuildError {

@@ -39,13 +39,16 @@ pub struct TlsOptions {
 /// An HTTP answer, read in full.
 #[derive(Debug)]
 pub struct Answer {
+    /// The HTTP status code.
     pub status: u16,
+    /// The response body.
     pub body: Vec<u8>,
     /// The `Retry-After` hint, already parsed.
     pub retry_after: Option<Duration>,
 }
 
 impl Answer {
+    /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }

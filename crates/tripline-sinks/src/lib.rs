@@ -2,13 +2,12 @@
 //!
 //! * [`sink`]: the [`Sink`] trait and the [`Record`] every sink receives.
 //! * [`registry`]: sink types by config name; one module per type.
-//! * [`ocsf`]: OCSF Detection Finding (class_uid 2004) for alerts.
 //! * [`record_fields`]: well-known fields (rule, level, host, ...) lifted out of a formatted
 //!   body, for sinks with a fixed layout (syslog, Parquet).
 //! * [`http_client`]: the one HTTP client of the HTTP sinks, and how answers map to
 //!   retry or fatal.
 //! * [`spec`]: the common `[[sinks]]` fields ([`SinkSpec`]) and their checks.
-//! * [`format`]: native, OCSF and ECS bodies of the records.
+//! * [`format`]: native, OCSF (`format/ocsf/`) and ECS bodies of the records.
 //! * [`delivery`]: the per-sink worker: outbox cursor, retries, dead-letter, stats.
 //! * [`segment`]: rotating JSON Lines segments (the `file` and `archive` sinks).
 //!
@@ -17,7 +16,6 @@
 pub mod delivery;
 pub mod format;
 pub mod http_client;
-pub mod ocsf;
 pub mod record_fields;
 pub mod registry;
 pub mod segment;

@@ -52,6 +52,7 @@ struct Otlp {
     client: HttpClient,
 }
 
+/// Builds an OTLP/HTTP sink from its `[[sinks]]` options.
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, KIND, options)?;
     let base = http_client::check_url(ctx, KIND, "endpoint", &o.endpoint)?;

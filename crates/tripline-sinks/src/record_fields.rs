@@ -22,8 +22,11 @@ pub struct RecordFields {
     pub rule_level: Option<String>,
     /// Alerts: the rule's id.
     pub rule_id: Option<String>,
+    /// The record's `conversation_id`, when it has one.
     pub conversation_id: Option<String>,
+    /// The record's `host_name`, when it has one.
     pub host_name: Option<String>,
+    /// The record's `user_email`, when it has one.
     pub user_email: Option<String>,
     /// Alerts: the one-sentence summary.
     pub summary: Option<String>,
@@ -146,7 +149,7 @@ mod tests {
 
     #[test]
     fn ocsf_alert() {
-        let body = crate::ocsf::detection_finding(&tripline_event::Alert {
+        let body = crate::format::ocsf::detection_finding(&tripline_event::Alert {
             id: "a1".into(),
             revision: 2,
             time: "2026-11-20T10:00:02Z".into(),

@@ -21,8 +21,11 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     #[default]
+    /// Segments stay plain JSON Lines.
     None,
+    /// Finished segments are zstd-compressed.
     Zstd,
+    /// Finished segments are gzip-compressed.
     Gzip,
 }
 
@@ -40,6 +43,7 @@ impl Compression {
 /// How segments are named, rolled and compressed.
 #[derive(Clone, Debug)]
 pub struct SegmentOptions {
+    /// The directory the segments go to.
     pub dir: PathBuf,
     /// File name prefix (`NAME` starts with it).
     pub prefix: String,
@@ -47,6 +51,7 @@ pub struct SegmentOptions {
     pub max_bytes: u64,
     /// Finish a segment once it is this old.
     pub max_age: Duration,
+    /// How finished segments are compressed.
     pub compression: Compression,
 }
 

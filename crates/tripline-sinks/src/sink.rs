@@ -20,6 +20,7 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
+    /// The name used in `receive = [...]`.
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::Alert => "alert",
@@ -35,6 +36,7 @@ impl RecordKind {
 /// redelivered record carries the same pair.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
+    /// Alert, event or raw payload.
     pub kind: RecordKind,
     /// Alert id, event id, or raw payload id.
     pub id: String,
@@ -55,27 +57,36 @@ pub enum SendError {
     /// destination's hint, when it gave one.
     #[error("{message}")]
     Retry {
+        /// What went wrong.
         message: String,
+        /// The destination's `Retry-After`, when it gave one.
         retry_after: Option<Duration>,
     },
     /// Retrying will not help (HTTP 400, a mapping error): the record goes to the
     /// dead-letter file at once.
     #[error("{message}")]
-    Fatal { message: String },
+    /// A failure that retrying cannot fix.
+    Fatal {
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl SendError {
+    /// A retryable failure.
     pub fn retry(message: impl Into<String>) -> SendError {
         SendError::Retry {
             message: message.into(),
             retry_after: None,
         }
     }
+    /// A failure that retrying cannot fix.
     pub fn fatal(message: impl Into<String>) -> SendError {
         SendError::Fatal {
             message: message.into(),
         }
     }
+    /// Whether a retry may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(self, SendError::Retry { .. })
     }
@@ -91,6 +102,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Every record of the batch was delivered.
     pub fn all_delivered() -> Outcome {
         Outcome::default()
     }
@@ -126,8 +138,11 @@ pub struct BuildContext {
 #[derive(Debug, thiserror::Error)]
 #[error("sink {sink:?} (type {kind}): {message}")]
 pub struct BuildError {
+    /// The sink's name.
     pub sink: String,
+    /// The sink's type.
     pub kind: &'static str,
+    /// What is wrong, naming the option.
     pub message: String,
 }
 

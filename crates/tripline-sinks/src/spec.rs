@@ -34,7 +34,9 @@ pub const COMMON_KEYS: &[&str] = &[
 pub struct SpecError {
     /// `"name"` or `#N` (1-based position) when the entry has no usable name.
     pub sink: String,
+    /// The option at fault.
     pub field: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -53,6 +55,7 @@ pub struct SinkSpec {
     pub receive: Vec<RecordKind>,
     /// Required for `receive = ["raw"]`.
     pub admin: bool,
+    /// The body format (native, OCSF or ECS).
     pub format: Format,
     /// Alerts below this Sigma level are not sent (index into [`LEVELS`]).
     pub min_level: Option<usize>,
@@ -68,6 +71,7 @@ pub struct SinkSpec {
     pub max_attempts: u32,
     /// First retry delay; doubles per attempt up to `backoff_max`.
     pub backoff_initial: Duration,
+    /// The longest retry delay.
     pub backoff_max: Duration,
     /// Most records waiting for this sink; beyond it the oldest are dead-lettered
     /// (`queue_full`).
@@ -398,7 +402,7 @@ mod tests {
         let g = RedactionPolicy::default();
         let raw = entry("name = \"a\"\ntype = \"archive\"\nreceive = [\"raw\"]\n");
         assert_eq!(
-            SinkSpec::parse_all(&[raw.clone()], true, &g)
+            SinkSpec::parse_all(std::slice::from_ref(&raw), true, &g)
                 .unwrap_err()
                 .field,
             "receive"

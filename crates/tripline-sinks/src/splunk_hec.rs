@@ -64,6 +64,7 @@ struct AckSettings {
     poll: Duration,
 }
 
+/// Builds a Splunk HEC sink from its `[[sinks]]` options.
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, KIND, options)?;
     let base = http_client::check_url(ctx, KIND, "url", &o.url)?;

@@ -20,10 +20,12 @@ use crate::sink::{parse_options, BuildContext, BuildError, Outcome, Record, Send
 #[serde(deny_unknown_fields)]
 struct Options {}
 
+/// Writes records as JSON Lines to standard output.
 pub struct StdoutSink {
     name: String,
 }
 
+/// Builds a stdout sink from its `[[sinks]]` options.
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let _: Options = parse_options(ctx, "stdout", options)?;
     Ok(Box::new(StdoutSink {

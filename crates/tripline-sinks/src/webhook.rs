@@ -70,6 +70,7 @@ struct Webhook {
     client: HttpClient,
 }
 
+/// Builds a webhook sink from its `[[sinks]]` options.
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     let o: Options = parse_options(ctx, KIND, options)?;
     let url = http_client::check_url(ctx, KIND, "url", &o.url)?;

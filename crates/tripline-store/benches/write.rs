@@ -3,6 +3,8 @@
 //!
 //! Run: `cargo bench -p tripline-store --bench write`. Set `TRIPLINE_BENCH_DIR` to put the
 //! database on a specific disk (default: the system temp dir).
+// `criterion_group!` defines a public function this bench cannot document.
+#![allow(missing_docs)]
 
 use std::time::{Duration, Instant};
 

@@ -20,29 +20,41 @@ pub enum StoreError {
     /// The store was written by a newer tripline.
     #[error("{path}: schema version {found} is newer than this tripline supports ({supported})")]
     SchemaTooNew {
+        /// The database file.
         path: PathBuf,
+        /// The file's schema version.
         found: i64,
+        /// The newest version this build knows.
         supported: i64,
     },
     /// The database could not be configured as tripline needs it (for example the
     /// filesystem refuses WAL mode).
     #[error("{path}: {reason}")]
-    Setup { path: PathBuf, reason: String },
+    Setup {
+        /// The database file.
+        path: PathBuf,
+        /// Why it could not be set up.
+        reason: String,
+    },
     /// A read-only open found no initialized store.
     #[error("{0}: no tripline store here (run `tripline serve` first or check --data)")]
     Missing(PathBuf),
     /// A filesystem operation on the data directory failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
         #[source]
+        /// What the operating system said.
         source: std::io::Error,
     },
     /// An alert could not be serialized to JSON.
     #[error("cannot serialize alert {id}: {source}")]
     Serialize {
+        /// The alert's id.
         id: String,
         #[source]
+        /// What serde_json said.
         source: serde_json::Error,
     },
     /// Any other SQLite error.

@@ -23,6 +23,7 @@ pub mod check;
 mod checkpoint;
 mod connection;
 pub mod duration;
+mod engine_state;
 mod error;
 mod fsperm;
 mod options;
@@ -31,11 +32,11 @@ pub mod query;
 mod raw;
 mod retention;
 mod schema;
-mod state;
 mod store;
 mod write;
 
 pub use checkpoint::Checkpointer;
+pub use engine_state::StateChanges;
 pub use error::StoreError;
 pub use options::{StoreOptions, Synchronous};
 pub use outbox::{Outbox, OutboxRow, QueueStats};
@@ -45,6 +46,5 @@ pub use raw::{
 };
 pub use retention::{format_ms, parse_rfc3339_ms, RetentionPolicy, RetentionReport, SpaceReport};
 pub use schema::SCHEMA_VERSION;
-pub use state::StateChanges;
 pub use store::{Store, MAIN_DB_FILE};
 pub use write::{WriteBatch, WriteStats};

@@ -55,11 +55,13 @@ pub struct OutboxRow {
     pub seq: i64,
     /// `event` or `alert`.
     pub kind: String,
+    /// The event or alert id.
     pub id: String,
     /// The alert revision; 1 for events.
     pub revision: i64,
     /// Event time (alerts: their `time`), unix milliseconds.
     pub time_ms: i64,
+    /// The record's agent.
     pub agent: String,
     /// When the record was stored, unix milliseconds.
     pub ingest_time_ms: i64,

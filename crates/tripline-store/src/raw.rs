@@ -68,6 +68,7 @@ pub struct StoredRawPayload {
     pub ingest_time_ms: i64,
     /// Lowercase hex SHA-256 of `payload.body`.
     pub sha256: String,
+    /// The raw payload.
     pub payload: RawPayload,
 }
 

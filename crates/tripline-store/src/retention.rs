@@ -59,8 +59,11 @@ impl Default for RetentionPolicy {
 /// Size of one database file (plus its WAL) before and after a retention run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpaceReport {
+    /// The database file compacted.
     pub path: PathBuf,
+    /// Its size before, bytes.
     pub bytes_before: u64,
+    /// Its size after, bytes.
     pub bytes_after: u64,
     /// False when a reader kept the WAL checkpoint from completing: the space is
     /// reclaimed by a later run.
@@ -253,6 +256,7 @@ pub fn format_ms(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Unix milliseconds of an RFC 3339 timestamp.
 pub fn parse_rfc3339_ms(text: &str) -> Result<i64, String> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp_millis())

@@ -7,8 +7,8 @@ use rusqlite::{params, Transaction};
 use sha2::{Digest, Sha256};
 use tripline_event::{names, Alert, Event, Value};
 
+use crate::engine_state::{write_entries, StateChanges};
 use crate::error::StoreError;
-use crate::state::{write_entries, StateChanges};
 
 /// What [`crate::Store::write_batch`] commits atomically. Everything in it must already be
 /// redacted.

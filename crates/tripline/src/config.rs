@@ -16,7 +16,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-pub use sections::{Auth, Input, Limits, Pipeline, Raw, Retention, Rules, Server, Store, Tls};
+pub use sections::{
+    AuthSection, InputSection, LimitsSection, PipelineSection, RawSection, RetentionSection,
+    RulesSection, ServerSection, StoreSection, TlsSection,
+};
 pub use template::DEFAULT_TOML;
 
 /// The whole configuration.
@@ -24,25 +27,25 @@ pub use template::DEFAULT_TOML;
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// `[[inputs]]`: JSON Lines files `serve` tails (network and process telemetry).
-    pub inputs: Vec<Input>,
+    pub inputs: Vec<InputSection>,
     /// `[server]`.
-    pub server: Server,
+    pub server: ServerSection,
     /// `[limits]`.
-    pub limits: Limits,
+    pub limits: LimitsSection,
     /// `[pipeline]`.
-    pub pipeline: Pipeline,
+    pub pipeline: PipelineSection,
     /// `[rules]`.
-    pub rules: Rules,
+    pub rules: RulesSection,
     /// `[retention]`.
-    pub retention: Retention,
+    pub retention: RetentionSection,
     /// `[raw]`.
-    pub raw: Raw,
+    pub raw: RawSection,
     /// `[store]`.
-    pub store: Store,
+    pub store: StoreSection,
     /// `[auth]`.
-    pub auth: Auth,
+    pub auth: AuthSection,
     /// `[tls]`.
-    pub tls: Tls,
+    pub tls: TlsSection,
     /// `[redaction]`: the redaction policy, kept opaque here and interpreted by the redaction
     /// crate.
     pub redaction: toml::Table,

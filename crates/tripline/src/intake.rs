@@ -23,7 +23,7 @@ use tripline_event::Event;
 use tripline_otlp::files::{self, LineFormat};
 use tripline_otlp::Limits;
 
-use crate::config::Input;
+use crate::config::InputSection;
 use crate::pipeline::Pipeline;
 
 use offsets::{FileKey, Offsets};
@@ -34,7 +34,7 @@ const BATCH_LINES: usize = 1024;
 const MAX_LINE_BYTES: u64 = 16 << 20;
 
 /// Config checks for one input (called by `Config::validate`).
-pub fn validate(input: &Input) -> Result<(), String> {
+pub fn validate(input: &InputSection) -> Result<(), String> {
     if input.path.trim().is_empty() {
         return Err("path is empty".into());
     }
@@ -55,7 +55,7 @@ pub fn offsets_path(data_dir: &Path) -> PathBuf {
 /// pipeline's durable write are blocking.
 pub async fn run(
     pipeline: Arc<Pipeline>,
-    inputs: Vec<Input>,
+    inputs: Vec<InputSection>,
     data_dir: PathBuf,
     limits: Limits,
     stop: impl Future<Output = ()>,
@@ -82,7 +82,7 @@ pub async fn run(
 
 struct Intake {
     pipeline: Arc<Pipeline>,
-    inputs: Vec<(Input, Option<Instant>)>,
+    inputs: Vec<(InputSection, Option<Instant>)>,
     offsets_file: PathBuf,
     offsets: Offsets,
     limits: Limits,
@@ -91,7 +91,12 @@ struct Intake {
 }
 
 impl Intake {
-    fn new(pipeline: Arc<Pipeline>, inputs: Vec<Input>, data_dir: &Path, limits: Limits) -> Intake {
+    fn new(
+        pipeline: Arc<Pipeline>,
+        inputs: Vec<InputSection>,
+        data_dir: &Path,
+        limits: Limits,
+    ) -> Intake {
         let offsets_file = offsets_path(data_dir);
         let offsets = Offsets::load(&offsets_file).unwrap_or_else(|e| {
             tracing::warn!("intake: {e}; starting every input file from its first line");
@@ -126,7 +131,7 @@ impl Intake {
     }
 
     /// Read what is new in every file the input's path matches.
-    fn poll(&mut self, input: &Input, stopping: &AtomicBool) {
+    fn poll(&mut self, input: &InputSection, stopping: &AtomicBool) {
         let paths = match glob::glob(&input.path) {
             Ok(p) => p
                 .filter_map(Result::ok)

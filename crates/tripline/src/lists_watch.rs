@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::pipeline::detect::RuleSet;
+use crate::pipeline::analyze::RuleSet;
 use crate::pipeline::Pipeline;
 
 /// How often list files are checked for changes.

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use tripline_store::{RetentionPolicy, Store, StoreOptions};
 
-use crate::config::sections::Retention;
+use crate::config::sections::RetentionSection;
 
 /// The store's policy for the `[retention]` config section.
-pub fn policy(cfg: &Retention) -> RetentionPolicy {
+pub fn policy(cfg: &RetentionSection) -> RetentionPolicy {
     RetentionPolicy {
         events_ttl: Some(cfg.events_ttl.get()),
         alerts_ttl: Some(cfg.alerts_ttl.get()),
@@ -19,7 +19,7 @@ pub fn policy(cfg: &Retention) -> RetentionPolicy {
 }
 
 /// Run retention on the store in `data_dir` every `interval` until `stop` resolves.
-pub async fn run(data_dir: PathBuf, cfg: Retention, stop: impl Future<Output = ()>) {
+pub async fn run(data_dir: PathBuf, cfg: RetentionSection, stop: impl Future<Output = ()>) {
     let policy = policy(&cfg);
     let mut tick = tokio::time::interval(cfg.interval.get());
     tokio::pin!(stop);

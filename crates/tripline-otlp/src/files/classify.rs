@@ -9,16 +9,24 @@ use crate::signal::{Encoding, OtlpSignal};
 pub enum InputKind {
     /// An OTLP protobuf request body (`.pb`, `.protobuf`, `.bin`). `signal` is `None` when
     /// neither the name, a sidecar nor `--signal` tells it (reading then fails).
-    Protobuf { signal: Option<OtlpSignal> },
+    Protobuf {
+        /// Which export request the body holds, when known.
+        signal: Option<OtlpSignal>,
+    },
     /// A captured body of either encoding (`.body`, as the Claude Code / Gemini CLI captures
     /// store them); `encoding` from the `.meta.json` sidecar, else sniffed from the bytes.
     Body {
+        /// Which export request the body holds, when known.
         signal: Option<OtlpSignal>,
+        /// Protobuf or JSON, when the sidecar names it.
         encoding: Option<Encoding>,
     },
     /// A `.json` file: one OTLP/JSON request, OTLP JSON Lines, flattened-event JSON Lines,
     /// or one flattened event; told apart by content.
-    Json { signal: Option<OtlpSignal> },
+    Json {
+        /// Which export request the file holds, when known.
+        signal: Option<OtlpSignal>,
+    },
     /// A `.jsonl` / `.ndjson` file: OTLP JSON Lines or flattened-event JSON Lines.
     JsonLines,
     /// Not a request body; the reason says why.

@@ -65,7 +65,9 @@ impl Default for ReadOptions {
 /// One file found under the input paths.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputFile {
+    /// The file.
     pub path: PathBuf,
+    /// What the file holds, as far as the name and sidecars tell.
     pub kind: InputKind,
     /// Whether the file is gzip-compressed (`.gz`).
     pub gzip: bool,
@@ -108,16 +110,29 @@ impl Tally {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("{}: {error}", path.display())]
+    /// The file could not be read.
     Io {
+        /// The file.
         path: PathBuf,
+        /// What the operating system said.
         error: std::io::Error,
     },
     #[error("{}: larger than the {limit}-byte limit (after decompression)", path.display())]
-    TooLarge { path: PathBuf, limit: u64 },
-    #[error("{}{}: {error}", path.display(), line_suffix(*line))]
-    Decode {
+    /// The file (decompressed) is larger than the limit.
+    TooLarge {
+        /// The file.
         path: PathBuf,
+        /// The limit, bytes.
+        limit: u64,
+    },
+    #[error("{}{}: {error}", path.display(), line_suffix(*line))]
+    /// A request body or JSON line is not valid OTLP.
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line, for JSON Lines.
         line: Option<usize>,
+        /// Why it could not be decoded.
         error: DecodeError,
     },
     #[error(
@@ -125,15 +140,29 @@ pub enum ReadError {
          add a NNNN-logs.headers.json sidecar with the URL path, or pass --signal",
         path.display()
     )]
-    UnknownSignal { path: PathBuf },
-    #[error("{}{}: not a flattened event: {detail}", path.display(), line_suffix(*line))]
-    BadEvent {
+    /// A protobuf body whose signal nothing names.
+    UnknownSignal {
+        /// The file.
         path: PathBuf,
+    },
+    #[error("{}{}: not a flattened event: {detail}", path.display(), line_suffix(*line))]
+    /// A flattened-event line that is not a JSON object of fields.
+    BadEvent {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line, for JSON Lines.
         line: Option<usize>,
+        /// What is wrong with it.
         detail: String,
     },
     #[error("{}: {error}", path.display())]
-    Sink { path: PathBuf, error: BoxError },
+    /// The consumer of the events refused them (for example a failed store write).
+    Sink {
+        /// The file being read.
+        path: PathBuf,
+        /// Why the consumer refused.
+        error: BoxError,
+    },
 }
 
 fn line_suffix(line: Option<usize>) -> String {

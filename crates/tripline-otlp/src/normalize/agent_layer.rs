@@ -15,19 +15,33 @@ pub mod field {
     /// `session_start`, `prompt`, `tool_decision`, `tool_result`, `api_request`,
     /// `api_error`, `config` or `response`.
     pub const AGENT_EVENT: &str = "agent_event";
+    /// The agent's session id (Codex `conversation.id`, Claude Code and Gemini `session.id`).
     pub const SESSION_ID: &str = "session_id";
+    /// The approval posture in the shared vocabulary (`docs/fields.md`).
     pub const PERMISSION_MODE: &str = "permission_mode";
+    /// The sandbox posture in the shared vocabulary (`docs/fields.md`).
     pub const SANDBOX: &str = "sandbox";
+    /// A tool decision: `accept` or `reject`.
     pub const DECISION: &str = "decision";
+    /// Who decided: `user`, `config` (an automatic rule or mode) or `agent`.
     pub const DECISION_SOURCE: &str = "decision_source";
+    /// The tool's name as the agent reports it.
     pub const TOOL_NAME: &str = "tool_name";
+    /// The id that joins a tool decision to its result.
     pub const TOOL_CALL_ID: &str = "tool_call_id";
+    /// The shell command of a shell tool call.
     pub const COMMAND: &str = "command";
+    /// The file a file tool reads or writes.
     pub const FILE_PATH: &str = "file_path";
+    /// Whether a tool call or API request succeeded.
     pub const SUCCESS: &str = "success";
+    /// Whether this event carries prompt text.
     pub const PROMPT_LOGGED: &str = "prompt_logged";
+    /// Whether the process's argv carries a `-p` prompt (Gemini CLI).
     pub const PROMPT_IN_ARGV: &str = "prompt_in_argv";
+    /// The agent CLI's own version.
     pub const AGENT_VERSION: &str = "agent_version";
+    /// The runtime's version (Gemini's `service.version` is Node.js's).
     pub const RUNTIME_VERSION: &str = "runtime_version";
 }
 

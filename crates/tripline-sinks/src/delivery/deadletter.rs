@@ -17,10 +17,15 @@ pub fn path(data_dir: &Path, sink: &str) -> PathBuf {
 
 /// One undeliverable record.
 pub struct Letter<'a> {
+    /// Why the record was given up (`attempts`, `fatal`, `overflow`, ...).
     pub reason: &'static str,
+    /// The last error the sink gave.
     pub error: &'a str,
+    /// `alert`, `event` or `raw`.
     pub kind: &'a str,
+    /// The record's id.
     pub id: &'a str,
+    /// The record's revision.
     pub revision: u64,
     /// The record as it would have been sent (raw payloads: a reference only, never the
     /// unredacted body).
@@ -35,6 +40,7 @@ pub struct DeadLetter {
 }
 
 impl DeadLetter {
+    /// The dead-letter file of sink `sink` under `data_dir`.
     pub fn new(data_dir: &Path, sink: &str) -> DeadLetter {
         DeadLetter {
             sink: sink.to_owned(),
@@ -43,6 +49,7 @@ impl DeadLetter {
         }
     }
 
+    /// Where the dead-letter file is.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -18,10 +18,12 @@ pub struct Preparer {
 }
 
 impl Preparer {
+    /// A preparer for one sink, with its own redactor when its policy differs.
     pub fn new(spec: SinkSpec, redactor: Option<Redactor>) -> Preparer {
         Preparer { spec, redactor }
     }
 
+    /// The sink's configuration.
     pub fn spec(&self) -> &SinkSpec {
         &self.spec
     }

@@ -7,7 +7,9 @@ use std::sync::Mutex;
 /// What one sink's worker counts. Counters only grow; gauges are set after every step.
 #[derive(Debug)]
 pub struct SinkStats {
+    /// The sink's name.
     pub name: String,
+    /// The sink's type.
     pub kind: String,
     /// Records the destination accepted.
     pub sent: AtomicU64,
@@ -26,6 +28,7 @@ pub struct SinkStats {
 }
 
 impl SinkStats {
+    /// Zeroed counters for one sink.
     pub fn new(name: &str, kind: &str) -> SinkStats {
         SinkStats {
             name: name.to_owned(),
@@ -63,6 +66,7 @@ impl SinkStats {
         lock(&self.dead_lettered).clone()
     }
 
+    /// Records delivered so far.
     pub fn sent(&self) -> u64 {
         self.sent.load(Ordering::Relaxed)
     }

@@ -68,7 +68,7 @@ pub fn alert(a: &Alert) -> Json {
             "module": "tripline",
             "dataset": "tripline.alert",
             "provider": a.agent,
-            "severity": crate::ocsf::severity_id(&a.rule.level),
+            "severity": super::ocsf::severity_id(&a.rule.level),
             "start": a.first_time,
             "end": a.last_time,
         }),

@@ -2,14 +2,14 @@
 //! and raw payloads. `docs/sinks/README.md` documents each mapping.
 //!
 //! * [`Format::Native`]: the event or alert exactly as stored (redacted JSON).
-//! * [`Format::Ocsf`]: alerts as OCSF Detection Finding ([`crate::ocsf`]); events as an OCSF
-//!   Base Event ([`ocsf_event`]).
+//! * [`Format::Ocsf`]: alerts as OCSF Detection Finding, events as an OCSF Base Event
+//!   ([`ocsf`]).
 //! * [`Format::Ecs`]: Elastic Common Schema ([`ecs`]).
 //!
 //! Raw payloads have one form whatever the format ([`raw_body`]).
 
 pub mod ecs;
-pub mod ocsf_event;
+pub mod ocsf;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The name used in `format = "..."`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Native => "native",
@@ -52,7 +53,7 @@ fn time_ms(rfc3339: Option<&str>) -> Option<i64> {
 pub fn event_record(event: &Event, format: Format) -> Record {
     let body = match format {
         Format::Native => serde_json::to_value(event).unwrap_or(Json::Null),
-        Format::Ocsf => ocsf_event::base_event(event),
+        Format::Ocsf => ocsf::base_event(event),
         Format::Ecs => ecs::event(event),
     };
     Record {
@@ -71,7 +72,7 @@ pub fn event_record(event: &Event, format: Format) -> Record {
 pub fn alert_record(alert: &Alert, format: Format) -> Record {
     let body = match format {
         Format::Native => serde_json::to_value(alert).unwrap_or(Json::Null),
-        Format::Ocsf => crate::ocsf::detection_finding(alert),
+        Format::Ocsf => ocsf::detection_finding(alert),
         Format::Ecs => ecs::alert(alert),
     };
     Record {

@@ -54,6 +54,7 @@ pub struct Row {
 }
 
 impl Row {
+    /// The row of one record.
     pub fn new(record: &Record) -> Row {
         let f = RecordFields::of(record);
         Row {

@@ -82,11 +82,13 @@ pub struct ParquetSink {
     buffered: usize,
 }
 
+/// Builds a Parquet sink from its `[[sinks]]` options.
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     Ok(Box::new(ParquetSink::new(ctx, options)?))
 }
 
 impl ParquetSink {
+    /// A Parquet sink from its `[[sinks]]` options.
     pub fn new(ctx: &BuildContext, options: &toml::Table) -> Result<ParquetSink, BuildError> {
         let opts: Options = parse_options(ctx, KIND, options)?;
         let err = |message: String| BuildError {

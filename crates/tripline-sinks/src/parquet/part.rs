@@ -15,6 +15,7 @@ use crate::sink::Record;
 
 /// Prefix and suffix of files being written; readers skip dot files and `*.tmp`.
 pub const TEMP_PREFIX: &str = ".part-";
+/// Suffix of a part file still being written.
 pub const TEMP_SUFFIX: &str = ".parquet.tmp";
 
 /// Where a record goes: `kind=<kind>/agent=<agent>/date=YYYY-MM-DD/hour=HH`, in UTC.
@@ -22,6 +23,7 @@ pub const TEMP_SUFFIX: &str = ".parquet.tmp";
 pub struct Partition(String);
 
 impl Partition {
+    /// The partition a record belongs to.
     pub fn of(record: &Record) -> Partition {
         let time = DateTime::<Utc>::from_timestamp_millis(record.time_ms).unwrap_or_default();
         Partition(format!(
@@ -33,6 +35,7 @@ impl Partition {
         ))
     }
 
+    /// The partition's directory under `root`.
     pub fn dir(&self, root: &Path) -> PathBuf {
         root.join(&self.0)
     }

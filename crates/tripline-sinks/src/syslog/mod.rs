@@ -106,6 +106,7 @@ pub struct SyslogSink {
     sender: Sender,
 }
 
+/// Builds a syslog sink from its `[[sinks]]` options.
 pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>, BuildError> {
     Ok(Box::new(SyslogSink::new(ctx, options)?))
 }
@@ -123,6 +124,7 @@ fn system_hostname() -> String {
 }
 
 impl SyslogSink {
+    /// A syslog sink from its `[[sinks]]` options.
     pub fn new(ctx: &BuildContext, options: &toml::Table) -> Result<SyslogSink, BuildError> {
         let opts: Options = parse_options(ctx, KIND, options)?;
         let err = |message: String| BuildError {

@@ -68,6 +68,7 @@ pub fn severity(kind: RecordKind, level: Option<&str>) -> u8 {
 /// The fixed parts of every message a sink sends.
 #[derive(Clone, Debug)]
 pub struct Header {
+    /// The syslog facility (0-23).
     pub facility: u8,
     /// HOSTNAME, already sanitized.
     pub hostname: String,
@@ -80,6 +81,7 @@ pub struct Header {
 }
 
 impl Header {
+    /// A header for this facility, host, app name and structured-data id.
     pub fn new(facility: u8, hostname: &str, app_name: &str, sd_id: &str) -> Header {
         Header {
             facility,

@@ -22,15 +22,21 @@ use crate::sink::SendError;
 /// How the sink reaches the collector.
 #[derive(Clone)]
 pub enum Transport {
+    /// RFC 5426 datagrams.
     Udp,
+    /// RFC 6587 octet-counted TCP.
     Tcp,
+    /// RFC 5425 TLS.
     Tls {
+        /// The TLS client configuration (roots, client certificate).
         config: Arc<ClientConfig>,
+        /// The name the server's certificate must carry.
         server_name: ServerName<'static>,
     },
 }
 
 impl Transport {
+    /// The name used in `transport = "..."`.
     pub fn name(&self) -> &'static str {
         match self {
             Transport::Udp => "udp",
@@ -109,6 +115,7 @@ fn retry(what: &str, address: &str, e: impl std::fmt::Display) -> SendError {
 }
 
 impl Sender {
+    /// A sender to `address` over `transport`, with this I/O timeout.
     pub fn new(transport: Transport, address: String, timeout: Duration) -> Sender {
         Sender {
             transport,

@@ -18,6 +18,7 @@ const MAX_INTEGRITY_ERRORS: u32 = 100;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", content = "errors", rename_all = "snake_case")]
 pub enum Integrity {
+    /// No problem found.
     Ok,
     /// The messages of `PRAGMA integrity_check` (or `quick_check`), or the error that
     /// stopped SQLite from reading the file at all.
@@ -29,14 +30,17 @@ pub enum Integrity {
 pub struct DatabaseCheck {
     /// `main` or `raw`.
     pub name: &'static str,
+    /// The database file.
     pub path: PathBuf,
     /// `integrity_check` or `quick_check`.
     pub check: &'static str,
+    /// What the integrity check found.
     pub integrity: Integrity,
     /// `PRAGMA user_version`, when the file could be read.
     pub schema_version: Option<i64>,
     /// The newest schema version this build knows.
     pub schema_supported: i64,
+    /// The database's write-ahead log.
     pub wal_path: PathBuf,
     /// The `-wal` file, when there is one.
     pub wal: Option<WalScan>,

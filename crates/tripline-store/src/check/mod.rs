@@ -36,6 +36,7 @@ pub struct CheckOptions {
 /// Everything [`check`] found in a data directory.
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckReport {
+    /// The data directory checked.
     pub data_dir: PathBuf,
     /// The main store, then the raw tier when it exists.
     pub databases: Vec<DatabaseCheck>,
@@ -84,6 +85,7 @@ pub fn check(dir: &Path, opts: &CheckOptions) -> Result<CheckReport, StoreError>
 /// What [`repair`] did, between a check before and a check after.
 #[derive(Clone, Debug, Serialize)]
 pub struct RepairReport {
+    /// The check before any repair.
     pub before: CheckReport,
     /// One sentence per action taken or declined, each naming its file.
     pub actions: Vec<String>,
@@ -91,6 +93,7 @@ pub struct RepairReport {
     /// a WAL whose header was unreadable. Dropping a torn tail alone loses nothing that
     /// SQLite had committed.
     pub possible_loss: bool,
+    /// The check after the repair.
     pub after: CheckReport,
 }
 

@@ -14,7 +14,9 @@ const SIDE_SUFFIXES: &[&str] = &["-wal", "-shm", "-journal"];
 /// A file that belongs to no database.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Orphan {
+    /// The stray file.
     pub path: PathBuf,
+    /// Why it does not belong.
     pub reason: String,
 }
 

@@ -36,15 +36,28 @@ pub enum Format {
 pub enum QueryError {
     /// SQLite rejected the statement (syntax, unknown table or column...).
     #[error("{message}\n  in SQL: {sql}")]
-    Sql { sql: String, message: String },
+    Sql {
+        /// The statement.
+        sql: String,
+        /// SQLite's message.
+        message: String,
+    },
     /// The statement would modify the database.
     #[error("refused: `tripline query` is read-only and this statement writes\n  in SQL: {sql}")]
-    WriteRefused { sql: String },
+    WriteRefused {
+        /// The statement.
+        sql: String,
+    },
     /// The statement names the raw tier without admin access.
     #[error(
         "{message}\n  the raw tier (schema `raw`) is only attached with --admin\n  in SQL: {sql}"
     )]
-    RawNeedsAdmin { sql: String, message: String },
+    RawNeedsAdmin {
+        /// The statement.
+        sql: String,
+        /// Which raw table it reads.
+        message: String,
+    },
     /// Writing the output failed.
     #[error("writing query output: {0}")]
     Io(#[from] io::Error),

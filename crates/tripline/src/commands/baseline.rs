@@ -12,9 +12,9 @@ use tripline_sigma::BaselineEntry;
 use tripline_store::Store;
 
 use crate::config::{Config, Overrides};
-use crate::pipeline::detect::Detector;
+use crate::pipeline::analyze::Analyzer;
+use crate::pipeline::sealed_state::{StateSync, LEGACY_KEY};
 use crate::pipeline::setup::{self, Extra};
-use crate::pipeline::state::{StateSync, LEGACY_KEY};
 
 /// Show the first-seen baselines learned from stored events, and export them for review.
 ///
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         rules: args.rules.clone(),
         ..Extra::default()
     };
-    let mut detector = Detector::load(
+    let mut analyzer = Analyzer::load(
         &setup::rule_set(&cfg, &extra),
         setup::engine_options(&cfg, &extra),
     )?;
@@ -81,15 +81,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("opening the store in {}", dir.display()))?;
     if store.count_state_entries()? > 0 || store.load_state(LEGACY_KEY)?.is_some() {
         let (_, sealer) = setup::keyed(&cfg)?;
-        StateSync::default().load(&store, &mut detector, &sealer)?;
+        StateSync::default().load(&store, &mut analyzer, &sealer)?;
     }
-    let names: BTreeMap<String, String> = detector
+    let names: BTreeMap<String, String> = analyzer
         .engine()
         .rules()
         .into_iter()
         .map(|r| (r.meta.id, r.meta.name))
         .collect();
-    let mut entries = detector.engine().baselines();
+    let mut entries = analyzer.engine().baselines();
     entries.sort_by(|a, b| (&a.rule_id, &a.scope, &a.value).cmp(&(&b.rule_id, &b.scope, &b.value)));
     let name_of = |e: &BaselineEntry| {
         names

@@ -157,7 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                             AlertFormat::Native => serde_json::to_writer(&mut *out, alert)?,
                             AlertFormat::Ocsf => serde_json::to_writer(
                                 &mut *out,
-                                &tripline_sinks::ocsf::detection_finding(alert),
+                                &tripline_sinks::format::ocsf::detection_finding(alert),
                             )?,
                         }
                         out.write_all(b"\n")?;

@@ -11,7 +11,7 @@ use super::duration::HumanDuration;
 /// `[server]`: where to listen and where to keep data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Server {
+pub struct ServerSection {
     /// OTLP/HTTP listen address.
     pub http_addr: SocketAddr,
     /// OTLP/gRPC listen address.
@@ -20,9 +20,9 @@ pub struct Server {
     pub data_dir: PathBuf,
 }
 
-impl Default for Server {
+impl Default for ServerSection {
     fn default() -> Self {
-        Server {
+        ServerSection {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 4318)),
             grpc_addr: SocketAddr::from(([127, 0, 0, 1], 4317)),
             data_dir: PathBuf::from("./tripline-data"),
@@ -33,7 +33,7 @@ impl Default for Server {
 /// `[limits]`: input limits for the receivers and the decoder.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Limits {
+pub struct LimitsSection {
     /// Largest request body, on the wire and after decompression (bytes).
     pub max_body_bytes: u64,
     /// Deepest nesting of attribute values (arrays / key-value lists) the decoder follows.
@@ -44,9 +44,9 @@ pub struct Limits {
     pub max_string_len: u64,
 }
 
-impl Default for Limits {
+impl Default for LimitsSection {
     fn default() -> Self {
-        Limits {
+        LimitsSection {
             max_body_bytes: 20 * 1024 * 1024,
             max_depth: 32,
             max_attributes: 256,
@@ -58,7 +58,7 @@ impl Default for Limits {
 /// `[pipeline]`: back-pressure between the receivers and storage.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Pipeline {
+pub struct PipelineSection {
     /// Export requests processed at once; more are refused with 429 / RESOURCE_EXHAUSTED.
     pub max_inflight_batches: u32,
     /// Longest a request may wait for durable storage before it is refused with 503.
@@ -67,9 +67,9 @@ pub struct Pipeline {
     pub retry_after: HumanDuration,
 }
 
-impl Default for Pipeline {
+impl Default for PipelineSection {
     fn default() -> Self {
-        Pipeline {
+        PipelineSection {
             max_inflight_batches: 64,
             ingest_timeout: HumanDuration::secs(30),
             retry_after: HumanDuration::secs(5),
@@ -80,7 +80,7 @@ impl Default for Pipeline {
 /// `[rules]`: which detections run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Rules {
+pub struct RulesSection {
     /// Extra rule directories, loaded after the built-in pack.
     pub dirs: Vec<PathBuf>,
     /// Whether the built-in rule pack runs.
@@ -100,9 +100,9 @@ pub struct Rules {
     pub max_values_per_scope: usize,
 }
 
-impl Default for Rules {
+impl Default for RulesSection {
     fn default() -> Self {
-        Rules {
+        RulesSection {
             dirs: Vec::new(),
             builtin: true,
             lists: PathBuf::new(),
@@ -113,7 +113,7 @@ impl Default for Rules {
     }
 }
 
-impl Rules {
+impl RulesSection {
     /// The lists directory, or `None` for the built-in lists.
     pub fn lists_dir(&self) -> Option<&std::path::Path> {
         (!self.lists.as_os_str().is_empty()).then_some(self.lists.as_path())
@@ -123,7 +123,7 @@ impl Rules {
 /// `[retention]`: how long stored data is kept.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Retention {
+pub struct RetentionSection {
     /// Age after which normalized events are deleted.
     pub events_ttl: HumanDuration,
     /// Age after which alerts are deleted.
@@ -134,9 +134,9 @@ pub struct Retention {
     pub interval: HumanDuration,
 }
 
-impl Default for Retention {
+impl Default for RetentionSection {
     fn default() -> Self {
-        Retention {
+        RetentionSection {
             events_ttl: HumanDuration::days(30),
             alerts_ttl: HumanDuration::days(180),
             raw_ttl: HumanDuration::days(3),
@@ -148,7 +148,7 @@ impl Default for Retention {
 /// `[raw]`: keeping the raw OTLP request bodies.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Raw {
+pub struct RawSection {
     /// Keep each raw request body (unredacted, decompressed) in the separate admin-only raw
     /// tier (`DATA/raw/raw.db`) with its own shorter retention (`[retention] raw_ttl`).
     pub enabled: bool,
@@ -157,7 +157,7 @@ pub struct Raw {
 /// `[auth]`: which senders may export, and under which emitter name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Auth {
+pub struct AuthSection {
     /// Accepted tokens as `emitter=secret`; empty = authentication off.
     pub tokens: Vec<String>,
     /// Header carrying the token: `authorization` means `Authorization: Bearer <token>`; any
@@ -167,9 +167,9 @@ pub struct Auth {
     pub insecure: bool,
 }
 
-impl Default for Auth {
+impl Default for AuthSection {
     fn default() -> Self {
-        Auth {
+        AuthSection {
             tokens: Vec::new(),
             header: "authorization".to_string(),
             insecure: false,
@@ -177,7 +177,7 @@ impl Default for Auth {
     }
 }
 
-impl Auth {
+impl AuthSection {
     /// The tokens as `(emitter, secret)` pairs. Errors name the offending entry by position
     /// (never the secret).
     pub fn pairs(&self) -> Result<Vec<(String, String)>, String> {
@@ -196,13 +196,13 @@ impl Auth {
     }
 
     /// A copy with every secret replaced by `<redacted>`, for printing.
-    pub fn redacted(&self) -> Auth {
+    pub fn redacted(&self) -> AuthSection {
         let tokens = self
             .tokens
             .iter()
             .map(|t| format!("{}=<redacted>", t.split_once('=').map_or("?", |(e, _)| e)))
             .collect();
-        Auth {
+        AuthSection {
             tokens,
             ..self.clone()
         }
@@ -212,7 +212,7 @@ impl Auth {
 /// `[tls]`: TLS for both listeners, and client certificates (mTLS). Empty paths = off.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Tls {
+pub struct TlsSection {
     /// PEM file with the server certificate chain, leaf first; empty = plaintext.
     pub cert: PathBuf,
     /// PEM file with the server's private key.
@@ -225,9 +225,9 @@ pub struct Tls {
     pub require_client_cert: bool,
 }
 
-impl Default for Tls {
+impl Default for TlsSection {
     fn default() -> Self {
-        Tls {
+        TlsSection {
             cert: PathBuf::new(),
             key: PathBuf::new(),
             client_ca: PathBuf::new(),
@@ -236,7 +236,7 @@ impl Default for Tls {
     }
 }
 
-impl Tls {
+impl TlsSection {
     /// The receivers' TLS settings, or `None` when TLS is off. Errors on a half-configured
     /// section.
     pub fn receive_config(&self) -> Result<Option<tripline_receive::TlsConfig>, String> {
@@ -263,18 +263,18 @@ impl Tls {
 /// One `[[inputs]]` entry: a JSON Lines file (or glob) that `tripline serve` tails.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Input {
+pub struct InputSection {
     /// A file, or a glob (`/var/log/zeek/current/*.log`); matched again at every poll, so
     /// files that appear later (rotation) are picked up.
     pub path: String,
     /// What each line holds: `generic`, `zeek`, `osquery` or `auditd`.
     pub format: tripline_otlp::files::LineFormat,
     /// How often the files are checked for new lines.
-    #[serde(default = "Input::default_poll_interval")]
+    #[serde(default = "InputSection::default_poll_interval")]
     pub poll_interval: HumanDuration,
 }
 
-impl Input {
+impl InputSection {
     fn default_poll_interval() -> HumanDuration {
         HumanDuration::secs(1)
     }
@@ -283,7 +283,7 @@ impl Input {
 /// `[store]`: how the SQLite store writes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Store {
+pub struct StoreSection {
     /// SQLite `synchronous` for the WAL: `full` (fsync every commit; an acknowledged batch
     /// survives power loss), `normal` (fsync at checkpoints; survives a process crash, the
     /// last commits can be lost on power loss) or `off` (never fsync).

@@ -87,7 +87,7 @@ fn flag_beats_env_beats_file_beats_default() {
     assert_eq!(c.limits.max_body_bytes, 1000, "file beats default");
     assert_eq!(
         c.retention.alerts_ttl,
-        Retention::default().alerts_ttl,
+        RetentionSection::default().alerts_ttl,
         "default when nothing set"
     );
 

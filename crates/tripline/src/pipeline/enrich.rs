@@ -7,11 +7,11 @@
 //! a client-sent `posture_allowed: true` must not mute a rule.
 
 mod command;
+mod context;
 pub(crate) mod hosts;
 mod matcher;
 mod posture;
 mod session;
-mod state;
 pub(crate) mod tools;
 
 use std::path::{Path, PathBuf};
@@ -24,13 +24,13 @@ use tripline_sigma::Lists;
 use crate::builtin;
 use crate::rulefiles;
 
+pub use context::{EnrichContext, EnrichDelta, EnrichEntry};
 pub use hosts::HostIps;
 pub use posture::Posture;
 pub use session::SessionClasses;
-pub use state::{EnrichDelta, EnrichEntry, EnrichState};
 pub use tools::Tools;
 
-use state::{Conversation, Decision};
+use context::{Conversation, Decision};
 
 const CONVERSATION_STARTS: &str = "codex.conversation_starts";
 const TOOL_DECISION: &str = "codex.tool_decision";
@@ -92,11 +92,11 @@ impl Registries {
     }
 }
 
-/// The enrichment stage: registries plus per-conversation state.
+/// The enrichment stage: registries plus the per-conversation context.
 #[derive(Clone, Debug, Default)]
 pub struct Enricher {
     registries: Registries,
-    state: EnrichState,
+    context: EnrichContext,
 }
 
 fn text(ev: &Event, f: &str) -> Option<String> {
@@ -108,7 +108,7 @@ impl Enricher {
     pub fn new(registries: Registries) -> Enricher {
         Enricher {
             registries,
-            state: EnrichState::default(),
+            context: EnrichContext::default(),
         }
     }
 
@@ -122,7 +122,7 @@ impl Enricher {
         for ev in events.iter_mut() {
             self.enrich(ev);
         }
-        self.state.evict();
+        self.context.evict();
     }
 
     /// Enrich one event (see the module docs for the fields).
@@ -181,7 +181,7 @@ impl Enricher {
         let Some(conv) = text(ev, "session_id").or_else(|| text(ev, names::CONVERSATION_ID)) else {
             return;
         };
-        let tick = self.state.next_tick();
+        let tick = self.context.next_tick();
         let is_start =
             name == Some(CONVERSATION_STARTS) || kind.as_deref() == Some("session_start");
         self.conversation_context(ev, &conv, is_start, tick);
@@ -211,9 +211,9 @@ impl Enricher {
                         decision: text(ev, "decision"),
                         source: text(ev, "decision_source").or_else(|| text(ev, "source")),
                     };
-                    self.state.insert_decision(key, d);
+                    self.context.insert_decision(key, d);
                 }
-                Some(TOOL_RESULT) => match self.state.decision_mut(&key) {
+                Some(TOOL_RESULT) => match self.context.decision_mut(&key) {
                     Some(d) => {
                         d.used = tick;
                         ev.insert("tool_decision_seen", Value::Bool(true));
@@ -235,7 +235,7 @@ impl Enricher {
     /// the start arrives) and copy its context onto `ev`.
     fn conversation_context(&mut self, ev: &mut Event, conv: &str, is_start: bool, tick: u64) {
         let known = self
-            .state
+            .context
             .conversation(conv)
             .is_some_and(|c| c.from_start || !is_start);
         if !known {
@@ -261,9 +261,9 @@ impl Enricher {
                 permission_mode: None,
                 sandbox: None,
             };
-            self.state.insert_conversation(conv.to_owned(), c);
+            self.context.insert_conversation(conv.to_owned(), c);
         }
-        let Some(c) = self.state.conversation_mut(conv) else {
+        let Some(c) = self.context.conversation_mut(conv) else {
             return;
         };
         c.used = tick;
@@ -290,47 +290,47 @@ impl Enricher {
     /// The whole state, serialized (JSON): the form earlier versions stored as one entry.
     #[cfg(test)]
     pub fn snapshot(&self) -> serde_json::Value {
-        serde_json::to_value(&self.state).unwrap_or(serde_json::Value::Null)
+        serde_json::to_value(&self.context).unwrap_or(serde_json::Value::Null)
     }
 
     /// Restore state produced by [`Enricher::snapshot`].
     pub fn restore(&mut self, v: serde_json::Value) -> anyhow::Result<()> {
-        let s: EnrichState = serde_json::from_value(v).context("invalid enrichment state")?;
-        if s.version != EnrichState::VERSION {
+        let s: EnrichContext = serde_json::from_value(v).context("invalid enrichment state")?;
+        if s.version != EnrichContext::VERSION {
             bail!(
                 "enrichment state version {} is not supported (expected {})",
                 s.version,
-                EnrichState::VERSION
+                EnrichContext::VERSION
             );
         }
-        self.state = s;
+        self.context = s;
         Ok(())
     }
 
     /// Restore the state from its stored entries.
     pub fn restore_entries(&mut self, entries: Vec<EnrichEntry>) -> anyhow::Result<()> {
-        self.state = EnrichState::from_entries(entries)?;
+        self.context = EnrichContext::from_entries(entries)?;
         Ok(())
     }
 
     /// The state's entries changed since the last [`Enricher::mark_committed`].
     pub fn delta(&self) -> EnrichDelta {
-        self.state.delta()
+        self.context.delta()
     }
 
     /// Every entry of the state (a full rewrite).
     pub fn all_entries(&self) -> Vec<(String, EnrichEntry)> {
-        self.state.all_entries()
+        self.context.all_entries()
     }
 
     /// The last delta is stored.
     pub fn mark_committed(&mut self) {
-        self.state.mark_committed();
+        self.context.mark_committed();
     }
 
     /// Forget all conversations.
     pub fn reset(&mut self) {
-        self.state = EnrichState::default();
+        self.context = EnrichContext::default();
     }
 }
 

@@ -6,7 +6,7 @@
 //! batch whose submitter gets the lock after that finds its answer waiting; otherwise it is
 //! still queued and the submitter leads the next group.
 
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 
 use tripline_event::Event;
@@ -59,10 +59,7 @@ impl Job {
 impl Waiting {
     /// The answer, if an earlier group already processed the batch.
     pub fn ready(&self) -> Option<Answer> {
-        match self.0.try_recv() {
-            Ok(a) => Some(a),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.0.try_recv().ok()
     }
 
     /// Block until the answer arrives.

@@ -5,14 +5,14 @@
 //! [`ingest`]) and `replay` (through [`Pipeline::process_events`]), so a backtest runs the
 //! same code as production from decode onward.
 
-pub mod detect;
+pub mod analyze;
 pub mod enrich;
 mod group;
 pub mod ingest;
 pub mod key;
 pub mod seal;
+pub mod sealed_state;
 pub mod setup;
-pub mod state;
 mod writer;
 
 use std::path::PathBuf;
@@ -23,9 +23,9 @@ use tripline_event::{names, Alert, Event, Value};
 use tripline_redact::{RedactionReport, Redactor};
 use tripline_store::{Store, StoreError, StoreOptions, WriteStats};
 
-use detect::Detector;
+use analyze::Analyzer;
 use seal::Sealer;
-use state::{Loaded, StateSync};
+use sealed_state::{Loaded, StateSync};
 
 /// Everything that comes out of one batch.
 #[derive(Debug, Default)]
@@ -46,7 +46,7 @@ pub struct BatchOutcome {
 
 /// The ordered stages, behind one lock: whoever holds it leads the next group.
 struct Stages {
-    detector: Detector,
+    analyzer: Analyzer,
     /// a read connection for the dedup lookups (the writer has its own connection)
     reader: Option<Store>,
     sync: StateSync,
@@ -79,8 +79,8 @@ pub struct Pipeline {
 
 /// How to build a [`Pipeline`].
 pub struct PipelineOptions {
-    /// The detector (rules, lists, engine options).
-    pub detector: Detector,
+    /// The analyzer (rules, lists, engine options).
+    pub analyzer: Analyzer,
     /// Where to store, or `None` for a detect-only pipeline (replay without `--data`).
     pub data_dir: Option<PathBuf>,
     pub store: StoreOptions,
@@ -90,10 +90,10 @@ pub struct PipelineOptions {
 }
 
 impl Pipeline {
-    /// Open the store (if any) and restore the detector's state from it.
+    /// Open the store (if any) and restore the analyzer's state from it.
     pub fn open(opts: PipelineOptions) -> anyhow::Result<Pipeline> {
         let PipelineOptions {
-            mut detector,
+            mut analyzer,
             data_dir,
             store,
             redactor,
@@ -104,9 +104,9 @@ impl Pipeline {
             Some(dir) => {
                 let mut s = Store::open(dir, &store)
                     .with_context(|| format!("opening the store in {}", dir.display()))?;
-                if sync.load(&s, &mut detector, &sealer)? == Loaded::Legacy {
+                if sync.load(&s, &mut analyzer, &sealer)? == Loaded::Legacy {
                     let now = chrono::Utc::now().timestamp_millis();
-                    sync.migrate(&mut s, &mut detector, &sealer, now)
+                    sync.migrate(&mut s, &mut analyzer, &sealer, now)
                         .context("migrating the saved engine state to entries")?;
                     tracing::info!("migrated the saved engine state to incremental entries");
                 }
@@ -118,7 +118,7 @@ impl Pipeline {
         };
         let shared = Arc::new(Shared {
             stages: Mutex::new(Stages {
-                detector,
+                analyzer,
                 reader,
                 sync,
             }),
@@ -168,7 +168,7 @@ impl Pipeline {
     fn lead(&self, stages: &mut Stages, mut jobs: Vec<group::Job>) {
         let shared = &*self.shared;
         let Stages {
-            detector,
+            analyzer,
             reader,
             sync,
         } = stages;
@@ -216,8 +216,8 @@ impl Pipeline {
             }
             // Registries and conversation context become plain fields, then detection sees
             // the raw values.
-            detector.enrich(&mut events);
-            let alerts = detector.run(&events);
+            analyzer.enrich(&mut events);
+            let alerts = analyzer.run(&events);
             outcomes.push(BatchOutcome {
                 events,
                 alerts,
@@ -226,9 +226,9 @@ impl Pipeline {
             });
         }
         // Windows of quiet groups expire (this changes no output, so once per group).
-        detector.advance_watermark();
+        analyzer.advance_watermark();
         if let Some(first) = outcomes.first_mut() {
-            first.state_evictions = evictions_by_name(detector);
+            first.state_evictions = evictions_by_name(analyzer);
         }
 
         // Nothing unredacted goes further.
@@ -243,16 +243,16 @@ impl Pipeline {
 
         let Some(writer) = &self.writer else {
             // Nothing to persist: keep the change tracking from growing.
-            detector.engine_mut().mark_committed();
-            detector.enricher_mut().mark_committed();
+            analyzer.engine_mut().mark_committed();
+            analyzer.enricher_mut().mark_committed();
             for (job, out) in jobs.into_iter().zip(outcomes) {
                 job.answer(Ok(out));
             }
             return;
         };
         // Only the state entries this group changed, sealed one by one; from here on the
-        // writer owns them (a failed commit rolls the detector back to the store).
-        let delta = match sync.delta(detector, &shared.sealer) {
+        // writer owns them (a failed commit rolls the analyzer back to the store).
+        let delta = match sync.delta(analyzer, &shared.sealer) {
             Ok(d) => d,
             Err(e) => {
                 let err = StoreError::Busy(format!("sealing the engine state: {e}"));
@@ -263,7 +263,7 @@ impl Pipeline {
                 return;
             }
         };
-        sync.committed(detector);
+        sync.committed(analyzer);
         shared.in_flight.insert(&new_ids);
         let json = outcomes
             .iter()
@@ -302,19 +302,19 @@ impl Pipeline {
 
     /// Re-read the list files and recompile the rules against them, keeping all streaming
     /// state. On error the running rules are unchanged.
-    pub fn reload_lists(&self, set: &detect::RuleSet) -> anyhow::Result<()> {
+    pub fn reload_lists(&self, set: &analyze::RuleSet) -> anyhow::Result<()> {
         let mut stages = self.shared.stages.lock().unwrap_or_else(|p| p.into_inner());
-        stages.detector.reload_lists(set)
+        stages.analyzer.reload_lists(set)
     }
 }
 
 /// The engine's cap evictions since the last batch, by rule name (for `/metrics`).
-fn evictions_by_name(detector: &mut Detector) -> Vec<(String, u64)> {
-    let taken = detector.engine_mut().take_state_evictions();
+fn evictions_by_name(analyzer: &mut Analyzer) -> Vec<(String, u64)> {
+    let taken = analyzer.engine_mut().take_state_evictions();
     if taken.is_empty() {
         return Vec::new();
     }
-    let rules = detector.engine().rules();
+    let rules = analyzer.engine().rules();
     taken
         .into_iter()
         .map(|(id, n)| {

@@ -7,7 +7,7 @@ use tripline_redact::{Redactor, SecretScanner};
 use tripline_sigma::EngineOptions;
 use tripline_store::StoreOptions;
 
-use super::detect::{Detector, RuleSet};
+use super::analyze::{Analyzer, RuleSet};
 use super::seal::Sealer;
 use super::{key, Pipeline, PipelineOptions};
 use crate::config::{Config, KEY_FILE_FIELD};
@@ -54,11 +54,13 @@ pub fn record_limits(cfg: &Config) -> tripline_otlp::Limits {
 }
 
 pub fn engine_options(cfg: &Config, extra: &Extra) -> EngineOptions {
-    let mut opts = EngineOptions::default();
-    opts.allowed_lateness_ns =
-        i64::try_from(cfg.rules.allowed_lateness.get().as_nanos()).unwrap_or(i64::MAX);
-    opts.max_groups_per_rule = cfg.rules.max_groups_per_rule;
-    opts.max_values_per_scope = cfg.rules.max_values_per_scope;
+    let mut opts = EngineOptions {
+        allowed_lateness_ns: i64::try_from(cfg.rules.allowed_lateness.get().as_nanos())
+            .unwrap_or(i64::MAX),
+        max_groups_per_rule: cfg.rules.max_groups_per_rule,
+        max_values_per_scope: cfg.rules.max_values_per_scope,
+        ..EngineOptions::default()
+    };
     if let Some(f) = &extra.time_field {
         opts.time_fields.push(f.clone());
     }
@@ -129,16 +131,16 @@ pub fn store_options(cfg: &Config) -> StoreOptions {
     }
 }
 
-/// A full pipeline: detector, redactor and (when `data_dir` is given) the store.
+/// A full pipeline: analyzer, redactor and (when `data_dir` is given) the store.
 pub fn pipeline(
     cfg: &Config,
     extra: &Extra,
     data_dir: Option<PathBuf>,
 ) -> anyhow::Result<Pipeline> {
-    let detector = Detector::load(&rule_set(cfg, extra), engine_options(cfg, extra))?;
+    let analyzer = Analyzer::load(&rule_set(cfg, extra), engine_options(cfg, extra))?;
     let (redactor, sealer) = keyed(cfg)?;
     Pipeline::open(PipelineOptions {
-        detector,
+        analyzer,
         data_dir,
         store: store_options(cfg),
         redactor,

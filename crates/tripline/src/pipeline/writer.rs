@@ -3,7 +3,7 @@
 //!
 //! A failed commit fails that group and every group sealed after it (their state deltas
 //! build on it): the writer takes the stage lock, so no leader seals more meanwhile, fails
-//! whatever is queued, and rolls the detector back to the committed state entries. The
+//! whatever is queued, and rolls the analyzer back to the committed state entries. The
 //! exporters retry, and the retried batches are detected on again from committed state.
 
 use std::collections::HashSet;
@@ -15,7 +15,7 @@ use anyhow::Context;
 use tripline_store::{Checkpointer, Store, StoreError, WriteBatch};
 
 use super::group::Job;
-use super::state::SealedDelta;
+use super::sealed_state::SealedDelta;
 use super::{same_error, BatchOutcome, Shared};
 
 /// A group ready for its commit.
@@ -33,7 +33,7 @@ pub(super) struct Sealed {
 
 enum Msg {
     Group(Sealed),
-    /// sealing failed: bring the detector back to what is committed
+    /// sealing failed: bring the analyzer back to what is committed
     RollBack,
 }
 
@@ -206,7 +206,7 @@ fn commit(shared: &Shared, store: &mut Store, group: Sealed) -> Result<(), Store
     }
 }
 
-/// Fail every group queued behind a failed one and roll the detector back to the
+/// Fail every group queued behind a failed one and roll the analyzer back to the
 /// committed state, holding the stage lock so no leader seals a group meanwhile.
 fn roll_back(shared: &Shared, store: &Store, rx: &Receiver<Msg>, cause: &StoreError) {
     let mut stages = shared.stages.lock().unwrap_or_else(|p| p.into_inner());
@@ -217,8 +217,8 @@ fn roll_back(shared: &Shared, store: &Store, rx: &Receiver<Msg>, cause: &StoreEr
             fail(g, &same_error(cause, &path));
         }
     }
-    let super::Stages { detector, sync, .. } = &mut *stages;
-    sync.roll_back(store, detector, &shared.sealer);
+    let super::Stages { analyzer, sync, .. } = &mut *stages;
+    sync.roll_back(store, analyzer, &shared.sealer);
 }
 
 fn fail(group: Sealed, e: &StoreError) {

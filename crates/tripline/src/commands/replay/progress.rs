@@ -44,7 +44,7 @@ impl<'b> Rate<'b> {
     /// One more event.
     pub fn tick(&mut self) {
         self.events += 1;
-        if self.events % Self::EVERY == 0 && !self.bar.is_hidden() {
+        if self.events.is_multiple_of(Self::EVERY) && !self.bar.is_hidden() {
             let secs = self.started.elapsed().as_secs_f64().max(1e-3);
             let per_s = self.events as f64 / secs;
             self.bar

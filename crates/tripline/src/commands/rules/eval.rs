@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::json;
-use tripline_sigma::batch::{self, RunError, RunOptions};
+use tripline_sigma::stream::{self, StreamError, StreamOptions};
 use tripline_sigma::{Engine, EngineOptions, OutputKind};
 
 use crate::rulefiles as files;
@@ -80,9 +80,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         Box::new(std::fs::File::open(&args.events).with_context(|| format!("{name}: cannot open"))?)
     };
-    let mut run_opts = RunOptions {
+    let mut run_opts = StreamOptions {
         projected: !args.whole_lines,
-        ..RunOptions::default()
+        ..StreamOptions::default()
     };
     if let Some(t) = args.threads {
         anyhow::ensure!(t > 0, "--threads: must be at least 1");
@@ -90,7 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let result = batch::run_jsonl(&mut engine, input, run_opts, |o, lines| {
+    let result = stream::run_jsonl(&mut engine, input, run_opts, |o, lines| {
         let record = match o.kind {
             OutputKind::Match => json!({
                 "rule_id": o.rule_id,
@@ -109,7 +109,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     });
     match result {
         Ok(_) => {}
-        Err(RunError::Line { line, msg }) => {
+        Err(StreamError::Line { line, msg }) => {
             out.flush()?;
             anyhow::bail!("{name}:{}: {msg}", line + 1)
         }

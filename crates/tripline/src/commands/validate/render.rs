@@ -69,8 +69,8 @@ pub fn table(reports: &[GroupReport], all: bool) -> String {
         );
         let _ = writeln!(
             out,
-            "  {:<11} {:<44} {:>6} {:>5}  {:<30} {}",
-            "signal", "event", "count", "keys", "first", "last"
+            "  {:<11} {:<44} {:>6} {:>5}  {:<30} last",
+            "signal", "event", "count", "keys", "first"
         );
         let mut summarized: Vec<(&str, u64, usize)> = Vec::new();
         for row in &r.events {

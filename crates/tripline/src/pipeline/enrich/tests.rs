@@ -322,14 +322,14 @@ fn bad_registries_are_errors() {
 }
 
 #[test]
-fn detector_snapshot_carries_engine_and_enrichment_state() {
-    use crate::pipeline::detect::{Detector, RuleSet};
+fn analyzer_snapshot_carries_engine_and_enrichment_state() {
+    use crate::pipeline::analyze::{Analyzer, RuleSet};
     let set = RuleSet {
         builtin: true,
         ..RuleSet::default()
     };
     let opts = tripline_sigma::EngineOptions::default();
-    let mut d = Detector::load(&set, opts.clone()).unwrap();
+    let mut d = Analyzer::load(&set, opts.clone()).unwrap();
     let mut batch = vec![start(
         "c9",
         "dev",
@@ -342,7 +342,7 @@ fn detector_snapshot_carries_engine_and_enrichment_state() {
     let parsed: serde_json::Value = serde_json::from_slice(&snap).unwrap();
     assert!(parsed["engine"].is_object() && parsed["enrich"]["conversations"]["c9"].is_object());
 
-    let mut fresh = Detector::load(&set, opts.clone()).unwrap();
+    let mut fresh = Analyzer::load(&set, opts.clone()).unwrap();
     fresh.restore(&snap).unwrap();
     let mut later = vec![ev(&[
         ("event_name", TOOL_RESULT),
@@ -355,7 +355,7 @@ fn detector_snapshot_carries_engine_and_enrichment_state() {
     );
 
     // an engine-only snapshot (before enrichment existed) restores with empty context
-    let mut old = Detector::load(&set, opts).unwrap();
+    let mut old = Analyzer::load(&set, opts).unwrap();
     old.restore(&serde_json::to_vec(&parsed["engine"]).unwrap())
         .unwrap();
     let mut later = vec![ev(&[

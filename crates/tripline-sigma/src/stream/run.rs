@@ -14,7 +14,7 @@ use crate::source::FieldSource;
 
 /// How to run a stream.
 #[derive(Clone, Copy, Debug)]
-pub struct RunOptions {
+pub struct StreamOptions {
     /// worker threads parsing and detecting (1: everything on the calling thread)
     pub threads: usize,
     /// parse only the keys the rules read (see [`crate::Detector::projection`]); a
@@ -24,9 +24,9 @@ pub struct RunOptions {
     pub chunk_bytes: usize,
 }
 
-impl Default for RunOptions {
+impl Default for StreamOptions {
     fn default() -> Self {
-        RunOptions {
+        StreamOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             projected: true,
             chunk_bytes: 1 << 20,
@@ -36,7 +36,7 @@ impl Default for RunOptions {
 
 /// Why a stream stopped.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub enum StreamError {
     /// a line is not a JSON object (`line` is 0-based)
     #[error("line {}: {msg}", line + 1)]
     Line {
@@ -77,9 +77,9 @@ struct Chunk<E> {
 pub fn run_jsonl<R, F>(
     engine: &mut Engine,
     input: R,
-    opts: RunOptions,
+    opts: StreamOptions,
     mut on_output: F,
-) -> Result<u64, RunError>
+) -> Result<u64, StreamError>
 where
     R: Read + Send,
     F: FnMut(&Output, &[u64]) -> Result<(), String>,
@@ -115,7 +115,7 @@ pub fn run_events<F>(
     events: &[Arc<Evidence>],
     threads: usize,
     mut on_output: F,
-) -> Result<u64, RunError>
+) -> Result<u64, StreamError>
 where
     F: FnMut(&Output, &[u64]) -> Result<(), String>,
 {
@@ -138,8 +138,8 @@ fn ordered<T, R, I>(
     threads: usize,
     inputs: I,
     work: &(dyn Fn(T) -> R + Sync),
-    mut apply: impl FnMut(R) -> Result<(), RunError>,
-) -> Result<(), RunError>
+    mut apply: impl FnMut(R) -> Result<(), StreamError>,
+) -> Result<(), StreamError>
 where
     T: Send,
     R: Send,
@@ -151,7 +151,7 @@ where
         }
         return Ok(());
     }
-    std::thread::scope(|s| -> Result<(), RunError> {
+    std::thread::scope(|s| -> Result<(), StreamError> {
         let (work_tx, work_rx) = mpsc::sync_channel::<(u64, T)>(threads * 2);
         let (done_tx, done_rx) = mpsc::sync_channel::<(u64, R)>(threads * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
@@ -382,7 +382,7 @@ impl<'e> Applier<'e> {
         }
     }
 
-    fn chunk<E, F>(&mut self, c: Chunk<E>, on_output: &mut F) -> Result<(), RunError>
+    fn chunk<E, F>(&mut self, c: Chunk<E>, on_output: &mut F) -> Result<(), StreamError>
     where
         E: Borrow<Arc<Evidence>>,
         F: FnMut(&Output, &[u64]) -> Result<(), String>,
@@ -403,11 +403,11 @@ impl<'e> Applier<'e> {
                             .iter()
                             .map(|s| self.lines_of.get(s).copied().unwrap_or(*s))
                             .collect();
-                        on_output(&o, &lines).map_err(RunError::Output)?;
+                        on_output(&o, &lines).map_err(StreamError::Output)?;
                     }
                 }
                 Step::Bad(rel, msg) => {
-                    return Err(RunError::Line {
+                    return Err(StreamError::Line {
                         line: self.line_base + rel,
                         msg,
                     })

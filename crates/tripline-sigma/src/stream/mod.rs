@@ -17,4 +17,4 @@ pub mod run;
 pub(crate) mod scan;
 
 pub use line::{parse_full, LineParser};
-pub use run::{run_events, run_jsonl, RunError, RunOptions};
+pub use run::{run_events, run_jsonl, StreamError, StreamOptions};

@@ -1,6 +1,6 @@
-//! Per-conversation enrichment state: bounded maps with oldest-first eviction, persisted
-//! as one store entry per conversation and per pending tool decision (plus a small meta
-//! entry), so a batch rewrites only what it touched.
+//! The enrichment context: what is remembered per conversation, in bounded maps with
+//! oldest-first eviction, persisted as one store entry per conversation and per pending
+//! tool decision (plus a small meta entry), so a batch rewrites only what it touched.
 
 use std::collections::{HashMap, HashSet};
 
@@ -40,7 +40,7 @@ pub struct Decision {
 
 /// Everything the enrichment remembers across batches.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct EnrichState {
+pub struct EnrichContext {
     pub version: u32,
     pub tick: u64,
     conversations: HashMap<String, Conversation>,
@@ -51,8 +51,8 @@ pub struct EnrichState {
     changes: Changes,
 }
 
-impl PartialEq for EnrichState {
-    fn eq(&self, o: &EnrichState) -> bool {
+impl PartialEq for EnrichContext {
+    fn eq(&self, o: &EnrichContext) -> bool {
         self.version == o.version
             && self.tick == o.tick
             && self.conversations == o.conversations
@@ -105,9 +105,9 @@ fn decision_name(key: &str) -> String {
     format!("enrich/decision/{key}")
 }
 
-impl Default for EnrichState {
+impl Default for EnrichContext {
     fn default() -> Self {
-        EnrichState {
+        EnrichContext {
             version: Self::VERSION,
             tick: 0,
             conversations: HashMap::new(),
@@ -117,7 +117,7 @@ impl Default for EnrichState {
     }
 }
 
-impl EnrichState {
+impl EnrichContext {
     /// Format version of the serialized state.
     pub const VERSION: u32 = 1;
 
@@ -192,7 +192,7 @@ impl EnrichState {
         out
     }
 
-    /// The entries changed since the last [`EnrichState::mark_committed`]. The meta entry
+    /// The entries changed since the last [`EnrichContext::mark_committed`]. The meta entry
     /// is written whenever anything else is.
     pub fn delta(&self) -> EnrichDelta {
         let c = &self.changes;
@@ -216,14 +216,14 @@ impl EnrichState {
         }
     }
 
-    /// The last [`EnrichState::delta`] is stored.
+    /// The last [`EnrichContext::delta`] is stored.
     pub fn mark_committed(&mut self) {
         self.changes = Changes::default();
     }
 
     /// Rebuild the state from its stored entries (any order).
     pub fn from_entries(entries: impl IntoIterator<Item = EnrichEntry>) -> anyhow::Result<Self> {
-        let mut s = EnrichState::default();
+        let mut s = EnrichContext::default();
         for e in entries {
             match e {
                 EnrichEntry::Meta { version, tick } => {
@@ -308,7 +308,7 @@ mod tests {
 
     #[test]
     fn the_delta_holds_only_what_changed_and_entries_rebuild_the_state() {
-        let mut s = EnrichState::default();
+        let mut s = EnrichContext::default();
         for i in 0..5 {
             let t = s.next_tick();
             s.insert_conversation(
@@ -338,7 +338,7 @@ mod tests {
         assert_eq!(names.len(), 2);
         assert!(names.contains(&"enrich/conversation/c2") && names.contains(&META_NAME));
 
-        let rebuilt = EnrichState::from_entries(s.all_entries().into_iter().map(|(_, e)| e));
+        let rebuilt = EnrichContext::from_entries(s.all_entries().into_iter().map(|(_, e)| e));
         assert_eq!(rebuilt.unwrap(), s);
     }
 }

@@ -1,5 +1,5 @@
 //! The pipeline's state entries: a schema-v1 data dir (one sealed snapshot) is migrated and
-//! continues exactly; a failed commit rolls the detector back to the committed entries.
+//! continues exactly; a failed commit rolls the analyzer back to the committed entries.
 
 use std::path::Path;
 
@@ -9,19 +9,19 @@ use tripline_redact::{RedactionPolicy, Redactor, SecretScanner};
 use tripline_store::{Store, StoreError, StoreOptions, WriteBatch};
 
 use super::{tagged, LEGACY_ENRICH_NAME, LEGACY_KEY, TAG_ENRICH, TAG_ENRICH_WHOLE};
-use crate::pipeline::detect::{Detector, RuleSet};
+use crate::pipeline::analyze::{Analyzer, RuleSet};
 use crate::pipeline::seal::Sealer;
 use crate::pipeline::{Pipeline, PipelineOptions};
 
 const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
 const NOW_MS: i64 = 1_767_226_000_000;
 
-fn detector() -> Detector {
+fn analyzer() -> Analyzer {
     let set = RuleSet {
         builtin: true,
         ..RuleSet::default()
     };
-    Detector::load(
+    Analyzer::load(
         &set,
         crate::pipeline::setup::engine_options(
             &crate::config::Config::default(),
@@ -33,7 +33,7 @@ fn detector() -> Detector {
 
 fn pipeline(dir: Option<&Path>, store: StoreOptions) -> Pipeline {
     Pipeline::open(PipelineOptions {
-        detector: detector(),
+        analyzer: analyzer(),
         data_dir: dir.map(Path::to_path_buf),
         store,
         redactor: Redactor::new(
@@ -77,10 +77,10 @@ fn ids(alerts: &[Alert]) -> Vec<(String, u32, u64)> {
 }
 
 fn snapshot(p: &Pipeline) -> Vec<u8> {
-    p.shared.stages.lock().unwrap().detector.snapshot()
+    p.shared.stages.lock().unwrap().analyzer.snapshot()
 }
 
-/// The uninterrupted reference (no store: same detector, same redaction) over `all`, and
+/// The uninterrupted reference (no store: same analyzer, same redaction) over `all`, and
 /// the alerts of the batches from `split` on.
 fn uninterrupted(all: &[Vec<Event>], split: usize) -> (Pipeline, Vec<Alert>) {
     let reference = pipeline(None, StoreOptions::default());
@@ -109,7 +109,7 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     {
-        let mut old = detector();
+        let mut old = analyzer();
         let mut store = Store::open(&dir, &StoreOptions::default()).unwrap();
         let sealer = Sealer::new(KEY);
         for b in &all[..split] {
@@ -227,7 +227,7 @@ fn a_data_dir_with_the_whole_enrichment_entry_continues_exactly_and_is_rewritten
         }
         // Rewrite the enrichment entries as the earlier format's one whole entry.
         let stages = p.shared.stages.lock().unwrap();
-        let whole = serde_json::to_vec(&stages.detector.enricher().snapshot()).unwrap();
+        let whole = serde_json::to_vec(&stages.analyzer.enricher().snapshot()).unwrap();
         let store = p.writer.as_ref().unwrap().store();
         let conn = store.connection();
         let rows: Vec<(String, Vec<u8>)> = conn

@@ -8,30 +8,12 @@
 use serde_json::{json, Map, Value as Json};
 use tripline_event::Alert;
 
+use super::{epoch_ms, severity_id, OCSF_VERSION};
+
 /// OCSF class `Detection Finding`.
 pub const CLASS_UID: u32 = 2004;
 /// OCSF category `Findings`.
 pub const CATEGORY_UID: u32 = 2;
-/// The OCSF schema version the mapping follows.
-pub const OCSF_VERSION: &str = "1.3.0";
-
-/// OCSF `severity_id` for a Sigma level.
-pub fn severity_id(level: &str) -> u8 {
-    match level.to_ascii_lowercase().as_str() {
-        "informational" => 1,
-        "low" => 2,
-        "medium" => 3,
-        "high" => 4,
-        "critical" => 5,
-        _ => 0, // Unknown
-    }
-}
-
-fn epoch_ms(rfc3339: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .ok()
-        .map(|t| t.timestamp_millis())
-}
 
 /// The OCSF Detection Finding for one alert revision.
 pub fn detection_finding(alert: &Alert) -> Json {

@@ -9,6 +9,8 @@
 use serde_json::{json, Value as Json};
 use tripline_event::{names, Event, Value};
 
+use super::{epoch_ms, OCSF_VERSION};
+
 /// OCSF `Base Event`.
 pub const CLASS_UID: u32 = 0;
 
@@ -18,8 +20,7 @@ pub fn base_event(ev: &Event) -> Json {
     let time = ev
         .time()
         .or_else(|| ev.get_str(names::RECEIVED_TIME))
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.timestamp_millis());
+        .and_then(epoch_ms);
     let mut out = json!({
         "class_uid": CLASS_UID,
         "class_name": "Base Event",
@@ -34,7 +35,7 @@ pub fn base_event(ev: &Event) -> Json {
         "time": time,
         "message": get(names::EVENT_NAME),
         "metadata": {
-            "version": crate::ocsf::OCSF_VERSION,
+            "version": OCSF_VERSION,
             "uid": get(names::ID),
             "log_name": get(names::SIGNAL),
             "product": { "name": "tripline", "vendor_name": "tripline", "version": env!("CARGO_PKG_VERSION") },

@@ -1,5 +1,6 @@
-//! The detection stage: the Sigma engine loaded with the built-in pack, extra rule
-//! directories and lists.
+//! The analysis stage, enrich then detect: the [`Analyzer`] holds the enricher (posture,
+//! session class, tool class, conversation context) and the Sigma engine loaded with the
+//! built-in pack, extra rule directories and lists.
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +22,8 @@ pub struct RuleSet {
     pub lists: Vec<PathBuf>,
 }
 
-/// The Sigma engine plus the bookkeeping to feed it.
-pub struct Detector {
+/// The enricher and the Sigma engine, plus the bookkeeping to feed them.
+pub struct Analyzer {
     engine: Engine,
     sources: Vec<RuleSource>,
     lists: Lists,
@@ -30,10 +31,10 @@ pub struct Detector {
     enricher: Enricher,
 }
 
-impl Detector {
+impl Analyzer {
     /// Load and compile every rule. Any rule that does not compile is an error naming its
     /// file and line: no rule is skipped silently.
-    pub fn load(set: &RuleSet, opts: EngineOptions) -> anyhow::Result<Detector> {
+    pub fn load(set: &RuleSet, opts: EngineOptions) -> anyhow::Result<Analyzer> {
         let mut sources = Vec::new();
         if set.builtin {
             for (path, text) in builtin::RULES {
@@ -51,7 +52,7 @@ impl Detector {
         let lists = load_lists(set)?;
         let engine = compile(&sources, &lists, &opts)?;
         let enricher = Enricher::new(Registries::load(&set.lists, &lists)?);
-        Ok(Detector {
+        Ok(Analyzer {
             engine,
             sources,
             lists,
@@ -87,7 +88,7 @@ impl Detector {
         }
     }
 
-    /// Run the enrichment stage over a batch, in order (before [`Detector::run`]).
+    /// Run the enrichment stage over a batch, in order (before [`Analyzer::run`]).
     pub fn enrich(&mut self, events: &mut [Event]) {
         self.enricher.enrich_all(events);
     }
@@ -110,11 +111,11 @@ impl Detector {
         out
     }
 
-    /// Restore state produced by [`Detector::snapshot`] (or an engine-only snapshot from
+    /// Restore state produced by [`Analyzer::snapshot`] (or an engine-only snapshot from
     /// before the enrichment stage existed).
     pub fn restore(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
         let v: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|e| anyhow::anyhow!("invalid detector snapshot: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("invalid analyzer snapshot: {e}"))?;
         match v {
             serde_json::Value::Object(mut m)
                 if m.contains_key("enrich") && m.contains_key("engine") =>

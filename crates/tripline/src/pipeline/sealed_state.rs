@@ -1,4 +1,4 @@
-//! The detector's state in the store: one sealed entry per engine state entry (correlation
+//! The analyzer's state in the store: one sealed entry per engine state entry (correlation
 //! group, first-seen value, suppression key, meta) plus one for the enrichment context, each
 //! stored under a keyed hash of its name. A batch writes only what it changed, in its own
 //! transaction; loading restores from the entries, or migrates the single sealed snapshot
@@ -7,7 +7,7 @@
 use anyhow::Context;
 use tripline_store::{StateChanges, Store};
 
-use super::detect::Detector;
+use super::analyze::Analyzer;
 use super::enrich::EnrichEntry;
 use super::seal::Sealer;
 
@@ -17,7 +17,7 @@ pub const LEGACY_KEY: &str = "engine";
 /// Logical name of the single entry that held the whole enrichment context before it was
 /// stored per conversation (engine entry names are JSON arrays).
 const LEGACY_ENRICH_NAME: &str = "enrich";
-/// First byte of a sealed entry's plaintext: which part of the detector it belongs to.
+/// First byte of a sealed entry's plaintext: which part of the analyzer it belongs to.
 const TAG_ENGINE: u8 = b'e';
 /// The whole enrichment context in one entry (written by earlier versions; read only).
 const TAG_ENRICH_WHOLE: u8 = b'c';
@@ -54,7 +54,7 @@ pub enum Loaded {
     Legacy,
 }
 
-/// Keeps the detector's state and the store's entries in step.
+/// Keeps the analyzer's state and the store's entries in step.
 #[derive(Debug, Default)]
 pub struct StateSync {
     /// the store holds the enrichment context as one whole entry (an earlier version's
@@ -86,23 +86,23 @@ fn seal_enrich(
 }
 
 impl StateSync {
-    /// Restore `detector` from the store: the entries if there are any, else the legacy
+    /// Restore `analyzer` from the store: the entries if there are any, else the legacy
     /// snapshot.
     pub fn load(
         &mut self,
         store: &Store,
-        detector: &mut Detector,
+        analyzer: &mut Analyzer,
         sealer: &Sealer,
     ) -> anyhow::Result<Loaded> {
         let entries = store.load_state_entries()?;
         if !entries.is_empty() {
             let n = entries.len();
-            self.restore(detector, sealer, entries)?;
+            self.restore(analyzer, sealer, entries)?;
             return Ok(Loaded::Entries(n));
         }
         match store.load_state(LEGACY_KEY)? {
             Some(blob) => {
-                detector
+                analyzer
                     .restore(&sealer.open(&blob)?)
                     .context("restoring the detection engine's saved state")?;
                 self.legacy_enrich = false;
@@ -114,7 +114,7 @@ impl StateSync {
 
     fn restore(
         &mut self,
-        detector: &mut Detector,
+        analyzer: &mut Analyzer,
         sealer: &Sealer,
         blobs: Vec<Vec<u8>>,
     ) -> anyhow::Result<()> {
@@ -133,7 +133,7 @@ impl StateSync {
                 _ => anyhow::bail!("a stored engine state entry has an unknown format"),
             }
         }
-        detector
+        analyzer
             .engine_mut()
             .restore_entries(engine)
             .map_err(anyhow::Error::msg)
@@ -143,9 +143,9 @@ impl StateSync {
             Some(bytes) => {
                 let v: serde_json::Value =
                     serde_json::from_slice(&bytes).context("invalid stored enrichment state")?;
-                detector.enricher_mut().restore(v)?;
+                analyzer.enricher_mut().restore(v)?;
             }
-            None => detector.enricher_mut().restore_entries(enrich)?,
+            None => analyzer.enricher_mut().restore_entries(enrich)?,
         }
         Ok(())
     }
@@ -155,28 +155,28 @@ impl StateSync {
     pub fn migrate(
         &mut self,
         store: &mut Store,
-        detector: &mut Detector,
+        analyzer: &mut Analyzer,
         sealer: &Sealer,
         now_ms: i64,
     ) -> anyhow::Result<()> {
         let mut all = Vec::new();
-        for (name, bytes) in detector.engine().state_entries() {
+        for (name, bytes) in analyzer.engine().state_entries() {
             all.push((
                 sealer.entry_id(&name),
                 sealer.seal(&tagged(TAG_ENGINE, &bytes))?,
             ));
         }
-        seal_enrich(sealer, &detector.enricher().all_entries(), &mut all)?;
+        seal_enrich(sealer, &analyzer.enricher().all_entries(), &mut all)?;
         store.replace_state_entries(&all, &[LEGACY_KEY], now_ms)?;
-        detector.engine_mut().mark_committed();
-        detector.enricher_mut().mark_committed();
+        analyzer.engine_mut().mark_committed();
+        analyzer.enricher_mut().mark_committed();
         self.legacy_enrich = false;
         Ok(())
     }
 
     /// The sealed changes since the last commit.
-    pub fn delta(&self, detector: &Detector, sealer: &Sealer) -> anyhow::Result<SealedDelta> {
-        let d = detector.engine().state_delta();
+    pub fn delta(&self, analyzer: &Analyzer, sealer: &Sealer) -> anyhow::Result<SealedDelta> {
+        let d = analyzer.engine().state_delta();
         let mut out = SealedDelta::default();
         for (name, bytes) in &d.upserts {
             out.upserts.push((
@@ -189,7 +189,7 @@ impl StateSync {
             .iter()
             .map(|name| sealer.entry_id(name))
             .collect();
-        let enricher = detector.enricher();
+        let enricher = analyzer.enricher();
         if self.legacy_enrich {
             seal_enrich(sealer, &enricher.all_entries(), &mut out.upserts)?;
             out.removals.push(sealer.entry_id(LEGACY_ENRICH_NAME));
@@ -203,23 +203,23 @@ impl StateSync {
     }
 
     /// The last `delta` is committed.
-    pub fn committed(&mut self, detector: &mut Detector) {
-        detector.engine_mut().mark_committed();
-        detector.enricher_mut().mark_committed();
+    pub fn committed(&mut self, analyzer: &mut Analyzer) {
+        analyzer.engine_mut().mark_committed();
+        analyzer.enricher_mut().mark_committed();
         self.legacy_enrich = false;
     }
 
-    /// A batch failed to commit: bring the detector back to the committed state.
-    pub fn roll_back(&mut self, store: &Store, detector: &mut Detector, sealer: &Sealer) {
-        detector.reset();
+    /// A batch failed to commit: bring the analyzer back to the committed state.
+    pub fn roll_back(&mut self, store: &Store, analyzer: &mut Analyzer, sealer: &Sealer) {
+        analyzer.reset();
         self.legacy_enrich = false;
         let ok = store
             .load_state_entries()
             .map_err(anyhow::Error::from)
-            .and_then(|entries| self.restore(detector, sealer, entries));
+            .and_then(|entries| self.restore(analyzer, sealer, entries));
         if let Err(e) = ok {
             tracing::error!("reloading the committed engine state failed, starting empty: {e:#}");
-            detector.reset();
+            analyzer.reset();
             self.legacy_enrich = false;
         }
     }
