@@ -133,7 +133,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let profiles = detector.engine().profiles();
+    let profiles = analyzer.engine().profiles();
     if args.json {
         for p in &profiles {
             let line = serde_json::json!({
