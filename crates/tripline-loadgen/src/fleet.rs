@@ -125,11 +125,11 @@ pub fn conversation_id(seed: u64, host: &str, start_ns: i64) -> String {
     let mut r = Rng::new(seed ^ fnv(host) ^ start_ns as u64);
     format!(
         "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-        r.next() as u32,
-        r.next() as u16,
-        r.next() & 0xfff,
-        r.next() & 0xfff,
-        r.next() & 0xffff_ffff_ffff
+        r.next_u64() as u32,
+        r.next_u64() as u16,
+        r.next_u64() & 0xfff,
+        r.next_u64() & 0xfff,
+        r.next_u64() & 0xffff_ffff_ffff
     )
 }
 
@@ -153,7 +153,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -163,12 +163,12 @@ impl Rng {
 
     /// Uniform in [0, 1).
     pub fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Uniform integer in [lo, hi].
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1).max(1) as u64)) as i64
+        lo + (self.next_u64() % ((hi - lo + 1).max(1) as u64)) as i64
     }
 
     /// Standard normal (Box-Muller).

@@ -99,9 +99,9 @@ pub struct CorrSpec {
     /// first_seen, volume_profile, emitter_silence: learning period in nanoseconds
     pub learning_ns: i64,
     /// volume_profile: the `profile:` map
-    pub profile: Option<ProfileSpec>,
+    pub profile: Option<Box<ProfileSpec>>,
     /// emitter_silence: the `silence:` map
-    pub silence: Option<SilenceSpec>,
+    pub silence: Option<Box<SilenceSpec>>,
 }
 
 type Located = (String, LocalError);
@@ -347,7 +347,7 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
         })
         .collect();
     let profile = match ctype {
-        CorrType::VolumeProfile => Some(parse_profile(m.get("profile"), mapping)?),
+        CorrType::VolumeProfile => Some(Box::new(parse_profile(m.get("profile"), mapping)?)),
         _ if m.contains_key("profile") => {
             return Err(e(
                 "correlation.profile",
@@ -357,7 +357,11 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
         _ => None,
     };
     let silence = match ctype {
-        CorrType::EmitterSilence => Some(parse_silence(m.get("silence"), &group_by, mapping)?),
+        CorrType::EmitterSilence => Some(Box::new(parse_silence(
+            m.get("silence"),
+            &group_by,
+            mapping,
+        )?)),
         _ if m.contains_key("silence") => {
             return Err(e(
                 "correlation.silence",
