@@ -9,6 +9,8 @@
 //!   acknowledged and the latencies;
 //! * [`corpus`]: real traffic, the Codex CLI's captured request bodies re-sent as many
 //!   copies with fresh ids;
+//! * [`fleet`]: a seeded month of Codex-shaped fleet traffic (humans and CI) as canonical
+//!   events, with planted anomalies, for the volume-baseline and telemetry-health tests;
 //! * [`prom`]: reading a histogram from a Prometheus `/metrics` page (the benchmark's
 //!   server-side latency);
 //! * [`serve`]: start, `kill -9`, restart and query a `tripline serve` child process.
@@ -17,6 +19,7 @@
 
 pub mod client;
 pub mod corpus;
+pub mod fleet;
 pub mod gen;
 pub mod prom;
 pub mod serve;

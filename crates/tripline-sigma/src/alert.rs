@@ -15,6 +15,9 @@ pub enum OutputKind {
     Correlation,
     /// a first_seen rule saw a new value after its learning period
     FirstSeen,
+    /// a volume_profile or emitter_silence rule: a unit above its learned profile, or a
+    /// silence its activity pattern does not explain
+    Profile,
 }
 
 /// One engine output: the alert plus what `rules eval` prints.

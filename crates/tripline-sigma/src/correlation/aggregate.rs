@@ -145,7 +145,7 @@ impl Agg {
             CorrType::TemporalOrdered => Agg::Ordered {
                 latest: vec![None; shape.rules],
             },
-            CorrType::FirstSeen => Agg::None,
+            CorrType::FirstSeen | CorrType::VolumeProfile | CorrType::EmitterSilence => Agg::None,
         }
     }
 
@@ -384,6 +384,8 @@ mod tests {
             aliases: BTreeMap::new(),
             generate: false,
             learning_ns: 0,
+            profile: None,
+            silence: None,
         }
     }
 

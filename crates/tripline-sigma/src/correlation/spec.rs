@@ -6,6 +6,7 @@ use serde_norway::Value as Yaml;
 
 use crate::error::LocalError;
 use crate::mapping::FieldMapping;
+use crate::profile::spec::{parse_profile, parse_silence, ProfileSpec, SilenceSpec};
 use crate::time::parse_duration_ns;
 use crate::yaml::{key_text, kind};
 
@@ -26,6 +27,23 @@ pub enum CorrType {
     ValueAvg,
     /// tripline extension: a value (tuple) seen for the first time in its scope
     FirstSeen,
+    /// tripline extension: a session or hour whose measure deviates from its scope's
+    /// learned profile
+    VolumeProfile,
+    /// tripline extension: an emitter silent beyond its learned activity pattern
+    EmitterSilence,
+}
+
+impl CorrType {
+    /// Whether the type learns a profile instead of keeping windows.
+    pub fn is_profile(self) -> bool {
+        matches!(self, CorrType::VolumeProfile | CorrType::EmitterSilence)
+    }
+
+    /// Whether the type has a learning period.
+    pub fn learns(self) -> bool {
+        self == CorrType::FirstSeen || self.is_profile()
+    }
 }
 
 /// A condition operator of a correlation.
@@ -78,8 +96,12 @@ pub struct CorrSpec {
     pub aliases: BTreeMap<String, BTreeMap<String, String>>,
     /// whether referenced rules still emit their own matches
     pub generate: bool,
-    /// first_seen: learning period in nanoseconds
+    /// first_seen, volume_profile, emitter_silence: learning period in nanoseconds
     pub learning_ns: i64,
+    /// volume_profile: the `profile:` map
+    pub profile: Option<Box<ProfileSpec>>,
+    /// emitter_silence: the `silence:` map
+    pub silence: Option<Box<SilenceSpec>>,
 }
 
 type Located = (String, LocalError);
@@ -124,6 +146,8 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
             "generate",
             "fields",
             "learning_period",
+            "profile",
+            "silence",
         ]
         .contains(&k.as_str())
         {
@@ -141,6 +165,8 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
         Some("value_sum") => CorrType::ValueSum,
         Some("value_avg") => CorrType::ValueAvg,
         Some("first_seen") => CorrType::FirstSeen,
+        Some("volume_profile") => CorrType::VolumeProfile,
+        Some("emitter_silence") => CorrType::EmitterSilence,
         Some("value_percentile") => {
             return Err(e(
                 "correlation.type",
@@ -203,11 +229,11 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
                 )
             })?
         }
-        None if ctype == CorrType::FirstSeen => 0,
+        None if ctype.learns() => 0,
         None => return Err(e("correlation.timespan", "missing")),
     };
     let learning_ns = match m.get("learning_period") {
-        Some(v) if ctype == CorrType::FirstSeen => {
+        Some(v) if ctype.learns() => {
             let t = key_text(v).unwrap_or_default();
             parse_duration_ns(&t).ok_or_else(|| {
                 e(
@@ -219,7 +245,7 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
         Some(_) => {
             return Err(e(
                 "correlation.learning_period",
-                "only valid for type first_seen",
+                "only valid for types first_seen, volume_profile and emitter_silence",
             ))
         }
         None => 0,
@@ -304,7 +330,13 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
             "not valid for temporal correlations",
         ));
     }
-    let group_by = group_by
+    if ctype.is_profile() && !condition.is_empty() {
+        return Err(e(
+            "correlation.condition",
+            "not valid for profile types (the profile decides)",
+        ));
+    }
+    let group_by: Vec<String> = group_by
         .iter()
         .map(|g| {
             if aliases.contains_key(g) {
@@ -314,6 +346,30 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
             }
         })
         .collect();
+    let profile = match ctype {
+        CorrType::VolumeProfile => Some(Box::new(parse_profile(m.get("profile"), mapping)?)),
+        _ if m.contains_key("profile") => {
+            return Err(e(
+                "correlation.profile",
+                "only valid for type volume_profile",
+            ))
+        }
+        _ => None,
+    };
+    let silence = match ctype {
+        CorrType::EmitterSilence => Some(Box::new(parse_silence(
+            m.get("silence"),
+            &group_by,
+            mapping,
+        )?)),
+        _ if m.contains_key("silence") => {
+            return Err(e(
+                "correlation.silence",
+                "only valid for type emitter_silence",
+            ))
+        }
+        _ => None,
+    };
     Ok(CorrSpec {
         ctype,
         rules,
@@ -324,5 +380,7 @@ pub fn parse(v: &Yaml, mapping: &FieldMapping) -> Result<CorrSpec, Located> {
         aliases,
         generate,
         learning_ns,
+        profile,
+        silence,
     })
 }

@@ -226,7 +226,7 @@ pub(crate) fn measure<'a>(spec: &CorrSpec, window: impl Iterator<Item = &'a Entr
             }
             Some(next as f64)
         }
-        CorrType::FirstSeen => None,
+        CorrType::FirstSeen | CorrType::VolumeProfile | CorrType::EmitterSilence => None,
     }
 }
 
@@ -295,6 +295,8 @@ mod tests {
             aliases: BTreeMap::new(),
             generate: false,
             learning_ns: 0,
+            profile: None,
+            silence: None,
         }
     }
 

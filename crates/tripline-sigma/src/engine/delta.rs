@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::state::{EntryKey, State};
 use super::Engine;
 use crate::correlation::window::{Entry, GroupWindow};
+use crate::profile::silence::Emitter;
+use crate::profile::volume::{OpenUnit, Profile, Skips};
 use crate::rule::Group;
 use crate::suppress::SuppressEntry;
 
@@ -48,6 +50,31 @@ struct Meta {
     /// first_seen rule id -> start of its learning period
     #[serde(default)]
     started: BTreeMap<String, i64>,
+    /// profile clock
+    #[serde(default)]
+    profile_clock_ns: Option<i64>,
+    /// events skipped as too far ahead of the profile clock
+    #[serde(default)]
+    profile_future: u64,
+    /// volume_profile rule id -> learning start and skip counts
+    #[serde(default)]
+    volume: BTreeMap<String, VolumeMeta>,
+    /// emitter_silence rule id -> learning start, accounted hour, skip count
+    #[serde(default)]
+    silence: BTreeMap<String, SilenceMeta>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct VolumeMeta {
+    started_ns: Option<i64>,
+    skipped: Skips,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SilenceMeta {
+    started_ns: Option<i64>,
+    hour_done: Option<i64>,
+    no_emitter: u64,
 }
 
 /// An entry as written (borrows the state).
@@ -76,6 +103,21 @@ enum EntryOut<'a> {
     Suppress {
         key: &'a str,
         entry: &'a SuppressEntry,
+    },
+    Profile {
+        rule: &'a str,
+        scope: &'a str,
+        profile: &'a Profile,
+    },
+    Unit {
+        rule: &'a str,
+        unit: &'a str,
+        open: &'a OpenUnit,
+    },
+    Emitter {
+        rule: &'a str,
+        emitter: &'a str,
+        state: &'a Emitter,
     },
 }
 
@@ -106,6 +148,21 @@ enum EntryIn {
         key: String,
         entry: SuppressEntry,
     },
+    Profile {
+        rule: String,
+        scope: String,
+        profile: Profile,
+    },
+    Unit {
+        rule: String,
+        unit: String,
+        open: OpenUnit,
+    },
+    Emitter {
+        rule: String,
+        emitter: String,
+        state: Emitter,
+    },
 }
 
 fn meta_of(s: &State) -> Meta {
@@ -118,6 +175,31 @@ fn meta_of(s: &State) -> Meta {
             .first_seen
             .iter()
             .filter_map(|(r, f)| f.started_ns.map(|t| (r.clone(), t)))
+            .collect(),
+        profile_clock_ns: s.profile_clock_ns,
+        profile_future: s.profile_future,
+        volume: s
+            .volume
+            .iter()
+            .map(|(r, v)| {
+                let m = VolumeMeta {
+                    started_ns: v.started_ns,
+                    skipped: v.skipped.clone(),
+                };
+                (r.clone(), m)
+            })
+            .collect(),
+        silence: s
+            .silence
+            .iter()
+            .map(|(r, v)| {
+                let m = SilenceMeta {
+                    started_ns: v.started_ns,
+                    hour_done: v.hour_done,
+                    no_emitter: v.no_emitter,
+                };
+                (r.clone(), m)
+            })
             .collect(),
     }
 }
@@ -157,6 +239,21 @@ fn entry_bytes(s: &State, key: &EntryKey) -> Option<Vec<u8>> {
         EntryKey::Suppress(k) => to_bytes(&EntryOut::Suppress {
             key: k,
             entry: s.suppress.get(k)?,
+        }),
+        EntryKey::Profile { rule, scope } => to_bytes(&EntryOut::Profile {
+            rule,
+            scope,
+            profile: s.volume.get(rule)?.profiles.get(scope)?,
+        }),
+        EntryKey::Unit { rule, unit } => to_bytes(&EntryOut::Unit {
+            rule,
+            unit,
+            open: s.volume.get(rule)?.units.get(unit)?,
+        }),
+        EntryKey::Emitter { rule, emitter } => to_bytes(&EntryOut::Emitter {
+            rule,
+            emitter,
+            state: s.silence.get(rule)?.emitters.get(emitter)?,
         }),
     })
 }
@@ -206,6 +303,22 @@ fn all_keys(s: &State) -> Vec<EntryKey> {
         }
     }
     keys.extend(s.suppress.keys().cloned().map(EntryKey::Suppress));
+    for (rule, v) in &s.volume {
+        keys.extend(v.profiles.keys().map(|scope| EntryKey::Profile {
+            rule: rule.clone(),
+            scope: scope.clone(),
+        }));
+        keys.extend(v.units.keys().map(|unit| EntryKey::Unit {
+            rule: rule.clone(),
+            unit: unit.clone(),
+        }));
+    }
+    for (rule, v) in &s.silence {
+        keys.extend(v.emitters.keys().map(|emitter| EntryKey::Emitter {
+            rule: rule.clone(),
+            emitter: emitter.clone(),
+        }));
+    }
     keys
 }
 
@@ -286,6 +399,19 @@ impl Engine {
                     s.seq = m.seq;
                     s.watermark_ns = m.watermark_ns;
                     s.late_dropped = m.late_dropped;
+                    s.profile_clock_ns = m.profile_clock_ns;
+                    s.profile_future = m.profile_future;
+                    for (rule, v) in m.volume {
+                        let st = s.volume.entry(rule).or_default();
+                        st.started_ns = v.started_ns;
+                        st.skipped = v.skipped;
+                    }
+                    for (rule, v) in m.silence {
+                        let st = s.silence.entry(rule).or_default();
+                        st.started_ns = v.started_ns;
+                        st.hour_done = v.hour_done;
+                        st.no_emitter = v.no_emitter;
+                    }
                     started = m.started;
                 }
                 EntryIn::Window {
@@ -328,6 +454,31 @@ impl Engine {
                 }
                 EntryIn::Suppress { key, entry } => {
                     s.suppress.insert(key, entry);
+                }
+                EntryIn::Profile {
+                    rule,
+                    scope,
+                    profile,
+                } => {
+                    s.volume
+                        .entry(rule)
+                        .or_default()
+                        .profiles
+                        .insert(scope, profile);
+                }
+                EntryIn::Unit { rule, unit, open } => {
+                    s.volume.entry(rule).or_default().units.insert(unit, open);
+                }
+                EntryIn::Emitter {
+                    rule,
+                    emitter,
+                    state,
+                } => {
+                    s.silence
+                        .entry(rule)
+                        .or_default()
+                        .emitters
+                        .insert(emitter, state);
                 }
             }
         }

@@ -5,12 +5,14 @@ mod delta;
 mod detector;
 mod dynamic;
 mod process;
+mod profiles;
 mod state;
 
 use std::collections::HashMap;
 
 pub use delta::StateDelta;
 pub use detector::{Detected, Detector};
+pub use profiles::{ProfileSkips, MAX_JUMP_NS};
 pub use state::{EntryKey, State};
 
 use crate::correlation::spec::CorrSpec;

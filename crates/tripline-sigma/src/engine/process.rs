@@ -140,13 +140,16 @@ impl Engine {
                 self.state.watermark_ns = Some(t);
             }
         }
+        let mut out = Vec::new();
+        if let Some(t) = t.filter(|_| self.has_profiles()) {
+            self.profile_tick(t, &mut out);
+        }
         if matched.is_empty() {
-            return Vec::new();
+            return out;
         }
         if !has_corr {
             t = event_ns(ev, &self.opts.time_fields);
         }
-        let mut out = Vec::new();
         // the evidence correlation windows keep: one shared copy however many they are
         let mut evidence: Option<Arc<Evidence>> = None;
         let event_id = ev
@@ -284,7 +287,7 @@ impl Engine {
         )
     }
 
-    fn emit(
+    pub(super) fn emit(
         &mut self,
         mut o: Output,
         suppress: Option<(&crate::suppress::SuppressSpec, &dyn FieldSource)>,
@@ -307,6 +310,16 @@ impl Engine {
     }
 
     fn corr_hit(&mut self, ci: usize, hit: Hit<'_>, out: &mut Vec<Output>) {
+        if self.corr[ci].spec.ctype.is_profile() {
+            let id = hit
+                .event_ids
+                .first()
+                .map(String::as_str)
+                .unwrap_or_default();
+            let ev = hit.evidence.as_deref();
+            self.profile_hit(ci, hit.src, hit.t, id, ev, out);
+            return;
+        }
         let Some(t) = hit.t else { return };
         let wm = self.state.watermark_ns.unwrap_or(t);
         let lateness = self.opts.allowed_lateness_ns;

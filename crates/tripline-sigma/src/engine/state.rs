@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::correlation::window::GroupWindow;
 use crate::first_seen::{FirstSeenState, Seen};
+use crate::profile::silence::SilenceState;
+use crate::profile::volume::VolumeState;
 use crate::rule::Group;
 use crate::suppress::SuppressEntry;
 
@@ -30,6 +32,19 @@ pub struct State {
     pub suppress: BTreeMap<String, SuppressEntry>,
     /// events dropped from correlations as too late
     pub late_dropped: u64,
+    /// volume_profile rule id -> profiles and open units
+    #[serde(default)]
+    pub volume: BTreeMap<String, VolumeState>,
+    /// emitter_silence rule id -> emitters
+    #[serde(default)]
+    pub silence: BTreeMap<String, SilenceState>,
+    /// the profile clock: newest event time accepted by the profile rules, or given by a
+    /// heartbeat (Unix ns)
+    #[serde(default)]
+    pub profile_clock_ns: Option<i64>,
+    /// events the profile rules skipped as too far ahead of the profile clock
+    #[serde(default)]
+    pub profile_future: u64,
     /// what changed since the last committed mark (not part of the state's value)
     #[serde(skip)]
     pub(crate) track: Tracker,
@@ -68,6 +83,27 @@ pub enum EntryKey {
     },
     /// one open suppression window
     Suppress(String),
+    /// one learned volume profile
+    Profile {
+        /// volume_profile rule id
+        rule: String,
+        /// scope key
+        scope: String,
+    },
+    /// one open unit of a volume profile
+    Unit {
+        /// volume_profile rule id
+        rule: String,
+        /// unit key
+        unit: String,
+    },
+    /// one emitter of a silence rule
+    Emitter {
+        /// emitter_silence rule id
+        rule: String,
+        /// emitter key
+        emitter: String,
+    },
 }
 
 impl EntryKey {
@@ -82,6 +118,9 @@ impl EntryKey {
             }
             EntryKey::Seen { rule, scope, value } => vec!["f", rule, scope, value],
             EntryKey::Suppress(k) => vec!["s", k],
+            EntryKey::Profile { rule, scope } => vec!["p", rule, scope],
+            EntryKey::Unit { rule, unit } => vec!["u", rule, unit],
+            EntryKey::Emitter { rule, emitter } => vec!["e", rule, emitter],
         };
         serde_json::to_string(&parts).unwrap_or_default()
     }
@@ -270,6 +309,18 @@ impl State {
                 .and_then(|f| f.scopes.get(scope))
                 .is_some_and(|s| s.contains_key(value)),
             EntryKey::Suppress(k) => self.suppress.contains_key(k),
+            EntryKey::Profile { rule, scope } => self
+                .volume
+                .get(rule)
+                .is_some_and(|v| v.profiles.contains_key(scope)),
+            EntryKey::Unit { rule, unit } => self
+                .volume
+                .get(rule)
+                .is_some_and(|v| v.units.contains_key(unit)),
+            EntryKey::Emitter { rule, emitter } => self
+                .silence
+                .get(rule)
+                .is_some_and(|v| v.emitters.contains_key(emitter)),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! `tripline baseline`: what the first-seen rules have learned, and since when.
+//! `tripline baseline`: what the first-seen rules and the volume profiles have learned, and
+//! since when.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -24,6 +25,11 @@ use crate::pipeline::setup::{self, Extra};
 ///
 /// --export writes the learned values as a list file (YAML `name: [values]`) that can be
 /// reviewed, committed under lists/, and referenced from rule filters as %name%.
+///
+/// Volume profiles (volume_profile rules) are listed after them: per rule and scope the
+/// median, the rule's quantile, the MAD, the alert threshold, the samples learned and since
+/// when. --export-profiles writes them, histograms included, as a JSON file for review and
+/// for pre-seeding.
 #[derive(clap::Args)]
 #[command(
     verbatim_doc_comment,
@@ -43,6 +49,10 @@ pub struct Args {
     /// Write the learned values as a YAML list file
     #[arg(long, value_name = "FILE")]
     export: Option<PathBuf>,
+    /// Write the learned volume profiles (scope, quantiles, samples, since, histogram) as a
+    /// reviewable JSON file, the input of `Engine::seed_profiles`
+    #[arg(long, value_name = "FILE")]
+    export_profiles: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -110,6 +120,53 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 e.first_seen
             )?;
         }
+    }
+
+    let profiles = analyzer.engine().profiles();
+    if args.json {
+        for p in &profiles {
+            let line = serde_json::json!({
+                "rule": names.get(&p.rule_id).cloned().unwrap_or_else(|| p.rule_id.clone()),
+                "rule_id": p.rule_id, "scope": p.scope, "p50": p.p50, "quantile": p.quantile,
+                "pq": p.pq, "mad": p.mad, "threshold": p.threshold, "samples": p.samples,
+                "since": p.since, "learning": p.learning,
+            });
+            writeln!(out, "{line}")?;
+        }
+    } else if !profiles.is_empty() {
+        writeln!(
+            out,
+            "\n{:<28} {:<48} {:>8} {:>8} {:>8} {:>10} {:>8} {:<31} state",
+            "profile rule", "scope", "p50", "pq", "mad", "threshold", "samples", "since"
+        )?;
+        for p in &profiles {
+            let scope: Vec<String> = p
+                .scope
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.to_text().unwrap_or_default()))
+                .collect();
+            let state = if p.learning { "learning" } else { "alerting" };
+            writeln!(
+                out,
+                "{:<28} {:<48} {:>8.1} {:>8.1} {:>8.1} {:>10.1} {:>8} {:<31} {state}",
+                names
+                    .get(&p.rule_id)
+                    .map(String::as_str)
+                    .unwrap_or(&p.rule_id),
+                scope.join(","),
+                p.p50,
+                p.pq,
+                p.mad,
+                p.threshold,
+                p.samples,
+                p.since
+            )?;
+        }
+    }
+    if let Some(path) = &args.export_profiles {
+        let text = serde_json::to_string_pretty(&profiles).context("serializing the profiles")?;
+        fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {} profile(s) to {}", profiles.len(), path.display());
     }
 
     if let Some(path) = &args.export {

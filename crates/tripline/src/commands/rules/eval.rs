@@ -97,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "rule_name": o.rule_name,
                 "line": lines.first(),
             }),
-            OutputKind::Correlation | OutputKind::FirstSeen => json!({
+            OutputKind::Correlation | OutputKind::FirstSeen | OutputKind::Profile => json!({
                 "rule_id": o.rule_id,
                 "rule_name": o.rule_name,
                 "group": o.group,
