@@ -5,7 +5,7 @@ use serde_norway::Value as Yaml;
 
 use crate::error::LocalError;
 use crate::mapping::FieldMapping;
-use crate::rule::parse_duration_ns;
+use crate::time::parse_duration_ns;
 use crate::yaml::{key_text, kind};
 
 type Located = (String, LocalError);
