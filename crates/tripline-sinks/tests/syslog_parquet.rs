@@ -256,6 +256,7 @@ fn udp_one_datagram_per_message_truncated_safely() {
     );
     let mut big = alert(7, 0, "codex");
     big.body["summary"] = json!("é\\=".repeat(400));
+    big.fields.summary = Some("é\\=".repeat(400));
     sink.send(&[alert(1, 0, "codex"), big]).unwrap();
     let mut buf = vec![0u8; 70_000];
     let n = socket.recv(&mut buf).unwrap();

@@ -137,7 +137,11 @@ const MAIN_MIGRATIONS: &[&str] = &[
     CREATE INDEX alerts_host_name ON alerts(host_name);
     CREATE INDEX alerts_user_email ON alerts(user_email);
     CREATE INDEX events_ingest_signal_agent ON events(ingest_time, signal, agent);
-    CREATE INDEX events_conversation_time ON events(conversation_id, time);",
+    CREATE INDEX events_conversation_time ON events(conversation_id, time);
+    -- The two new events indexes start with the columns of two v1 ones, and serve every
+    -- lookup those did: drop the old ones so each stored event still updates six indexes.
+    DROP INDEX IF EXISTS events_ingest_time;
+    DROP INDEX IF EXISTS events_conversation_id;",
 ];
 
 /// Migrations of the raw tier database (`raw/raw.db`).

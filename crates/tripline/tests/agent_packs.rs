@@ -24,6 +24,8 @@ const PATTERNS: &[&str] = &[
     "fanout",
     "long_running",
     "cross_agent",
+    "session_volume",
+    "telemetry_gap",
 ];
 
 /// Scenario -> (rule, pattern) pairs that must fire; nothing else may.

@@ -117,13 +117,7 @@ fn close_unit(
         return;
     }
     if !st.profiles.contains_key(&sk) && st.profiles.len() >= max_profiles.max(1) {
-        let victim = st
-            .profiles
-            .iter()
-            .map(|(k, p)| (p.updated_ns, k))
-            .min()
-            .map(|(_, k)| k.clone());
-        if let Some(v) = victim {
+        if let Some(v) = least_recent(&st.profiles, |p| p.updated_ns) {
             st.profiles.remove(&v);
             *track.evictions.entry(rule.to_owned()).or_default() += 1;
             track.mark(|| EntryKey::Profile {
@@ -429,13 +423,7 @@ impl Engine {
         if !st.emitters.contains_key(&key)
             && st.emitters.len() >= self.opts.max_groups_per_rule.max(1)
         {
-            let victim = st
-                .emitters
-                .iter()
-                .map(|(k, e)| (e.last_ns, k))
-                .min()
-                .map(|(_, k)| k.clone());
-            if let Some(v) = victim {
+            if let Some(v) = least_recent(&st.emitters, |e| e.last_ns) {
                 st.emitters.remove(&v);
                 *track.evictions.entry(rule.to_owned()).or_default() += 1;
                 track.mark(|| EntryKey::Emitter {
@@ -808,4 +796,13 @@ fn volume_output(v: VolumeAlert<'_>) -> Output {
         anchor_seq: 0,
         alert: a,
     }
+}
+
+/// The key of the entry touched longest ago (ties: the smallest key), the one a full map
+/// evicts.
+fn least_recent<V>(map: &BTreeMap<String, V>, at: impl Fn(&V) -> i64) -> Option<String> {
+    map.iter()
+        .map(|(k, v)| (at(v), k))
+        .min()
+        .map(|(_, k)| k.clone())
 }

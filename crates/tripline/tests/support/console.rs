@@ -258,16 +258,5 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Percent-encode for a query string or form body.
-pub fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+/// Percent-encode for a query string or form body: the console's own encoder.
+pub use tripline_console::query::encode;

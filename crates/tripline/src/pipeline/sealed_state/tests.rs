@@ -135,7 +135,17 @@ fn a_legacy_snapshot_data_dir_is_migrated_and_continues_exactly() {
         }
         store
             .connection()
-            .execute_batch("DROP TABLE engine_state; DROP TABLE outbox; DROP TABLE sink_cursor; PRAGMA user_version = 1;")
+            .execute_batch(
+                "DROP TABLE engine_state; DROP TABLE outbox; DROP TABLE sink_cursor;
+                 DROP TABLE console_users; DROP TABLE alert_triage; DROP TABLE alert_audit;
+                 DROP INDEX alerts_conversation_id; DROP INDEX alerts_rule_stats;
+                 DROP INDEX alerts_agent_time; DROP INDEX alerts_host_name;
+                 DROP INDEX alerts_user_email; DROP INDEX events_ingest_signal_agent;
+                 DROP INDEX events_conversation_time;
+                 CREATE INDEX events_ingest_time ON events(ingest_time);
+                 CREATE INDEX events_conversation_id ON events(conversation_id);
+                 PRAGMA user_version = 1;",
+            )
             .unwrap();
     }
 
