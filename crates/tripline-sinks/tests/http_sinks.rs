@@ -4,9 +4,11 @@
 //! once records were redacted upstream.
 
 #[path = "../../tripline/tests/support/planted.rs"]
+// Shared test support: this test uses part of it.
 #[allow(dead_code)]
 mod planted;
 #[path = "support/recorder.rs"]
+// Shared test support: this test uses part of it.
 #[allow(dead_code)]
 mod recorder;
 

@@ -11,6 +11,7 @@
 mod support;
 
 #[path = "../../tripline-sinks/tests/support/recorder.rs"]
+// Shared test support: this test uses part of it.
 #[allow(dead_code)]
 mod recorder;
 

@@ -149,6 +149,8 @@ fn span_events(
     Ok(out)
 }
 
+// A span event takes its span's identity piece by piece (ids, times, inherited attributes);
+// a struct for them would exist for this one call.
 #[allow(clippy::too_many_arguments)]
 fn span_event(
     ev: &span::Event,

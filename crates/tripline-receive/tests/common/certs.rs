@@ -5,6 +5,7 @@
 //! the sinks crate's and the `tripline` crate's tests include this file (`#[path]`) instead
 //! of keeping a copy.
 
+// Included by several test crates, each using part of it.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

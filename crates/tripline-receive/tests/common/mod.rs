@@ -1,5 +1,6 @@
 //! Shared test harness: an `Ingest` that records every request and answers what it is told.
 
+// Each test binary uses part of the harness.
 #![allow(dead_code)]
 
 pub mod certs;
