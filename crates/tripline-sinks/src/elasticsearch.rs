@@ -100,15 +100,7 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
         (None, None, Some(k)) => headers.push(("Authorization".into(), format!("ApiKey {k}"))),
         (None, None, None) => {}
     }
-    let timeout = crate::sink::duration_option(
-        ctx,
-        KIND,
-        "timeout",
-        o.timeout.as_deref(),
-        http_client::DEFAULT_TIMEOUT,
-        crate::sink::Zero::Refused,
-    )?;
-    let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
+    let client = HttpClient::from_options(ctx, KIND, o.timeout.as_deref(), &o.tls)?;
     Ok(Box::new(Elasticsearch {
         bulk_url,
         index: o.index,

@@ -110,6 +110,25 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
+    /// A client from a sink's `timeout` option (default [`DEFAULT_TIMEOUT`], zero refused)
+    /// and its TLS options: what every HTTP sink's `build` starts with.
+    pub fn from_options(
+        ctx: &BuildContext,
+        kind: &'static str,
+        timeout: Option<&str>,
+        tls: &TlsOptions,
+    ) -> Result<HttpClient, BuildError> {
+        let timeout = crate::sink::duration_option(
+            ctx,
+            kind,
+            "timeout",
+            timeout,
+            DEFAULT_TIMEOUT,
+            crate::sink::Zero::Refused,
+        )?;
+        HttpClient::new(ctx, kind, timeout, tls)
+    }
+
     /// A client with a total per-request `timeout` and the sink's TLS options.
     pub fn new(
         ctx: &BuildContext,

@@ -76,15 +76,7 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
                 message: "token (or token_env) is required: the HEC token".into(),
             }
         })?;
-    let timeout = crate::sink::duration_option(
-        ctx,
-        KIND,
-        "timeout",
-        o.timeout.as_deref(),
-        http_client::DEFAULT_TIMEOUT,
-        crate::sink::Zero::Refused,
-    )?;
-    let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
+    let client = HttpClient::from_options(ctx, KIND, o.timeout.as_deref(), &o.tls)?;
     let mut headers = vec![
         ("Authorization".to_owned(), format!("Splunk {token}")),
         ("Content-Type".to_owned(), "application/json".to_owned()),

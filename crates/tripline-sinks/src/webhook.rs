@@ -74,15 +74,7 @@ pub fn build(ctx: &BuildContext, options: &toml::Table) -> Result<Box<dyn Sink>,
     let o: Options = parse_options(ctx, KIND, options)?;
     let url = http_client::check_url(ctx, KIND, "url", &o.url)?;
     let secret = http_client::secret(ctx, KIND, "secret", o.secret, o.secret_env)?;
-    let timeout = crate::sink::duration_option(
-        ctx,
-        KIND,
-        "timeout",
-        o.timeout.as_deref(),
-        http_client::DEFAULT_TIMEOUT,
-        crate::sink::Zero::Refused,
-    )?;
-    let client = HttpClient::new(ctx, KIND, timeout, &o.tls)?;
+    let client = HttpClient::from_options(ctx, KIND, o.timeout.as_deref(), &o.tls)?;
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     for (k, v) in o.headers {
         check_header(ctx, &k, &v)?;
